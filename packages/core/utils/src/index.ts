@@ -1,0 +1,27 @@
+/**
+ * @weft/utils: the pieces every weft package shares.
+ *
+ * - `AbstractMessageStream`, `AbstractStream`, `AbstractMultiaddrConnection`:
+ *   weft's implementation of @libp2p/interface 3.x message streams;
+ * - `StreamReader` / `sendAll`: pull-style reading and drain-aware writing on
+ *   any message stream;
+ * - varints, length-prefixed framing, signals (`anySignal`, `raceSignal`,
+ *   `delay`, `deferred`), a `DEBUG`-driven logger, and `streamPair()` for tests.
+ *
+ * @example
+ * ```ts
+ * import { streamPair, StreamReader } from '@weft/utils'
+ * const [a, b] = streamPair()
+ * a.send(new TextEncoder().encode('hi'))
+ * const bytes = await new StreamReader(b).readExact(2)
+ * ```
+ */
+export * from './errors.js'
+export * from './length-prefixed.js'
+export * from './logger.js'
+export * from './message-stream.js'
+export * from './signals.js'
+export * from './stream.js'
+export * from './stream-pair.js'
+export * from './stream-reader.js'
+export * from './varint.js'

@@ -1,0 +1,4 @@
+/**
+ * @weft/mplex: The mplex stream multiplexer (/mplex/6.7.0)
+ */
+export {}

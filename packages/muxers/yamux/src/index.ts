@@ -1,0 +1,4 @@
+/**
+ * @weft/yamux: The yamux stream multiplexer (/yamux/1.0.0)
+ */
+export {}

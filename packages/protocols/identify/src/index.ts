@@ -1,0 +1,4 @@
+/**
+ * @weft/identify: The libp2p identify and identify/push protocols
+ */
+export {}

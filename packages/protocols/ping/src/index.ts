@@ -1,0 +1,4 @@
+/**
+ * @weft/ping: The libp2p ping protocol
+ */
+export {}

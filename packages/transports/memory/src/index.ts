@@ -1,0 +1,4 @@
+/**
+ * @weft/memory: In-process transport for tests and simulation
+ */
+export {}

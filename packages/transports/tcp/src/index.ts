@@ -1,0 +1,4 @@
+/**
+ * @weft/tcp: TCP transport for weft and libp2p
+ */
+export {}
