@@ -66,7 +66,7 @@ const pkg = {
   engines: { node: '>=20.19.0' },
   repository: { type: 'git', url: 'https://example.invalid/weft.git', directory: folder },
   keywords: ['weft', 'libp2p', short],
-  scripts: { build: 'tsc -b', test: 'vitest run --root ../../.. --project ' + short },
+  scripts: { build: 'tsc -b', test: 'vitest run --root ../../.. ' + folder },
   dependencies
 }
 if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
