@@ -24,7 +24,8 @@ export interface KeyMessage {
 
 export function encodeKeyMessage(type: KeyType, data: Uint8Array): Uint8Array {
   const code = KEY_TYPE_CODES[type]
-  if (code === undefined) throw new UnsupportedKeyTypeError(`expected a key type of ${KEY_TYPES.join(', ')}, got ${type}`)
+  if (code === undefined)
+    throw new UnsupportedKeyTypeError(`expected a key type of ${KEY_TYPES.join(', ')}, got ${type}`)
   const out = new Uint8Array(2 + 1 + varintLength(data.byteLength) + data.byteLength)
   out[0] = 0x08 // field 1, varint
   out[1] = code
@@ -40,10 +41,12 @@ export function decodeKeyMessage(bytes: Uint8Array, fail: (reason: string) => Er
   let data: Uint8Array | undefined
   for (const field of readFields(bytes, fail)) {
     if (field.field === 1) {
-      if (field.wireType !== 0) throw fail(`expected Type (field 1) to be a varint, got wire type ${field.wireType}`)
+      if (field.wireType !== 0)
+        throw fail(`expected Type (field 1) to be a varint, got wire type ${field.wireType}`)
       code = field.value ?? Number.MAX_SAFE_INTEGER
     } else if (field.field === 2) {
-      if (field.wireType !== 2) throw fail(`expected Data (field 2) to be bytes, got wire type ${field.wireType}`)
+      if (field.wireType !== 2)
+        throw fail(`expected Data (field 2) to be bytes, got wire type ${field.wireType}`)
       data = field.value
     }
   }

@@ -5,11 +5,12 @@ export function toBytes(data: Uint8Array | Uint8ArrayList): Uint8Array {
   return data instanceof Uint8Array ? data : data.subarray()
 }
 
-/** A plain Uint8Array over the same memory (node APIs hand back Buffers). */
+/**
+ * A plain Uint8Array with its own memory: node APIs hand back Buffers, often
+ * views into a shared pool, which should not leak out of a key object.
+ */
 export function plain(bytes: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
-    ? bytes
-    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes)
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -35,4 +36,11 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 
 export function fromHex(hex: string): Uint8Array {
   return plain(Buffer.from(hex, 'hex'))
+}
+
+/** Whether `other` is a key (any implementation) of `type` with these raw bytes. */
+export function sameKey(type: string, raw: Uint8Array, other: unknown): boolean {
+  if (other === null || typeof other !== 'object') return false
+  const candidate = other as { type?: unknown; raw?: unknown }
+  return candidate.type === type && candidate.raw instanceof Uint8Array && equalBytes(candidate.raw, raw)
 }

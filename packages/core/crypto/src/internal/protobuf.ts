@@ -31,7 +31,8 @@ export function readFields(bytes: Uint8Array, fail: (reason: string) => Error): 
       case 0: {
         const start = offset
         while (offset < bytes.byteLength && bytes[offset]! >= 0x80 && offset - start < 10) offset++
-        if (offset >= bytes.byteLength || offset - start >= 10) throw fail(`truncated varint in field ${field}`)
+        if (offset >= bytes.byteLength || offset - start >= 10)
+          throw fail(`truncated varint in field ${field}`)
         offset++
         const value = readVarint(bytes, start)
         fields.push({ field, wireType, value: value?.next === offset ? value.value : undefined })
@@ -49,7 +50,9 @@ export function readFields(bytes: Uint8Array, fail: (reason: string) => Error): 
         if (length === undefined) throw fail(`truncated length of field ${field}`)
         offset = length.next
         if (length.value > bytes.byteLength - offset) {
-          throw fail(`field ${field} announces ${length.value} bytes but only ${bytes.byteLength - offset} remain`)
+          throw fail(
+            `field ${field} announces ${length.value} bytes but only ${bytes.byteLength - offset} remain`,
+          )
         }
         fields.push({ field, wireType, value: bytes.subarray(offset, offset + length.value) })
         offset += length.value
