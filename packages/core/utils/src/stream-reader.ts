@@ -40,9 +40,10 @@ export class StreamReader {
     this.exclusive = init.exclusive ?? false
     this.onMessage = this.onMessage.bind(this)
     this.onEnd = this.onEnd.bind(this)
+    this.onRemoteCloseWrite = this.onRemoteCloseWrite.bind(this)
     this.onClose = this.onClose.bind(this)
     stream.addEventListener('message', this.onMessage)
-    stream.addEventListener('remoteCloseWrite', this.onEnd)
+    stream.addEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
     stream.addEventListener('end', this.onEnd)
     stream.addEventListener('close', this.onClose)
     if (stream.readableEnded) this.ended = true
@@ -98,7 +99,7 @@ export class StreamReader {
     if (this.released) return
     this.released = true
     this.stream.removeEventListener('message', this.onMessage)
-    this.stream.removeEventListener('remoteCloseWrite', this.onEnd)
+    this.stream.removeEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
     this.stream.removeEventListener('end', this.onEnd)
     this.stream.removeEventListener('close', this.onClose)
     if (this.buffer.byteLength > 0) {
@@ -171,6 +172,12 @@ export class StreamReader {
       }
     }
     this.wake()
+  }
+
+  private onRemoteCloseWrite(): void {
+    // bytes still in the stream's read buffer (put back with unshift) come
+    // first; 'end' follows them
+    if (this.stream.readBufferLength === 0) this.onEnd()
   }
 
   private onEnd(): void {
