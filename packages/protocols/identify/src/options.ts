@@ -1,0 +1,78 @@
+/** Options of the identify service and their defaults. */
+import type { NodeInfo } from '@libp2p/interface'
+import { VERSION } from './version.js'
+
+export interface IdentifyInit {
+  /** protocol ids are `/<prefix>/id/1.0.0` and `/<prefix>/id/push/1.0.0` (default 'ipfs') */
+  protocolPrefix?: string
+  /** what we call ourselves (default the host's `nodeInfo.userAgent`, else `weft/<version> node/<version>`) */
+  agentVersion?: string
+  /** the protocol family we speak (default 'ipfs/0.1.0') */
+  protocolVersion?: string
+  /** milliseconds one identify or push exchange may take (default 5 000) */
+  timeout?: number
+  /** bytes one Identify message may hold (default 8 KiB) */
+  maxMessageSize?: number
+  /** concurrent inbound identify streams per connection (default 1) */
+  maxInboundStreams?: number
+  /** concurrent outbound identify streams per connection (default 1) */
+  maxOutboundStreams?: number
+  /** concurrent inbound push streams per connection (default 1) */
+  maxPushIncomingStreams?: number
+  /** concurrent outbound push streams per connection (default 1) */
+  maxPushOutgoingStreams?: number
+  /** identify and push over limited (relayed) connections too (default true) */
+  runOnLimitedConnection?: boolean
+  /** identify every new connection (default true) */
+  runOnConnectionOpen?: boolean
+  /** stop reporting observed addresses to the address manager once it holds this many (default 10) */
+  maxObservedAddresses?: number
+  /** milliseconds to gather changes of our own record into one push (default 500) */
+  pushDebounce?: number
+  /** peers pushed to at the same time (default 32) */
+  maxPushConcurrency?: number
+}
+
+export const DEFAULT_PROTOCOL_PREFIX = 'ipfs'
+export const DEFAULT_PROTOCOL_VERSION = 'ipfs/0.1.0'
+/** go-libp2p's Connect waits for identify: answer promptly and never hang */
+export const DEFAULT_TIMEOUT = 5_000
+export const DEFAULT_MAX_MESSAGE_SIZE = 8 * 1024
+export const DEFAULT_MAX_OBSERVED_ADDRESSES = 10
+export const DEFAULT_PUSH_DEBOUNCE = 500
+export const DEFAULT_MAX_PUSH_CONCURRENCY = 32
+
+/** `weft/<version> node/<version>` (or the runtime's name when not Node.js). */
+export function defaultAgentVersion(): string {
+  const nodeVersion = (globalThis as { process?: { version?: string } }).process?.version
+  return nodeVersion != null ? `weft/${VERSION} node/${nodeVersion}` : `weft/${VERSION}`
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a positive finite number, got ${value}`)
+  }
+  return value
+}
+
+export function resolveOptions(init: IdentifyInit, nodeInfo?: NodeInfo) {
+  return {
+    protocolPrefix: init.protocolPrefix ?? DEFAULT_PROTOCOL_PREFIX,
+    agentVersion: init.agentVersion ?? nodeInfo?.userAgent ?? defaultAgentVersion(),
+    protocolVersion: init.protocolVersion ?? DEFAULT_PROTOCOL_VERSION,
+    timeout: positive(init.timeout ?? DEFAULT_TIMEOUT, 'timeout'),
+    maxMessageSize: positive(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize'),
+    maxInboundStreams: positive(init.maxInboundStreams ?? 1, 'maxInboundStreams'),
+    maxOutboundStreams: positive(init.maxOutboundStreams ?? 1, 'maxOutboundStreams'),
+    maxPushIncomingStreams: positive(init.maxPushIncomingStreams ?? 1, 'maxPushIncomingStreams'),
+    maxPushOutgoingStreams: positive(init.maxPushOutgoingStreams ?? 1, 'maxPushOutgoingStreams'),
+    runOnLimitedConnection: init.runOnLimitedConnection ?? true,
+    runOnConnectionOpen: init.runOnConnectionOpen ?? true,
+    maxObservedAddresses: init.maxObservedAddresses ?? DEFAULT_MAX_OBSERVED_ADDRESSES,
+    pushDebounce: init.pushDebounce ?? DEFAULT_PUSH_DEBOUNCE,
+    maxPushConcurrency: positive(
+      init.maxPushConcurrency ?? DEFAULT_MAX_PUSH_CONCURRENCY,
+      'maxPushConcurrency',
+    ),
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The ping service: answers `/ipfs/ping/1.0.0` streams and measures the round
+ * trip time to other peers (libp2p/specs ping/ping.md).
+ */
+import {
+  type AbortOptions,
+  type ComponentLogger,
+  type Connection,
+  type DialTarget,
+  type Logger,
+  type Startable,
+  type Stream,
+  type StreamHandler,
+  type StreamHandlerOptions,
+  serviceCapabilities,
+} from '@libp2p/interface'
+import { anySignal, StreamReader, sendAll } from '@weft/utils'
+import { echoPings, PING_LENGTH } from './echo.js'
+import { PingMismatchError, PingServiceStoppedError } from './errors.js'
+
+export const PROTOCOL_PREFIX = 'ipfs'
+export const PROTOCOL_NAME = 'ping'
+export const PROTOCOL_VERSION = '1.0.0'
+export const DEFAULT_TIMEOUT = 10_000
+/** rust-libp2p pings every 15 s on one stream: idle streams must outlive that */
+export const DEFAULT_IDLE_TIMEOUT = 60_000
+/** "The listening peer SHOULD accept at most two streams per peer" (ping.md) */
+export const DEFAULT_MAX_INBOUND_STREAMS = 2
+/** "The dialing peer MUST NOT keep more than one outbound stream ... per peer" (ping.md) */
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 1
+
+export interface PingInit {
+  /** protocol id is `/<prefix>/ping/1.0.0` (default 'ipfs') */
+  protocolPrefix?: string
+  /** concurrent inbound ping streams per connection (default 2) */
+  maxInboundStreams?: number
+  /** concurrent outbound ping streams per connection (default 1) */
+  maxOutboundStreams?: number
+  /** milliseconds one `ping()` may take, dialing included (default 10 000) */
+  timeout?: number
+  /** milliseconds an inbound stream may stay without a payload before it is reset (default 60 000) */
+  idleTimeout?: number
+  /** answer and send pings over limited (relayed) connections (default true) */
+  runOnLimitedConnection?: boolean
+}
+
+export interface PingComponents {
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+    unhandle(protocol: string, options?: AbortOptions): Promise<void>
+  }
+  connectionManager: {
+    openConnection(peer: DialTarget, options?: AbortOptions): Promise<Connection>
+  }
+  logger: ComponentLogger
+}
+
+export class PingService implements Startable {
+  readonly protocol: string
+  readonly [Symbol.toStringTag] = '@libp2p/ping'
+  readonly [serviceCapabilities]: string[] = ['@libp2p/ping']
+
+  private readonly log: Logger
+  private readonly timeout: number
+  private readonly idleTimeout: number
+  private readonly maxInboundStreams: number
+  private readonly maxOutboundStreams: number
+  private readonly runOnLimitedConnection: boolean
+  /** inbound streams being echoed, so stop() can end them */
+  private readonly inbound = new Set<Stream>()
+  /** aborts pings in flight when the service stops */
+  private shutdown = new AbortController()
+  private started = false
+
+  constructor(
+    private readonly components: PingComponents,
+    init: PingInit = {},
+  ) {
+    this.protocol = `/${init.protocolPrefix ?? PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
+    this.log = components.logger.forComponent('weft:ping')
+    this.timeout = positive(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
+    this.idleTimeout = positive(init.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout')
+    this.maxInboundStreams = positive(
+      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+      'maxInboundStreams',
+    )
+    this.maxOutboundStreams = positive(
+      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      'maxOutboundStreams',
+    )
+    this.runOnLimitedConnection = init.runOnLimitedConnection ?? true
+    this.handleStream = this.handleStream.bind(this)
+  }
+
+  isStarted(): boolean {
+    return this.started
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    await this.components.registrar.handle(this.protocol, this.handleStream, {
+      maxInboundStreams: this.maxInboundStreams,
+      maxOutboundStreams: this.maxOutboundStreams,
+      runOnLimitedConnection: this.runOnLimitedConnection,
+    })
+    this.started = true
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.components.registrar.unhandle(this.protocol)
+    this.shutdown.abort(new PingServiceStoppedError())
+    for (const stream of [...this.inbound]) stream.abort(new PingServiceStoppedError())
+    this.inbound.clear()
+  }
+
+  /**
+   * Sends one 32-byte payload to `peer` (dialing it if needed) and resolves to
+   * the milliseconds until the echo came back.
+   */
+  async ping(peer: DialTarget, options: AbortOptions = {}): Promise<number> {
+    const signal = anySignal([this.shutdown.signal, options.signal], this.timeout)
+    let stream: Stream | undefined
+    try {
+      const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      stream = await connection.newStream(this.protocol, {
+        signal,
+        maxOutboundStreams: this.maxOutboundStreams,
+        runOnLimitedConnection: this.runOnLimitedConnection,
+      })
+      const rtt = await pingOnce(stream, { signal })
+      await stream.close({ signal })
+      return rtt
+    } catch (err) {
+      stream?.abort(err as Error)
+      throw err
+    } finally {
+      signal.clear()
+    }
+  }
+
+  private handleStream(stream: Stream): void {
+    this.inbound.add(stream)
+    echoPings(stream, {
+      idleTimeout: this.idleTimeout,
+      log: this.log,
+      onDone: () => this.inbound.delete(stream),
+    })
+  }
+}
+
+/**
+ * One ping exchange on an open ping stream; resolves to the round trip time
+ * in milliseconds. The stream stays open for the next exchange.
+ */
+export async function pingOnce(stream: Stream, options: AbortOptions = {}): Promise<number> {
+  const payload = crypto.getRandomValues(new Uint8Array(PING_LENGTH))
+  const reader = new StreamReader(stream, { maxBufferLength: PING_LENGTH * 64 })
+  try {
+    const start = performance.now()
+    await sendAll(stream, payload, options)
+    const echo = (await reader.readExact(PING_LENGTH, options)).subarray()
+    const rtt = performance.now() - start
+    for (let i = 0; i < PING_LENGTH; i++) {
+      if (echo[i] !== payload[i]) throw new PingMismatchError(payload, echo)
+    }
+    return rtt
+  } finally {
+    reader.release()
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`)
+  return value
+}
