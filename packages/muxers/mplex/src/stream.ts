@@ -1,0 +1,115 @@
+/**
+ * One mplex stream. Outgoing bytes become data frames through the muxer;
+ * frames the muxer receives for this stream come in through the `receive…`
+ * methods. mplex has no flow control: a paused stream (or one nobody reads)
+ * simply buffers, and is reset once it holds more than `maxReadBufferLength`.
+ */
+import type { AbortOptions, Logger } from '@libp2p/interface'
+import { AbstractStream, type SendResult } from '@weft/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { StreamResetError } from './errors.js'
+import { closeType, type MessageType, messageType, resetType } from './frame.js'
+
+/** What a stream needs from its muxer. */
+export interface FrameSink {
+  /** Queues a frame; returns false while the connection wants to drain. Throws once the muxer cannot send. */
+  writeFrame(id: number, type: MessageType, body?: Uint8ArrayList): boolean
+  /** Queues a reset for `stream` (never throws). */
+  writeReset(stream: MplexStream): void
+}
+
+export interface MplexStreamInit {
+  streamId: number
+  /** whether we opened the stream (we are its initiator) */
+  initiator: boolean
+  sink: FrameSink
+  log: Logger
+  maxReadBufferLength: number
+  maxWriteBufferLength?: number
+  inactivityTimeout?: number
+  /** largest data frame body sent */
+  maxMessageSize: number
+}
+
+export class MplexStream extends AbstractStream {
+  readonly streamId: number
+  readonly initiator: boolean
+  private readonly sink: FrameSink
+
+  constructor(init: MplexStreamInit) {
+    const id = `${init.initiator ? 'i' : 'r'}${init.streamId}`
+    super({
+      id,
+      direction: init.initiator ? 'outbound' : 'inbound',
+      log: init.log.newScope(id),
+      maxReadBufferLength: init.maxReadBufferLength,
+      maxWriteBufferLength: init.maxWriteBufferLength,
+      inactivityTimeout: init.inactivityTimeout,
+      maxMessageSize: init.maxMessageSize,
+    })
+    this.streamId = init.streamId
+    this.initiator = init.initiator
+    this.sink = init.sink
+  }
+
+  protected sendData(data: Uint8ArrayList): SendResult {
+    const canSendMore = this.sink.writeFrame(this.streamId, messageType(this.initiator), data)
+    return { sentBytes: data.byteLength, canSendMore }
+  }
+
+  protected sendReset(): void {
+    this.sink.writeReset(this)
+  }
+
+  protected sendCloseWrite(_options?: AbortOptions): void {
+    // queued behind this stream's data; leaves with the other frames of this tick
+    this.sink.writeFrame(this.streamId, closeType(this.initiator))
+  }
+
+  /** mplex cannot tell the remote to stop sending; later data is dropped here. */
+  protected sendCloseRead(_options?: AbortOptions): void {}
+
+  /** The reset frame type we send for this stream. */
+  get resetType(): MessageType {
+    return resetType(this.initiator)
+  }
+
+  // ---- called by the muxer -------------------------------------------------
+
+  receiveData(body: Uint8Array | Uint8ArrayList): void {
+    if (this.remoteWriteStatus === 'closed') {
+      this.log.trace('dropping %d bytes that arrived after the remote closed', body.byteLength)
+      return
+    }
+    this.onData(body)
+  }
+
+  receiveClose(): void {
+    this.onRemoteCloseWrite()
+  }
+
+  receiveReset(): void {
+    this.onRemoteReset()
+  }
+
+  connectionDrained(): void {
+    if (this.writableNeedsDrain) this.onDrained()
+  }
+
+  /**
+   * The connection is gone (`err` when it was aborted). A stream whose remote
+   * never closed was cut short, so it closes with an error too.
+   */
+  connectionClosed(err?: Error): void {
+    if (err == null && this.remoteWriteStatus !== 'closed') {
+      err = new StreamResetError('the connection closed before the remote closed the stream')
+    }
+    this.onTransportClosed(err)
+  }
+
+  /** The remote will send no more frames at all: a stream it has not closed is cut short. */
+  connectionEnded(): void {
+    if (this.remoteWriteStatus === 'closed') return
+    this.abort(new StreamResetError('the connection ended before the remote closed the stream'))
+  }
+}
