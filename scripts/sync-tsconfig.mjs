@@ -3,7 +3,8 @@ import { readdirSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const references = []
-for (const top of ['packages', 'interop', 'examples', 'benchmarks']) {
+if (existsSync('benchmarks/tsconfig.json')) references.push({ path: './benchmarks' })
+for (const top of ['packages', 'interop', 'examples']) {
   if (!existsSync(top)) continue
   const groups = top === 'packages' ? readdirSync(top).map((g) => join(top, g)) : [top]
   for (const group of groups) {

@@ -345,7 +345,8 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
         this.writableNeedsDrain = true
         this.checkWriteBufferLength()
       }
-      if (this.writeBuffer.byteLength === 0) this.safeDispatchEvent('idle')
+      // 'idle' is only awaited by close()/flushed(); skip building an event nobody hears
+      if (this.writeBuffer.byteLength === 0 && this.listenerCount('idle') > 0) this.safeDispatchEvent('idle')
       return canSendMore
     } finally {
       this.sending = false
