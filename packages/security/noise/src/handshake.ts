@@ -108,7 +108,7 @@ export async function performHandshake(
       const payload = await read()
       init.log.trace('received noise message 2')
       remote = await verifyPayload(payload, state.remoteStaticKey!, init.remotePeer)
-      await write(ourPayload)
+      await write(initiatorFinalPayload(init, ourPayload, remote.payload.extensions?.streamMuxers ?? []))
       init.log.trace('sent noise message 3')
     } else {
       // message 1 carries no libp2p payload; anything there is ignored (but hashed)
@@ -137,6 +137,24 @@ export async function performHandshake(
     streamMuxer,
     ciphers: state.split(),
   }
+}
+
+/**
+ * The initiator's message 3. Having seen the responder's muxers, it sends only
+ * the one it picked (inlined-muxer-negotiation.md: it "MAY choose a single
+ * multiplexer from the responder's list and only send that value"). Stacks
+ * read the two lists differently (js-libp2p-noise takes the responder's order,
+ * go-libp2p the initiator's); with a single entry every reading agrees.
+ */
+function initiatorFinalPayload(init: HandshakeInit, fullPayload: Uint8Array, responderMuxers: string[]): Uint8Array {
+  if (init.streamMuxers.length === 0 || responderMuxers.length === 0) return fullPayload
+  const chosen = selectStreamMuxer(init.streamMuxers, responderMuxers)
+  if (chosen == null) return fullPayload
+  return encodePayload({
+    identityKey: init.identityKey,
+    identitySig: init.identitySig,
+    extensions: { webtransportCerthashes: [], streamMuxers: [chosen] },
+  })
 }
 
 async function verifyPayload(
