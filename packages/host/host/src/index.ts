@@ -1,4 +1,119 @@
 /**
- * @weft/host: createHost(): the weft host with its upgrader, dialer, registrar, connection manager, peer store and address manager
+ * @weft/host: `createHost()`, the weft host. It implements @libp2p/interface's
+ * `Libp2p` and takes `createLibp2p`'s option names, so a js-libp2p program
+ * switches by changing imports.
+ *
+ * ```ts
+ * import { createHost } from '@weft/host'
+ * import { tcp } from '@weft/tcp'
+ * import { noise } from '@weft/noise'
+ * import { yamux } from '@weft/yamux'
+ *
+ * const host = await createHost({
+ *   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+ *   transports: [tcp()],
+ *   connectionEncrypters: [noise()],
+ *   streamMuxers: [yamux()],
+ * })
+ * await host.handle('/echo/1.0.0', async (stream) => {
+ *   for await (const chunk of stream) stream.send(chunk)
+ *   await stream.close()
+ * })
+ * const stream = await host.dialProtocol(otherHost.getMultiaddrs()[0], '/echo/1.0.0')
+ * await host.stop()
+ * ```
+ *
+ * Options (`HostInit`): `privateKey` (default: new Ed25519 key);
+ * `addresses: { listen, announce, appendAnnounce, noAnnounce, announceFilter }`;
+ * `transports`, `connectionEncrypters`, `streamMuxers` and `services` (module
+ * factories, each given the typed `Components` object); `connectionManager:
+ * { maxConnections = 300, maxIncomingPendingConnections = 10, dialTimeout =
+ * 5 s, inboundUpgradeTimeout = 3 s, maxParallelDials = 100,
+ * maxDialQueueLength = 500, maxPeerAddrsToDial = 25, maxDialsPerPeer = 4,
+ * addressDialDelay = 250 ms, inboundStreamProtocolNegotiationTimeout = 10 s,
+ * outboundStreamProtocolNegotiationTimeout = 10 s, closeTimeout = 2 s }`;
+ * `connectionGater`; `peerStore: { maxPeers = 10 000, backend, … }`;
+ * `datastore`; `nodeInfo: { name, version, userAgent }`; `start` (default
+ * true); `logger`.
+ *
+ * The parts (upgrader, connection, registrar, connection manager, dialer,
+ * peer store, address manager, transport manager) are exported for tests and
+ * for custom hosts.
  */
-export {}
+export { AddressManager, type AddressManagerComponents, type AddressManagerInit } from './address-manager.js'
+export type {
+  AddressManager as AddressManagerInterface,
+  Components,
+  ConnectionManager as ConnectionManagerInterface,
+  Datastore,
+  OpenConnectionOptions,
+  ProgressOptions,
+  Registrar as RegistrarInterface,
+  TransportManager as TransportManagerInterface,
+  TransportManagerDialOptions,
+} from './components.js'
+export {
+  Connection,
+  type ConnectionComponents,
+  type ConnectionInit,
+  runWithMiddleware,
+} from './connection.js'
+export {
+  ConnectionManager,
+  type ConnectionManagerComponents,
+  type ConnectionManagerInit,
+  parseTarget,
+} from './connection-manager.js'
+export { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
+export * from './errors.js'
+export {
+  createHost,
+  Host,
+  type HostConnectionManagerInit,
+  type HostInit,
+  type ModuleFactory,
+  type ServiceFactoryMap,
+  VERSION,
+} from './host.js'
+export {
+  addressFamily,
+  isRelayed,
+  peerIdFromAddress,
+  sortForDialing,
+  withoutPeerId,
+  withPeerId,
+} from './internal/addresses.js'
+export { type RaceOptions, raceAttempts } from './internal/happy-eyeballs.js'
+export {
+  type MemoryBackendInit,
+  MemoryPeerStoreBackend,
+  type PeerStoreBackend,
+} from './peer-store/backend.js'
+export {
+  DEFAULT_PEER_RECORD_LIMITS,
+  type PeerRecordLimits,
+  type StoredPeer,
+  type StoredTag,
+  type UpdateMode,
+  updatePeer,
+} from './peer-store/peer-record-data.js'
+export { PeerStore, type PeerStoreComponents, type PeerStoreInit } from './peer-store/peer-store.js'
+export {
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_OUTBOUND_STREAMS,
+  Registrar,
+  type RegistrarComponents,
+  type RegistrarInit,
+} from './registrar.js'
+export { CompoundContentRouting, CompoundPeerRouting } from './routing.js'
+export {
+  TransportManager,
+  type TransportManagerComponents,
+  type TransportManagerInit,
+} from './transport-manager.js'
+export {
+  type OutboundUpgradeOptions,
+  Upgrader,
+  type UpgraderComponents,
+  type UpgraderInit,
+} from './upgrader.js'

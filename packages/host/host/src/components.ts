@@ -1,0 +1,150 @@
+/**
+ * The components object: one explicit, typed record the host builds and hands
+ * to every module factory (transports, encrypters, muxers, services). Each
+ * module declares the narrow subset it reads; nothing is looked up by name at
+ * run time.
+ *
+ * The interfaces of the host's own parts match the shape js-libp2p's
+ * `@libp2p/interface-internal` gives them, so js-libp2p services (identify,
+ * ping, …) run on a weft host unchanged.
+ */
+import type {
+  AbortOptions,
+  ComponentLogger,
+  Connection,
+  ConnectionGater,
+  DialTarget,
+  IsDialableOptions,
+  Libp2pEvents,
+  Listener,
+  MultiaddrConnection,
+  NewStreamOptions,
+  NodeInfo,
+  OpenConnectionProgressEvents,
+  PeerId,
+  PeerStore,
+  PendingDial,
+  PrivateKey,
+  Stream,
+  StreamHandler,
+  StreamHandlerOptions,
+  StreamHandlerRecord,
+  StreamMiddleware,
+  Topology,
+  Transport,
+  TransportManagerDialProgressEvents,
+  TypedEventTarget,
+  Upgrader,
+} from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** `onProgress` as js-libp2p's progress-events define it, without the dependency. */
+export interface ProgressOptions<Event extends { type: string; detail: unknown }> {
+  onProgress?: (event: Event) => void
+}
+
+export interface Registrar {
+  getProtocols(): string[]
+  handle(protocol: string | string[], handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+  unhandle(protocol: string | string[], options?: AbortOptions): Promise<void>
+  getHandler(protocol: string): StreamHandlerRecord
+  use(protocol: string, middleware: StreamMiddleware | StreamMiddleware[]): void
+  unuse(protocol: string): void
+  getMiddleware(protocol: string): StreamMiddleware[]
+  register(protocol: string, topology: Topology, options?: AbortOptions): Promise<string>
+  unregister(id: string): void
+  getTopologies(protocol: string): Topology[]
+}
+
+export interface OpenConnectionOptions extends AbortOptions, ProgressOptions<OpenConnectionProgressEvents> {
+  /** ignored: dials run in arrival order (kept for js-libp2p compatibility) */
+  priority?: number
+  /** dial even when a connection to the peer is already open */
+  force?: boolean
+  /** multistream-select role override, passed on to the upgrader */
+  initiator?: boolean
+}
+
+export interface ConnectionManager {
+  getConnections(peerId?: PeerId): Connection[]
+  getConnectionsMap(): ReadonlyMap<string, Connection[]>
+  getMaxConnections(): number
+  setMaxConnections(maxConnections: number): void
+  openConnection(target: DialTarget, options?: OpenConnectionOptions): Promise<Connection>
+  openStream(
+    target: DialTarget,
+    protocol: string | string[],
+    options?: OpenConnectionOptions & NewStreamOptions,
+  ): Promise<Stream>
+  closeConnections(peer: PeerId, options?: AbortOptions): Promise<void>
+  acceptIncomingConnection(maConn: MultiaddrConnection): boolean
+  afterUpgradeInbound(): void
+  getDialQueue(): PendingDial[]
+  isDialable(multiaddr: Multiaddr | Multiaddr[], options?: IsDialableOptions): Promise<boolean>
+}
+
+export interface AddressManager {
+  getListenAddrs(): Multiaddr[]
+  getAnnounceAddrs(): Multiaddr[]
+  getObservedAddrs(): Multiaddr[]
+  addObservedAddr(addr: Multiaddr): void
+  confirmObservedAddr(addr: Multiaddr): void
+  removeObservedAddr(addr: Multiaddr): void
+  /** every address we tell others about, each ending in `/p2p/<our peer id>` */
+  getAddresses(): Multiaddr[]
+}
+
+export interface TransportManagerDialOptions
+  extends AbortOptions,
+    ProgressOptions<TransportManagerDialProgressEvents> {
+  /** the upgrader handed to the transport (default: the host's) */
+  upgrader?: Upgrader
+}
+
+export interface TransportManager {
+  add(transport: Transport): void
+  dial(ma: Multiaddr, options?: TransportManagerDialOptions): Promise<Connection>
+  getAddrs(): Multiaddr[]
+  getTransports(): Transport[]
+  getListeners(): Listener[]
+  dialTransportForMultiaddr(ma: Multiaddr): Transport | undefined
+  listenTransportForMultiaddr(ma: Multiaddr): Transport | undefined
+  listen(addrs: Multiaddr[]): Promise<void>
+  remove(key: string): Promise<void>
+  removeAll(): Promise<void>
+}
+
+/**
+ * A key-value store a module may persist to. The host keeps its own state in
+ * memory when none is given; the shape matches the parts of `interface-datastore`
+ * weft modules use, so a js `Datastore` fits.
+ */
+export interface Datastore {
+  get(key: unknown, options?: AbortOptions): unknown
+  put(key: unknown, value: Uint8Array, options?: AbortOptions): unknown
+  has(key: unknown, options?: AbortOptions): unknown
+  delete(key: unknown, options?: AbortOptions): unknown
+}
+
+/**
+ * Everything the host hands to module factories. Fields are assigned in the
+ * order listed; a module constructor may read only the fields above the
+ * module's own kind (transports, encrypters, muxers and services are created
+ * last, so they see all of them).
+ */
+export interface Components {
+  peerId: PeerId
+  privateKey: PrivateKey
+  logger: ComponentLogger
+  /** the host itself: events dispatched here reach the host's listeners */
+  events: TypedEventTarget<Libp2pEvents>
+  nodeInfo: NodeInfo
+  connectionGater: ConnectionGater
+  datastore?: Datastore
+  peerStore: PeerStore
+  registrar: Registrar
+  addressManager: AddressManager
+  transportManager: TransportManager
+  connectionManager: ConnectionManager
+  upgrader: Upgrader
+}

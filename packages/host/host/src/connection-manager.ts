@@ -1,0 +1,301 @@
+/**
+ * The connection manager: the open connections by peer, the limits on them,
+ * and `openConnection` (through the dialer).
+ *
+ * Limits: at most `maxConnections` connections (new inbound ones beyond it are
+ * refused before their upgrade; when dials push the count over it, the
+ * connections of the least tagged peers, oldest first, are closed) and at most
+ * `maxIncomingPendingConnections` inbound upgrades at once. It dispatches
+ * `peer:connect` on a peer's first connection and `peer:disconnect` when its
+ * last one closes; the upgrader dispatches `connection:open`/`close`.
+ */
+import {
+  type AbortOptions,
+  type Connection,
+  type DialTarget,
+  type IsDialableOptions,
+  isPeerId,
+  type Libp2pEvents,
+  type Logger,
+  type MultiaddrConnection,
+  type NewStreamOptions,
+  NotStartedError,
+  type PeerId,
+  type PendingDial,
+  type Startable,
+  type Stream,
+  type TypedEventTarget,
+} from '@libp2p/interface'
+import { isMultiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
+import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
+import { InvalidParametersError, SelfDialError } from './errors.js'
+import { isRelayed, peerIdFromAddress } from './internal/addresses.js'
+
+export interface ConnectionManagerComponents extends DialerComponents {
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+export interface ConnectionManagerInit extends DialerInit {
+  /** open connections allowed (default 300) */
+  maxConnections?: number
+  /** inbound connections being upgraded at once (default 10) */
+  maxIncomingPendingConnections?: number
+}
+
+export class ConnectionManager implements ConnectionManagerInterface, Startable {
+  private readonly connections = new Map<string, Connection[]>()
+  private readonly dialer: Dialer
+  private readonly log: Logger
+  private maxConnections: number
+  private readonly maxIncomingPendingConnections: number
+  private incomingPending = 0
+  private started = false
+  private pruning = false
+
+  constructor(
+    private readonly components: ConnectionManagerComponents,
+    init: ConnectionManagerInit = {},
+  ) {
+    this.log = components.logger.forComponent('weft:connection-manager')
+    this.maxConnections = init.maxConnections ?? 300
+    this.maxIncomingPendingConnections = init.maxIncomingPendingConnections ?? 10
+    if (!(this.maxConnections >= 1))
+      throw new RangeError(`maxConnections must be at least 1, got ${this.maxConnections}`)
+    this.dialer = new Dialer(components, init)
+    this.onConnectionOpen = this.onConnectionOpen.bind(this)
+    this.onConnectionClose = this.onConnectionClose.bind(this)
+    components.events.addEventListener('connection:open', this.onConnectionOpen)
+    components.events.addEventListener('connection:close', this.onConnectionClose)
+  }
+
+  start(): void {
+    this.dialer.start()
+    this.started = true
+  }
+
+  async stop(): Promise<void> {
+    this.started = false
+    this.dialer.stop()
+    await Promise.all(
+      this.getConnections().map(async (connection) => {
+        try {
+          await connection.close()
+        } catch (err) {
+          connection.abort(err as Error)
+        }
+      }),
+    )
+  }
+
+  /** Detaches from the host's events. */
+  dispose(): void {
+    this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.removeEventListener('connection:close', this.onConnectionClose)
+  }
+
+  getConnections(peerId?: PeerId): Connection[] {
+    if (peerId != null) return [...(this.connections.get(peerId.toString()) ?? [])]
+    return [...this.connections.values()].flat()
+  }
+
+  getConnectionsMap(): ReadonlyMap<string, Connection[]> {
+    return this.connections
+  }
+
+  getMaxConnections(): number {
+    return this.maxConnections
+  }
+
+  setMaxConnections(maxConnections: number): void {
+    if (!(maxConnections >= 1))
+      throw new RangeError(`maxConnections must be at least 1, got ${maxConnections}`)
+    this.maxConnections = maxConnections
+    void this.prune()
+  }
+
+  getDialQueue(): PendingDial[] {
+    return this.dialer.getDialQueue()
+  }
+
+  async openConnection(target: DialTarget, options: OpenConnectionOptions = {}): Promise<Connection> {
+    if (!this.started) throw new NotStartedError('the host is not started')
+    const request = parseTarget(target)
+    if (request.peerId?.equals(this.components.peerId) === true) {
+      throw new SelfDialError('cannot dial our own peer id')
+    }
+    options.onProgress?.({ type: 'connection:open', detail: target } as never)
+    if (request.peerId != null && options.force !== true) {
+      const existing = this.getConnections(request.peerId).find(
+        (connection) => connection.status === 'open' && connection.limits == null,
+      )
+      if (existing != null) {
+        options.onProgress?.({ type: 'dial-queue:already-connected', detail: undefined } as never)
+        return existing
+      }
+    }
+    const connection = await this.dialer.dial(request, options)
+    options.onProgress?.({ type: 'connection:opened', detail: connection } as never)
+    return connection
+  }
+
+  async openStream(
+    target: DialTarget,
+    protocol: string | string[],
+    options: OpenConnectionOptions & NewStreamOptions = {},
+  ): Promise<Stream> {
+    const connection = await this.openConnection(target, options)
+    return connection.newStream(protocol, options)
+  }
+
+  async closeConnections(peer: PeerId, options: AbortOptions = {}): Promise<void> {
+    await Promise.all(
+      this.getConnections(peer).map(async (connection) => {
+        try {
+          await connection.close(options)
+        } catch (err) {
+          connection.abort(err as Error)
+        }
+      }),
+    )
+  }
+
+  acceptIncomingConnection(maConn: MultiaddrConnection): boolean {
+    if (!this.started) return false
+    if (this.incomingPending >= this.maxIncomingPendingConnections) {
+      this.log('refusing %s: %d inbound upgrades pending', maConn.remoteAddr.toString(), this.incomingPending)
+      return false
+    }
+    if (this.connectionCount() + this.incomingPending >= this.maxConnections) {
+      this.log(
+        'refusing %s: at the limit of %d connections',
+        maConn.remoteAddr.toString(),
+        this.maxConnections,
+      )
+      return false
+    }
+    this.incomingPending++
+    return true
+  }
+
+  afterUpgradeInbound(): void {
+    if (this.incomingPending > 0) this.incomingPending--
+  }
+
+  async isDialable(multiaddr: Multiaddr | Multiaddr[], options: IsDialableOptions = {}): Promise<boolean> {
+    const addresses = Array.isArray(multiaddr) ? multiaddr : [multiaddr]
+    return addresses.some(
+      (address) =>
+        this.components.transportManager.dialTransportForMultiaddr(address) != null &&
+        (options.runOnLimitedConnection === true || !isRelayed(address)),
+    )
+  }
+
+  private connectionCount(): number {
+    let count = 0
+    for (const list of this.connections.values()) count += list.length
+    return count
+  }
+
+  private onConnectionOpen(evt: CustomEvent<Connection>): void {
+    const connection = evt.detail
+    if (!this.started) {
+      connection.abort(new NotStartedError('the host is not started'))
+      return
+    }
+    const key = connection.remotePeer.toString()
+    const list = this.connections.get(key) ?? []
+    if (list.includes(connection)) return
+    list.push(connection)
+    this.connections.set(key, list)
+    if (list.length === 1) {
+      // every connected peer has a peer store record (identify and topologies read it)
+      this.components.peerStore.merge(connection.remotePeer, {}).catch((err: Error) => {
+        this.log.error('could not record peer %s: %s', key, err.message)
+      })
+      this.components.events.safeDispatchEvent('peer:connect', { detail: connection.remotePeer })
+    }
+    if (this.connectionCount() > this.maxConnections) void this.prune()
+  }
+
+  private onConnectionClose(evt: CustomEvent<Connection>): void {
+    const connection = evt.detail
+    const key = connection.remotePeer.toString()
+    const list = this.connections.get(key)
+    if (list == null) return
+    const index = list.indexOf(connection)
+    if (index === -1) return
+    list.splice(index, 1)
+    if (list.length === 0) {
+      this.connections.delete(key)
+      this.components.events.safeDispatchEvent('peer:disconnect', { detail: connection.remotePeer })
+    }
+  }
+
+  /** Closes connections until at most `maxConnections` remain: least tagged peers first, then oldest. */
+  private async prune(): Promise<void> {
+    if (this.pruning) return
+    this.pruning = true
+    try {
+      const excess = this.connectionCount() - this.maxConnections
+      if (excess <= 0) return
+      const values = new Map<string, number>()
+      for (const key of this.connections.keys()) {
+        const list = this.connections.get(key)
+        const peerId = list?.[0]?.remotePeer
+        if (peerId == null) continue
+        try {
+          const peer = await this.components.peerStore.get(peerId)
+          let value = 0
+          for (const tag of peer.tags.values()) value += tag.value
+          values.set(key, value)
+        } catch {
+          values.set(key, 0)
+        }
+      }
+      const candidates = this.getConnections()
+        .filter((connection) => connection.status === 'open')
+        .sort((a, b) => {
+          const byTags =
+            (values.get(a.remotePeer.toString()) ?? 0) - (values.get(b.remotePeer.toString()) ?? 0)
+          return byTags !== 0 ? byTags : a.timeline.open - b.timeline.open
+        })
+      const toClose = candidates.slice(0, Math.max(0, this.connectionCount() - this.maxConnections))
+      if (toClose.length === 0) return
+      this.log('pruning %d connections over the limit of %d', toClose.length, this.maxConnections)
+      this.components.events.safeDispatchEvent('connection:prune', { detail: toClose })
+      await Promise.all(
+        toClose.map(async (connection) => {
+          try {
+            await connection.close()
+          } catch (err) {
+            connection.abort(err as Error)
+          }
+        }),
+      )
+    } finally {
+      this.pruning = false
+    }
+  }
+}
+
+/** Splits a dial target into the peer it names and the addresses to try. */
+export function parseTarget(target: DialTarget): DialRequest {
+  if (isPeerId(target)) return { peerId: target, addresses: [] }
+  const addresses = Array.isArray(target) ? target : [target]
+  if (addresses.length === 0 || !addresses.every((address) => isMultiaddr(address))) {
+    throw new InvalidParametersError('a dial target is a PeerId, a Multiaddr or a non-empty Multiaddr array')
+  }
+  let peerId: PeerId | undefined
+  for (const address of addresses) {
+    const named = peerIdFromAddress(address)
+    if (named == null) continue
+    if (peerId != null && !peerId.equals(named)) {
+      throw new InvalidParametersError(
+        `the addresses name different peers: ${peerId.toString()} and ${named.toString()}`,
+      )
+    }
+    peerId = named
+  }
+  return { peerId, addresses }
+}

@@ -1,0 +1,327 @@
+/**
+ * An upgraded connection (@libp2p/interface `Connection`): a secured,
+ * multiplexed channel to one peer.
+ *
+ * Outbound streams: muxer stream → multistream-select → per-protocol
+ * `maxOutboundStreams` check. Inbound streams: multistream-select listener
+ * against the registrar's protocols (bounded by a negotiation timeout) →
+ * per-protocol `maxInboundStreams` check → middleware → handler. A stream that
+ * fails any step, or whose handler throws, is aborted; the connection and its
+ * other streams carry on.
+ */
+import {
+  type AbortOptions,
+  type ComponentLogger,
+  ConnectionClosedError,
+  ConnectionClosingError,
+  type Connection as ConnectionInterface,
+  type ConnectionLimits,
+  type ConnectionStatus,
+  connectionSymbol,
+  LimitedConnectionError,
+  type Logger,
+  type MessageStream,
+  type MessageStreamDirection,
+  type MessageStreamEvents,
+  type MultiaddrConnection,
+  type MultiaddrConnectionTimeline,
+  type NewStreamOptions,
+  type PeerId,
+  type Stream,
+  StreamCloseEvent,
+  type StreamMiddleware,
+  type StreamMuxer,
+  TooManyInboundProtocolStreamsError,
+  TooManyOutboundProtocolStreamsError,
+  TypedEventEmitter,
+} from '@libp2p/interface'
+import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
+import { handle, select } from '@weft/multistream'
+import { anySignal, raceSignal } from '@weft/utils'
+import type { Registrar } from './components.js'
+import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
+
+export interface ConnectionComponents {
+  logger: ComponentLogger
+  registrar: Pick<Registrar, 'getProtocols' | 'getHandler' | 'getMiddleware'>
+}
+
+export interface ConnectionInit {
+  /** the raw transport connection */
+  maConn: MultiaddrConnection
+  /** the secured channel the muxer runs on (the maConn itself when the transport secures) */
+  secured: MessageStream
+  muxer: StreamMuxer
+  remotePeer: PeerId
+  direction: MessageStreamDirection
+  encryption?: string
+  multiplexer?: string
+  limits?: ConnectionLimits
+  /** ms an inbound stream may take to agree a protocol (default 10 000) */
+  inboundStreamProtocolNegotiationTimeout?: number
+  /** ms an outbound stream may take to agree a protocol when no signal is given (default 10 000) */
+  outboundStreamProtocolNegotiationTimeout?: number
+  /** ms a graceful close may take before the connection is aborted (default 2 000) */
+  closeTimeout?: number
+}
+
+type ConnectionEvents = Omit<MessageStreamEvents, 'drain' | 'message' | 'end'>
+
+let nextConnectionId = 0
+
+export class Connection extends TypedEventEmitter<ConnectionEvents> implements ConnectionInterface {
+  readonly [connectionSymbol] = true
+  readonly [Symbol.toStringTag] = 'Connection'
+  readonly id: string
+  readonly remoteAddr: Multiaddr
+  readonly remotePeer: PeerId
+  readonly direction: MessageStreamDirection
+  readonly timeline: MultiaddrConnectionTimeline
+  readonly multiplexer?: string
+  readonly encryption?: string
+  readonly direct: boolean
+  readonly limits?: ConnectionLimits
+  readonly log: Logger
+  status: ConnectionStatus = 'open'
+  rtt?: number
+
+  private readonly maConn: MultiaddrConnection
+  private readonly secured: MessageStream
+  private readonly muxer: StreamMuxer
+  private readonly inboundNegotiationTimeout: number
+  private readonly outboundNegotiationTimeout: number
+  private readonly closeTimeout: number
+  private finished = false
+
+  constructor(
+    private readonly components: ConnectionComponents,
+    init: ConnectionInit,
+  ) {
+    super()
+    this.id = `${(nextConnectionId++).toString(36)}${Math.random().toString(36).slice(2, 6)}`
+    this.maConn = init.maConn
+    this.secured = init.secured
+    this.muxer = init.muxer
+    this.remoteAddr = init.maConn.remoteAddr
+    this.remotePeer = init.remotePeer
+    this.direction = init.direction
+    this.timeline = init.maConn.timeline
+    this.timeline.upgraded ??= Date.now()
+    this.multiplexer = init.multiplexer
+    this.encryption = init.encryption
+    this.limits = init.limits
+    this.direct = !this.remoteAddr.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
+    this.log = components.logger.forComponent(`weft:connection:${this.direction}:${this.id}`)
+    this.inboundNegotiationTimeout = init.inboundStreamProtocolNegotiationTimeout ?? 10_000
+    this.outboundNegotiationTimeout = init.outboundStreamProtocolNegotiationTimeout ?? 10_000
+    this.closeTimeout = init.closeTimeout ?? 2_000
+
+    this.onIncomingStream = this.onIncomingStream.bind(this)
+    this.onTransportClose = this.onTransportClose.bind(this)
+    this.onTransportEnd = this.onTransportEnd.bind(this)
+    this.muxer.addEventListener('stream', this.onIncomingStream)
+    this.maConn.addEventListener('close', this.onTransportClose)
+    this.maConn.addEventListener('remoteCloseWrite', this.onTransportEnd)
+    if (this.secured !== (this.maConn as MessageStream)) {
+      this.secured.addEventListener('close', this.onTransportClose)
+      this.secured.addEventListener('remoteCloseWrite', this.onTransportEnd)
+    }
+    if (this.maConn.status !== 'open' && this.maConn.status !== 'closing') {
+      queueMicrotask(() => this.onTransportClose(new StreamCloseEvent(false)))
+    }
+  }
+
+  get streams(): Stream[] {
+    return this.muxer.streams
+  }
+
+  async newStream(protocols: string | string[], options: NewStreamOptions = {}): Promise<Stream> {
+    if (this.status === 'closing') throw new ConnectionClosingError(`connection ${this.id} is closing`)
+    if (this.status !== 'open') throw new ConnectionClosedError(`connection ${this.id} is ${this.status}`)
+    const list = Array.isArray(protocols) ? protocols : [protocols]
+    if (list.length === 0) throw new RangeError('newStream needs at least one protocol')
+    if (this.limits != null && options.runOnLimitedConnection !== true) {
+      throw new LimitedConnectionError(
+        `connection ${this.id} has limits; pass runOnLimitedConnection to use it`,
+      )
+    }
+    options.onProgress?.({
+      type: 'connection:open-stream',
+      detail: { connection: this, protocols: list },
+    } as never)
+    const signal = anySignal(
+      [options.signal],
+      options.signal == null ? this.outboundNegotiationTimeout : undefined,
+    )
+    try {
+      const stream = await raceSignal(this.muxer.createStream({ signal }), signal)
+      try {
+        const protocol = await select(stream, list, {
+          signal,
+          negotiateFully: options.negotiateFully ?? true,
+          log: stream.log,
+        })
+        stream.protocol = protocol
+        const limit = this.outboundLimit(protocol, options)
+        const open = this.countStreams(protocol, 'outbound')
+        if (open > limit) {
+          throw new TooManyOutboundProtocolStreamsError(
+            `${open} outbound ${protocol} streams on connection ${this.id}, over the limit of ${limit}`,
+          )
+        }
+        options.onProgress?.({
+          type: 'connection:opened-stream',
+          detail: { connection: this, stream },
+        } as never)
+        return stream
+      } catch (err) {
+        stream.abort(err as Error)
+        throw err
+      }
+    } finally {
+      signal.clear()
+    }
+  }
+
+  async close(options: AbortOptions = {}): Promise<void> {
+    if (this.status !== 'open') return
+    this.status = 'closing'
+    this.log('closing')
+    const signal = anySignal([options.signal], this.closeTimeout)
+    try {
+      await this.muxer.close({ signal })
+      if (this.secured !== (this.maConn as MessageStream)) await this.secured.close({ signal })
+      await this.maConn.close({ signal })
+    } catch (err) {
+      this.log('graceful close failed, aborting: %s', (err as Error).message)
+      this.abort(err as Error)
+      return
+    } finally {
+      signal.clear()
+    }
+    this.finish(true)
+  }
+
+  abort(err: Error): void {
+    if (this.finished) return
+    this.log('aborting: %s', err.message)
+    this.status = 'aborted'
+    // detach first so the transport's own close event does not report again
+    this.finish(true, err)
+    this.muxer.abort(err)
+    this.secured.abort(err)
+    this.maConn.abort(err)
+  }
+
+  /** The remote ended the transport connection: nothing more can arrive, so close our side too. */
+  private onTransportEnd(): void {
+    if (this.status !== 'open') return
+    this.log('the remote ended the connection')
+    this.close().catch(() => {})
+  }
+
+  private onTransportClose(evt: StreamCloseEvent): void {
+    // during our own close() the transport closing is expected; close() finishes
+    if (this.finished || this.status === 'closing') return
+    const err = evt.error
+    // the socket is gone: streams on it cannot finish
+    this.muxer.abort(err ?? new ConnectionClosedError('the transport connection closed'))
+    if (err != null) this.status = 'aborted'
+    this.finish(false, err)
+  }
+
+  private finish(local: boolean, err?: Error): void {
+    if (this.finished) return
+    this.finished = true
+    if (this.status !== 'aborted') this.status = 'closed'
+    this.timeline.close ??= Date.now()
+    this.muxer.removeEventListener('stream', this.onIncomingStream)
+    this.maConn.removeEventListener('close', this.onTransportClose)
+    this.maConn.removeEventListener('remoteCloseWrite', this.onTransportEnd)
+    this.secured.removeEventListener('close', this.onTransportClose)
+    this.secured.removeEventListener('remoteCloseWrite', this.onTransportEnd)
+    this.dispatchEvent(new StreamCloseEvent(local, err))
+  }
+
+  private onIncomingStream(evt: CustomEvent<Stream>): void {
+    void this.handleIncomingStream(evt.detail)
+  }
+
+  private async handleIncomingStream(stream: Stream): Promise<void> {
+    const { registrar } = this.components
+    const signal = anySignal([], this.inboundNegotiationTimeout)
+    let protocol: string
+    try {
+      protocol = await handle(stream, registrar.getProtocols(), { signal, log: stream.log })
+    } catch (err) {
+      stream.log('protocol negotiation failed: %s', (err as Error).message)
+      stream.abort(err as Error)
+      return
+    } finally {
+      signal.clear()
+    }
+    try {
+      stream.protocol = protocol
+      const { handler, options } = registrar.getHandler(protocol)
+      if (this.limits != null && options.runOnLimitedConnection !== true) {
+        throw new LimitedConnectionError(`${protocol} does not run on limited connections`)
+      }
+      const limit = options.maxInboundStreams ?? Number.POSITIVE_INFINITY
+      const open = this.countStreams(protocol, 'inbound')
+      if (open > limit) {
+        throw new TooManyInboundProtocolStreamsError(
+          `${open} inbound ${protocol} streams on connection ${this.id}, over the limit of ${limit}`,
+        )
+      }
+      await runWithMiddleware(registrar.getMiddleware(protocol), stream, this, handler)
+    } catch (err) {
+      this.log('inbound %s stream failed: %s', protocol, (err as Error).message)
+      stream.abort(err as Error)
+    }
+  }
+
+  private outboundLimit(protocol: string, options: NewStreamOptions): number {
+    try {
+      return (
+        this.components.registrar.getHandler(protocol).options.maxOutboundStreams ??
+        DEFAULT_MAX_OUTBOUND_STREAMS
+      )
+    } catch {
+      return options.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS
+    }
+  }
+
+  private countStreams(protocol: string, direction: MessageStreamDirection): number {
+    let count = 0
+    for (const stream of this.muxer.streams) {
+      if (stream.protocol === protocol && stream.direction === direction) count++
+    }
+    return count
+  }
+}
+
+/**
+ * Calls each middleware with a `next` that calls the following one, the last
+ * `next` calling `handler`; resolves when the handler (if reached) settles.
+ */
+export async function runWithMiddleware(
+  middleware: StreamMiddleware[],
+  stream: Stream,
+  connection: ConnectionInterface,
+  handler: (stream: Stream, connection: ConnectionInterface) => void | Promise<void>,
+): Promise<void> {
+  let handled: Promise<void> | undefined
+  const call = (index: number, s: Stream, c: ConnectionInterface): void | Promise<void> => {
+    const current = middleware[index]
+    if (current == null) {
+      handled = Promise.resolve().then(() => handler(s, c))
+      return handled
+    }
+    return current(s, c, (nextStream, nextConnection) => {
+      const result = call(index + 1, nextStream, nextConnection)
+      if (result instanceof Promise) result.catch(() => {})
+    })
+  }
+  await call(0, stream, connection)
+  if (handled != null) await handled
+}

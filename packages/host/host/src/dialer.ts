@@ -1,0 +1,321 @@
+/**
+ * The dialer: turns "connect to this peer / these addresses" into one
+ * connection. Dials to the same peer share one attempt; at most
+ * `maxParallelDials` run at once with the rest queued (up to
+ * `maxDialQueueLength`); each dial is bounded by `dialTimeout`, tries the
+ * peer's addresses in happy-eyeballs order (IPv6 and IPv4 alternating,
+ * staggered, first success wins, the others aborted) and checks that the
+ * remote proves the expected peer id.
+ */
+import {
+  type AbortOptions,
+  type ComponentLogger,
+  type Connection,
+  type ConnectionGater,
+  type Logger,
+  NotFoundError,
+  NotStartedError,
+  type PeerId,
+  type PeerStore,
+  type PendingDial,
+  type PendingDialStatus,
+  setMaxListeners,
+  type Upgrader,
+} from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { anySignal, type Deferred, deferred, raceSignal } from '@weft/utils'
+import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
+import {
+  ConnectionDeniedError,
+  DialQueueFullError,
+  NoValidAddressesError,
+  SelfDialError,
+  UnexpectedPeerError,
+} from './errors.js'
+import { peerIdFromAddress, sortForDialing, withoutPeerId, withPeerId } from './internal/addresses.js'
+import { raceAttempts } from './internal/happy-eyeballs.js'
+
+export interface DialerComponents {
+  peerId: PeerId
+  logger: ComponentLogger
+  peerStore: PeerStore
+  connectionGater: ConnectionGater
+  transportManager: Pick<TransportManager, 'dial' | 'dialTransportForMultiaddr'>
+  addressManager: Pick<AddressManager, 'getListenAddrs'>
+  /** `forRemotePeer` (weft's upgrader) lets a dial insist on the peer it expects */
+  upgrader: Upgrader & { forRemotePeer?(peer: PeerId | undefined): Upgrader }
+}
+
+export interface DialerInit {
+  /** ms a whole dial may take, all addresses included (default 5 000) */
+  dialTimeout?: number
+  /** dials running at once (default 100) */
+  maxParallelDials?: number
+  /** dials waiting for a slot before new ones fail with DialQueueFullError (default 500) */
+  maxDialQueueLength?: number
+  /** addresses of one peer considered per dial (default 25) */
+  maxPeerAddrsToDial?: number
+  /** addresses of one peer tried at once (default 4) */
+  maxDialsPerPeer?: number
+  /** ms before the next address starts while earlier ones still run (RFC 8305; default 250) */
+  addressDialDelay?: number
+}
+
+/** What to dial: a peer (with or without addresses), or addresses alone. */
+export interface DialRequest {
+  peerId?: PeerId
+  addresses: Multiaddr[]
+}
+
+interface Dial {
+  entry: PendingDial
+  promise: Promise<Connection>
+  controller: AbortController
+  waiters: number
+}
+
+let nextDialId = 0
+
+export class Dialer {
+  private readonly pending = new Map<string, Dial>()
+  private readonly queue: Array<Deferred<void>> = []
+  private running = 0
+  private shutdown = new AbortController()
+  private readonly log: Logger
+  private readonly dialTimeout: number
+  private readonly maxParallelDials: number
+  private readonly maxDialQueueLength: number
+  private readonly maxPeerAddrsToDial: number
+  private readonly maxDialsPerPeer: number
+  private readonly addressDialDelay: number
+
+  constructor(
+    private readonly components: DialerComponents,
+    init: DialerInit = {},
+  ) {
+    this.log = components.logger.forComponent('weft:dialer')
+    this.dialTimeout = init.dialTimeout ?? 5_000
+    this.maxParallelDials = init.maxParallelDials ?? 100
+    this.maxDialQueueLength = init.maxDialQueueLength ?? 500
+    this.maxPeerAddrsToDial = init.maxPeerAddrsToDial ?? 25
+    this.maxDialsPerPeer = init.maxDialsPerPeer ?? 4
+    this.addressDialDelay = init.addressDialDelay ?? 250
+    setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
+  }
+
+  start(): void {
+    if (this.shutdown.signal.aborted) {
+      this.shutdown = new AbortController()
+      setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
+    }
+  }
+
+  /** Aborts every dial, running or queued. */
+  stop(): void {
+    this.shutdown.abort(new NotStartedError('the host is stopping'))
+    for (const waiter of this.queue.splice(0)) waiter.reject(new NotStartedError('the host is stopping'))
+  }
+
+  getDialQueue(): PendingDial[] {
+    return [...this.pending.values()].map((dial) => ({
+      ...dial.entry,
+      multiaddrs: [...dial.entry.multiaddrs],
+    }))
+  }
+
+  async dial(request: DialRequest, options: OpenConnectionOptions = {}): Promise<Connection> {
+    if (this.shutdown.signal.aborted) throw new NotStartedError('the host is not started')
+    const key = request.peerId?.toString() ?? request.addresses.map(String).sort().join(' ')
+    let dial = this.pending.get(key)
+    if (dial != null) {
+      options.onProgress?.({ type: 'dial-queue:already-in-dial-queue', detail: undefined } as never)
+    } else {
+      if (this.queue.length >= this.maxDialQueueLength) {
+        throw new DialQueueFullError(
+          `${this.queue.length} dials are queued, the limit is ${this.maxDialQueueLength}`,
+        )
+      }
+      options.onProgress?.({ type: 'dial-queue:add-to-dial-queue', detail: undefined } as never)
+      dial = this.createDial(key, request, options)
+    }
+    dial.waiters++
+    try {
+      return await raceSignal(dial.promise, options.signal)
+    } finally {
+      // the last caller who gives up takes the dial down with it
+      if (--dial.waiters === 0 && dial.entry.status !== 'success' && dial.entry.status !== 'error') {
+        dial.controller.abort(
+          options.signal?.reason ?? new NotStartedError('every caller gave up on the dial'),
+        )
+      }
+    }
+  }
+
+  private createDial(key: string, request: DialRequest, options: OpenConnectionOptions): Dial {
+    const controller = new AbortController()
+    const entry: PendingDial = {
+      id: `dial-${nextDialId++}`,
+      status: 'queued',
+      peerId: request.peerId,
+      multiaddrs: [...request.addresses],
+    }
+    const dial: Dial = { entry, controller, waiters: 0, promise: undefined as unknown as Promise<Connection> }
+    const setStatus = (status: PendingDialStatus): void => {
+      entry.status = status
+    }
+    dial.promise = (async () => {
+      const signal = anySignal([this.shutdown.signal, controller.signal], this.dialTimeout)
+      setMaxListeners(Number.POSITIVE_INFINITY, signal)
+      let holdsSlot = false
+      try {
+        await this.takeSlot(signal)
+        holdsSlot = true
+        setStatus('active')
+        options.onProgress?.({ type: 'dial-queue:start-dial', detail: undefined } as never)
+        const connection = await this.run(request, entry, signal, options)
+        setStatus('success')
+        return connection
+      } catch (err) {
+        setStatus('error')
+        throw err
+      } finally {
+        signal.clear()
+        if (holdsSlot) this.releaseSlot()
+        this.pending.delete(key)
+      }
+    })()
+    dial.promise.catch(() => {})
+    this.pending.set(key, dial)
+    return dial
+  }
+
+  private async run(
+    request: DialRequest,
+    entry: PendingDial,
+    signal: AbortSignal,
+    options: OpenConnectionOptions,
+  ): Promise<Connection> {
+    const { peerId } = request
+    const gater = this.components.connectionGater
+    if (peerId != null && (await gater.denyDialPeer?.(peerId)) === true) {
+      throw new ConnectionDeniedError(`the connection gater denied dialing ${peerId.toString()}`)
+    }
+    const addresses = await this.addressesToDial(request, { signal })
+    entry.multiaddrs = addresses
+    options.onProgress?.({
+      type: 'dial-queue:calculated-addresses',
+      detail: addresses.map((multiaddr) => ({ multiaddr, isCertified: false })),
+    } as never)
+    const upgrader = this.components.upgrader.forRemotePeer?.(peerId) ?? this.components.upgrader
+    const connection = await raceAttempts(
+      addresses,
+      async (address, attemptSignal) => {
+        this.log('dialing %s', address.toString())
+        const connection = await this.components.transportManager.dial(address, {
+          signal: attemptSignal,
+          upgrader,
+          onProgress: options.onProgress,
+        })
+        if (peerId != null && !connection.remotePeer.equals(peerId)) {
+          const err = new UnexpectedPeerError(
+            `dialed ${peerId.toString()} at ${address.toString()} but reached ${connection.remotePeer.toString()}`,
+          )
+          connection.abort(err)
+          throw err
+        }
+        return connection
+      },
+      {
+        signal,
+        stagger: this.addressDialDelay,
+        concurrency: this.maxDialsPerPeer,
+        onSurplus: (surplus) => {
+          surplus.close().catch((err: Error) => surplus.abort(err))
+        },
+      },
+    )
+    this.remember(connection)
+    return connection
+  }
+
+  /** The addresses one dial tries: given ones or the peer store's, dialable, not ours, in dial order. */
+  private async addressesToDial(request: DialRequest, options: AbortOptions): Promise<Multiaddr[]> {
+    const { peerId } = request
+    let candidates = request.addresses
+    if (candidates.length === 0 && peerId != null) {
+      try {
+        const peer = await this.components.peerStore.get(peerId, options)
+        candidates = peer.addresses.map((address) => address.multiaddr)
+      } catch (err) {
+        if ((err as Error).name !== NotFoundError.name) throw err
+      }
+    }
+    const own = new Set(
+      this.components.addressManager.getListenAddrs().map((address) => withoutPeerId(address).toString()),
+    )
+    const gater = this.components.connectionGater
+    const dialable: Multiaddr[] = []
+    let ours = 0
+    for (const candidate of candidates) {
+      const address = peerId != null ? withPeerId(candidate, peerId) : candidate
+      if (own.has(withoutPeerId(address).toString())) {
+        ours++
+        continue
+      }
+      if (this.components.transportManager.dialTransportForMultiaddr(address) == null) continue
+      if ((await gater.denyDialMultiaddr?.(address)) === true) continue
+      dialable.push(address)
+    }
+    const sorted = sortForDialing(dialable).slice(0, this.maxPeerAddrsToDial)
+    if (sorted.length === 0) {
+      if (ours > 0 && ours === candidates.length) throw new SelfDialError('every address to dial is our own')
+      const target = peerId?.toString() ?? candidates.map(String).join(', ')
+      throw new NoValidAddressesError(
+        candidates.length === 0
+          ? `no addresses are known for ${target}`
+          : `none of the addresses of ${target} can be dialed by the configured transports`,
+      )
+    }
+    return sorted
+  }
+
+  /** The address that worked goes to the peer store, so a later dial by peer id finds it. */
+  private remember(connection: Connection): void {
+    const address = withoutPeerId(connection.remoteAddr)
+    if (peerIdFromAddressSafe(address) != null) return
+    this.components.peerStore.merge(connection.remotePeer, { multiaddrs: [address] }).catch((err: Error) => {
+      this.log('could not remember %s: %s', address.toString(), err.message)
+    })
+  }
+
+  private async takeSlot(signal: AbortSignal): Promise<void> {
+    if (this.running < this.maxParallelDials && this.queue.length === 0) {
+      this.running++
+      return
+    }
+    const waiter = deferred<void>()
+    this.queue.push(waiter)
+    try {
+      await raceSignal(waiter.promise, signal)
+    } catch (err) {
+      const index = this.queue.indexOf(waiter)
+      if (index !== -1) this.queue.splice(index, 1)
+      else this.releaseSlot() // the slot was handed over just as we gave up
+      throw err
+    }
+  }
+
+  private releaseSlot(): void {
+    const next = this.queue.shift()
+    if (next != null) next.resolve()
+    else this.running--
+  }
+}
+
+function peerIdFromAddressSafe(address: Multiaddr): PeerId | undefined {
+  try {
+    return peerIdFromAddress(address)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Errors thrown by @weft/host. Conditions that `@libp2p/interface` already
+ * names are re-exported from there so code matching on `.name` treats a weft
+ * host and a js-libp2p node alike.
+ */
+export {
+  AbortError,
+  ConnectionClosedError,
+  ConnectionClosingError,
+  DialError,
+  InvalidMultiaddrError,
+  InvalidParametersError,
+  InvalidPeerIdError,
+  LimitedConnectionError,
+  ListenError,
+  MuxerClosedError,
+  NotFoundError,
+  NotStartedError,
+  TimeoutError,
+  TooManyInboundProtocolStreamsError,
+  TooManyOutboundProtocolStreamsError,
+  UnexpectedPeerError,
+  UnsupportedProtocolError,
+} from '@libp2p/interface'
+
+/** A handler is already registered for the protocol (pass `force: true` to replace it). */
+export class DuplicateProtocolHandlerError extends Error {
+  static override name = 'DuplicateProtocolHandlerError'
+  override name = 'DuplicateProtocolHandlerError'
+}
+
+/** No handler is registered for the protocol. */
+export class UnhandledProtocolError extends Error {
+  static override name = 'UnhandledProtocolError'
+  override name = 'UnhandledProtocolError'
+}
+
+/** The host was asked to dial its own peer id or one of its own addresses. */
+export class SelfDialError extends Error {
+  static override name = 'SelfDialError'
+  override name = 'SelfDialError'
+}
+
+/** A dial target has no address any configured transport can dial. */
+export class NoValidAddressesError extends Error {
+  static override name = 'NoValidAddressesError'
+  override name = 'NoValidAddressesError'
+}
+
+/** No configured transport accepts the address. */
+export class TransportUnavailableError extends Error {
+  static override name = 'TransportUnavailableError'
+  override name = 'TransportUnavailableError'
+}
+
+/** No configured transport can listen on a requested listen address. */
+export class UnsupportedListenAddressError extends Error {
+  static override name = 'UnsupportedListenAddressError'
+  override name = 'UnsupportedListenAddressError'
+}
+
+/** The connection gater refused a peer, an address or a connection. */
+export class ConnectionDeniedError extends Error {
+  static override name = 'ConnectionDeniedError'
+  override name = 'ConnectionDeniedError'
+}
+
+/** A connection limit (`maxConnections`, `maxIncomingPendingConnections`) refused a connection. */
+export class TooManyConnectionsError extends Error {
+  static override name = 'TooManyConnectionsError'
+  override name = 'TooManyConnectionsError'
+}
+
+/** The dial queue is full (`maxDialQueueLength`). */
+export class DialQueueFullError extends Error {
+  static override name = 'DialQueueFullError'
+  override name = 'DialQueueFullError'
+}
+
+/** Encryption could not be negotiated or the handshake failed. */
+export class EncryptionFailedError extends Error {
+  static override name = 'EncryptionFailedError'
+  override name = 'EncryptionFailedError'
+}
+
+/** No stream muxer could be agreed with the remote peer. */
+export class MuxerUnavailableError extends Error {
+  static override name = 'MuxerUnavailableError'
+  override name = 'MuxerUnavailableError'
+}
+
+/** Every address of a dial failed; `errors` holds one error per address. */
+export class AllAddressesFailedError extends AggregateError {
+  static override name = 'AllAddressesFailedError'
+  override name = 'AllAddressesFailedError'
+}
+
+/** No peer routing service is configured. */
+export class NoPeerRoutersError extends Error {
+  static override name = 'NoPeerRoutersError'
+  override name = 'NoPeerRoutersError'
+}
+
+/** No content routing service is configured. */
+export class NoContentRoutersError extends Error {
+  static override name = 'NoContentRoutersError'
+  override name = 'NoContentRoutersError'
+}

@@ -1,0 +1,323 @@
+/**
+ * The upgrader (@libp2p/interface `Upgrader`) turns a raw transport
+ * connection into a `Connection`, in four steps read top to bottom in
+ * `upgrade()`:
+ *
+ *   1. the connection gater may refuse the connection;
+ *   2. encryption: multistream-select picks an encrypter (optimistically on
+ *      the dialer side, so one configured encrypter costs no round trip), then
+ *      `secureOutbound`/`secureInbound`, checking the expected peer id;
+ *   3. muxing: the muxer the encrypter agreed in its handshake (Noise
+ *      extensions), else multistream-select over the secured channel;
+ *   4. wrap into a `Connection` and dispatch `connection:open`.
+ *
+ * Inbound upgrades are bounded by `inboundUpgradeTimeout` and by the
+ * connection manager's admission check; a failing upgrade aborts only its own
+ * transport connection.
+ */
+import {
+  type ClearableSignal,
+  type ComponentLogger,
+  type ConnectionEncrypter,
+  type ConnectionGater,
+  type Connection as ConnectionInterface,
+  type Libp2pEvents,
+  type Logger,
+  type MessageStream,
+  type MultiaddrConnection,
+  type PeerId,
+  type StreamMuxerFactory,
+  setMaxListeners,
+  type TypedEventTarget,
+  UnexpectedPeerError,
+  type Upgrader as UpgraderInterface,
+  type UpgraderOptions,
+  type UpgraderWithoutEncryptionOptions,
+} from '@libp2p/interface'
+import { handle, select } from '@weft/multistream'
+import { anySignal, raceSignal, throwIfAborted } from '@weft/utils'
+import type { ConnectionManager, Registrar } from './components.js'
+import { Connection, type ConnectionInit } from './connection.js'
+import {
+  ConnectionDeniedError,
+  EncryptionFailedError,
+  InvalidParametersError,
+  MuxerUnavailableError,
+  SelfDialError,
+  TooManyConnectionsError,
+} from './errors.js'
+import { peerIdFromAddress } from './internal/addresses.js'
+
+export interface UpgraderComponents {
+  peerId: PeerId
+  logger: ComponentLogger
+  events: TypedEventTarget<Libp2pEvents>
+  registrar: Pick<Registrar, 'getProtocols' | 'getHandler' | 'getMiddleware'>
+  connectionGater: ConnectionGater
+  connectionManager: Pick<ConnectionManager, 'acceptIncomingConnection' | 'afterUpgradeInbound'>
+}
+
+export interface UpgraderInit
+  extends Pick<
+    ConnectionInit,
+    'inboundStreamProtocolNegotiationTimeout' | 'outboundStreamProtocolNegotiationTimeout' | 'closeTimeout'
+  > {
+  connectionEncrypters?: ConnectionEncrypter[]
+  streamMuxers?: StreamMuxerFactory[]
+  /** ms an inbound connection may take to be secured and multiplexed (default 3 000) */
+  inboundUpgradeTimeout?: number
+}
+
+/** Options the upgrader accepts beyond the interface's: the peer a dial expects. */
+export interface OutboundUpgradeOptions extends UpgraderOptions {
+  remotePeer?: PeerId
+}
+
+type Direction = 'inbound' | 'outbound'
+type AnyUpgraderOptions = (UpgraderOptions | UpgraderWithoutEncryptionOptions) & { remotePeer?: PeerId }
+
+export class Upgrader implements UpgraderInterface {
+  private readonly encrypters = new Map<string, ConnectionEncrypter>()
+  private readonly muxers = new Map<string, StreamMuxerFactory>()
+  private readonly inboundUpgradeTimeout: number
+  private readonly log: Logger
+
+  constructor(
+    private readonly components: UpgraderComponents,
+    private readonly init: UpgraderInit,
+  ) {
+    this.log = components.logger.forComponent('weft:upgrader')
+    for (const encrypter of init.connectionEncrypters ?? []) this.addConnectionEncrypter(encrypter)
+    for (const muxer of init.streamMuxers ?? []) this.muxers.set(muxer.protocol, muxer)
+    this.inboundUpgradeTimeout = init.inboundUpgradeTimeout ?? 3_000
+  }
+
+  /**
+   * Adds an encrypter after construction: the host creates encrypters after
+   * the upgrader, since an encrypter (Noise) asks the upgrader for its muxers.
+   */
+  addConnectionEncrypter(encrypter: ConnectionEncrypter): void {
+    if (this.encrypters.has(encrypter.protocol)) {
+      throw new InvalidParametersError(`an encrypter for ${encrypter.protocol} is already configured`)
+    }
+    this.encrypters.set(encrypter.protocol, encrypter)
+  }
+
+  getConnectionEncrypters(): Map<string, ConnectionEncrypter> {
+    return this.encrypters
+  }
+
+  getStreamMuxers(): Map<string, StreamMuxerFactory> {
+    return this.muxers
+  }
+
+  createInboundAbortSignal(signal: AbortSignal): ClearableSignal {
+    const combined = anySignal([signal], this.inboundUpgradeTimeout)
+    setMaxListeners(Number.POSITIVE_INFINITY, combined)
+    return combined
+  }
+
+  /** An upgrader for one dial: outbound upgrades must reach `remotePeer`. */
+  forRemotePeer(remotePeer: PeerId | undefined): UpgraderInterface {
+    if (remotePeer == null) return this
+    return {
+      upgradeOutbound: (maConn: MultiaddrConnection, opts: AnyUpgraderOptions) =>
+        this.upgradeOutbound(maConn, { remotePeer, ...opts }),
+      upgradeInbound: (maConn: MultiaddrConnection, opts: AnyUpgraderOptions) =>
+        this.upgradeInbound(maConn, opts),
+      createInboundAbortSignal: (signal: AbortSignal) => this.createInboundAbortSignal(signal),
+      getConnectionEncrypters: () => this.getConnectionEncrypters(),
+      getStreamMuxers: () => this.getStreamMuxers(),
+    }
+  }
+
+  async upgradeOutbound(maConn: MultiaddrConnection, opts: AnyUpgraderOptions): Promise<ConnectionInterface> {
+    try {
+      const remotePeer = opts.remotePeer ?? peerIdFromAddress(maConn.remoteAddr)
+      return await raceSignal(this.upgrade(maConn, 'outbound', opts, remotePeer), opts.signal)
+    } catch (err) {
+      maConn.abort(err as Error)
+      throw err
+    }
+  }
+
+  async upgradeInbound(maConn: MultiaddrConnection, opts: AnyUpgraderOptions): Promise<void> {
+    const { connectionManager } = this.components
+    if (!connectionManager.acceptIncomingConnection(maConn)) {
+      const err = new TooManyConnectionsError(
+        `refused inbound connection from ${maConn.remoteAddr.toString()}`,
+      )
+      maConn.abort(err)
+      throw err
+    }
+    const signal = anySignal([opts.signal], this.inboundUpgradeTimeout)
+    try {
+      await raceSignal(this.upgrade(maConn, 'inbound', { ...opts, signal }, opts.remotePeer), signal)
+    } catch (err) {
+      maConn.log('inbound upgrade failed: %s', (err as Error).message)
+      maConn.abort(err as Error)
+      throw err
+    } finally {
+      signal.clear()
+      connectionManager.afterUpgradeInbound()
+    }
+  }
+
+  private async upgrade(
+    maConn: MultiaddrConnection,
+    direction: Direction,
+    opts: AnyUpgraderOptions,
+    expectedPeer: PeerId | undefined,
+  ): Promise<ConnectionInterface> {
+    const initiator = opts.initiator ?? direction === 'outbound'
+    const signal = opts.signal
+
+    // 1. may this connection exist at all?
+    await this.gate(direction, 'Connection', expectedPeer, maConn)
+
+    // 2. encryption
+    let secured: MessageStream = maConn
+    let remotePeer: PeerId
+    let encryption: string | undefined
+    let muxerFactory = opts.muxerFactory
+    if ('skipEncryption' in opts && opts.skipEncryption === true) {
+      if (opts.remotePeer == null) throw new InvalidParametersError('skipEncryption needs remotePeer')
+      remotePeer = opts.remotePeer
+    } else {
+      opts.onProgress?.({ type: `upgrader:encrypt-${direction}-connection`, detail: undefined } as never)
+      const result = await this.encrypt(maConn, initiator, expectedPeer, signal, muxerFactory != null)
+      secured = result.connection
+      remotePeer = result.remotePeer
+      encryption = result.protocol
+      muxerFactory ??= result.streamMuxer
+    }
+    if (remotePeer.equals(this.components.peerId)) {
+      throw new SelfDialError(`the remote end of ${maConn.remoteAddr.toString()} has our own peer id`)
+    }
+    await this.gate(direction, 'EncryptedConnection', remotePeer, maConn)
+
+    // 3. multiplexing
+    if (muxerFactory == null) {
+      opts.onProgress?.({ type: `upgrader:multiplex-${direction}-connection`, detail: undefined } as never)
+      muxerFactory = await this.negotiateMuxer(secured, initiator, signal, maConn.log)
+    }
+    await this.gate(direction, 'UpgradedConnection', remotePeer, maConn)
+
+    // 4. the connection (unless the upgrade was cut short meanwhile)
+    throwIfAborted(signal)
+    const connection = new Connection(this.components, {
+      maConn,
+      secured,
+      muxer: muxerFactory.createStreamMuxer(secured),
+      remotePeer,
+      direction,
+      encryption,
+      multiplexer: muxerFactory.protocol,
+      limits: opts.limits,
+      inboundStreamProtocolNegotiationTimeout: this.init.inboundStreamProtocolNegotiationTimeout,
+      outboundStreamProtocolNegotiationTimeout: this.init.outboundStreamProtocolNegotiationTimeout,
+      closeTimeout: this.init.closeTimeout,
+    })
+    const { events } = this.components
+    connection.addEventListener(
+      'close',
+      () => events.safeDispatchEvent('connection:close', { detail: connection }),
+      {
+        once: true,
+      },
+    )
+    connection.log(
+      'upgraded %s %s with %s and %s',
+      direction,
+      remotePeer.toString(),
+      encryption,
+      connection.multiplexer,
+    )
+    events.safeDispatchEvent('connection:open', { detail: connection })
+    return connection
+  }
+
+  private async encrypt(
+    maConn: MultiaddrConnection,
+    initiator: boolean,
+    remotePeer: PeerId | undefined,
+    signal: AbortSignal,
+    skipStreamMuxerNegotiation: boolean,
+  ): Promise<{
+    connection: MessageStream
+    remotePeer: PeerId
+    protocol: string
+    streamMuxer?: StreamMuxerFactory
+  }> {
+    const protocols = [...this.encrypters.keys()]
+    if (protocols.length === 0) throw new EncryptionFailedError('no connection encrypters are configured')
+    const protocol = initiator
+      ? await select(maConn, protocols, { signal, negotiateFully: false, log: maConn.log })
+      : await handle(maConn, protocols, { signal, log: maConn.log })
+    const encrypter = this.encrypters.get(protocol)
+    if (encrypter == null) throw new EncryptionFailedError(`negotiated ${protocol}, which is not configured`)
+    const options = { remotePeer, signal, skipStreamMuxerNegotiation }
+    const result = initiator
+      ? await encrypter.secureOutbound(maConn, options)
+      : await encrypter.secureInbound(maConn, options)
+    if (remotePeer != null && !result.remotePeer.equals(remotePeer)) {
+      throw new UnexpectedPeerError(
+        `expected peer ${remotePeer.toString()}, the remote proved ${result.remotePeer.toString()}`,
+      )
+    }
+    return {
+      connection: result.connection,
+      remotePeer: result.remotePeer,
+      protocol,
+      streamMuxer: result.streamMuxer,
+    }
+  }
+
+  private async negotiateMuxer(
+    secured: MessageStream,
+    initiator: boolean,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<StreamMuxerFactory> {
+    const protocols = [...this.muxers.keys()]
+    if (protocols.length === 0) throw new MuxerUnavailableError('no stream muxers are configured')
+    const protocol = initiator
+      ? await select(secured, protocols, { signal, negotiateFully: true, log })
+      : await handle(secured, protocols, { signal, log })
+    const muxer = this.muxers.get(protocol)
+    if (muxer == null) throw new MuxerUnavailableError(`negotiated ${protocol}, which is not configured`)
+    return muxer
+  }
+
+  /** Asks the connection gater's `deny{Inbound,Outbound}<stage>` hook; throws when it denies. */
+  private async gate(
+    direction: Direction,
+    stage: 'Connection' | 'EncryptedConnection' | 'UpgradedConnection',
+    remotePeer: PeerId | undefined,
+    maConn: MultiaddrConnection,
+  ): Promise<void> {
+    const gater = this.components.connectionGater
+    let denied = false
+    if (stage === 'Connection') {
+      if (direction === 'inbound') denied = (await gater.denyInboundConnection?.(maConn)) === true
+      else if (remotePeer != null)
+        denied = (await gater.denyOutboundConnection?.(remotePeer, maConn)) === true
+    } else if (remotePeer != null) {
+      const hook =
+        direction === 'inbound'
+          ? stage === 'EncryptedConnection'
+            ? gater.denyInboundEncryptedConnection
+            : gater.denyInboundUpgradedConnection
+          : stage === 'EncryptedConnection'
+            ? gater.denyOutboundEncryptedConnection
+            : gater.denyOutboundUpgradedConnection
+      denied = (await hook?.call(gater, remotePeer, maConn)) === true
+    }
+    if (denied) {
+      this.log('gater denied %s %s from %s', direction, stage, maConn.remoteAddr.toString())
+      throw new ConnectionDeniedError(
+        `the connection gater denied the ${direction} ${stage.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} ${maConn.remoteAddr.toString()}`,
+      )
+    }
+  }
+}
