@@ -201,7 +201,10 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
         pausedByUs = true
       }
     }
-    const onEnd = (): void => queue.end()
+    // after a reset or abort the 'close' event that follows carries the error
+    const onEnd = (): void => {
+      if (this.status !== 'reset' && this.status !== 'aborted') queue.end()
+    }
     const onClose = (evt: StreamCloseEvent): void => queue.end(evt.error)
     this.addEventListener('message', onMessage)
     this.addEventListener('end', onEnd)

@@ -99,3 +99,21 @@ describe('streamPair', () => {
     expect(total).toBe(64 * 16 * 1024)
   })
 })
+
+describe('iterating a stream', () => {
+  it('throws when the remote resets the stream', async () => {
+    const [a, b] = streamPair()
+    const reading = collect(b)
+    a.send(Uint8Array.of(1, 2, 3))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    a.abort(new Error('gone'))
+    await expect(reading).rejects.toMatchObject({ name: 'StreamResetError' })
+  })
+
+  it('throws the local abort reason', async () => {
+    const [, b] = streamPair()
+    const reading = collect(b)
+    b.abort(new Error('local failure'))
+    await expect(reading).rejects.toThrow('local failure')
+  })
+})
