@@ -4,13 +4,15 @@
  * streams (8 MiB in all on yamux; small payloads on mplex, whose js
  * implementation resets streams under modest load).
  */
-import type { IdentifyResult, Libp2p } from '@libp2p/interface'
+import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ECHO_PROTOCOL, echoHandler, echoRoundTrip, payload } from './echo.js'
 import { JS_AGENT, type MuxerName, WEFT_AGENT, jsNode, weftNode } from './nodes.js'
 
 const STREAMS = 16
 const SIZES: Record<MuxerName, number> = { yamux: (8 * 1024 * 1024) / STREAMS, mplex: 16 * 1024 }
+
+type PingCapable = Libp2p<{ ping: { ping: (peer: PeerId) => Promise<number> } }>
 
 function nextIdentify(node: Libp2p): Promise<IdentifyResult> {
   return new Promise((resolve) => {
@@ -31,7 +33,9 @@ describe.each(['yamux', 'mplex'] as const)('weft ⇄ js-libp2p over tcp/noise/%s
     await weft.handle(ECHO_PROTOCOL, echoHandler)
     await js.handle(ECHO_PROTOCOL, echoHandler)
 
-    const [dialer, listener] = direction === 'weft dials js' ? [weft as unknown as Libp2p, js as unknown as Libp2p] : [js as unknown as Libp2p, weft as unknown as Libp2p]
+    const weftPeer = weft as unknown as PingCapable
+    const jsLibp2p = js as unknown as PingCapable
+    const [dialer, listener] = direction === 'weft dials js' ? [weftPeer, jsLibp2p] : [jsLibp2p, weftPeer]
     const dialerIdentified = nextIdentify(dialer)
     const listenerIdentified = nextIdentify(listener)
 
@@ -42,7 +46,7 @@ describe.each(['yamux', 'mplex'] as const)('weft ⇄ js-libp2p over tcp/noise/%s
 
     const rtt = await dialer.services.ping.ping(listener.peerId)
     expect(rtt).toBeGreaterThanOrEqual(0)
-    const reverseRtt = await (listener.services as { ping: { ping: (p: unknown) => Promise<number> } }).ping.ping(dialer.peerId)
+    const reverseRtt = await listener.services.ping.ping(dialer.peerId)
     expect(reverseRtt).toBeGreaterThanOrEqual(0)
 
     const [seenByDialer, seenByListener] = await Promise.all([dialerIdentified, listenerIdentified])

@@ -35,7 +35,11 @@ export async function jsNode(muxer: MuxerName) {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [jsTcp()],
     connectionEncrypters: [jsNoise()],
-    streamMuxers: [muxer === 'yamux' ? jsYamux() : jsMplex()],
+    // js mplex aborts the whole connection when the remote opens more than
+    // `disconnectThreshold` (default 5) streams per second, whatever its
+    // stream limits (@libp2p/mplex 12, mplex.js handleMessage); 16 concurrent
+    // echo streams need more
+    streamMuxers: [muxer === 'yamux' ? jsYamux() : jsMplex({ disconnectThreshold: 100 })],
     nodeInfo: { name: 'js-libp2p-interop', version: '1.0.0', userAgent: JS_AGENT },
     // js-libp2p accepts only 5 inbound connections per second per host by default
     connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 100 },

@@ -1,0 +1,437 @@
+/**
+ * A yamux session over any `MessageStream` (weft's or js-libp2p's), using
+ * only its public interface: `'message'` events in, `send()`/`'drain'` out,
+ * `'close'`/`'remoteCloseWrite'` for the end of the connection.
+ *
+ * Session rules (hashicorp/yamux spec.md, libp2p/specs yamux/README.md):
+ * - the client (the side that dialed, unless `initiator` says otherwise) opens
+ *   odd stream ids, the server even ones; id 0 is the session;
+ * - at most 256 streams we opened may wait for the remote's ACK ("ACK
+ *   backlog"); `createStream` waits beyond that;
+ * - a stream the remote opens beyond `maxInboundStreams` is reset; a remote
+ *   that keeps doing so is disconnected;
+ * - any protocol violation (bad frame, window overrun, duplicate stream) sends
+ *   GoAway(protocol error), fails every stream and closes the connection;
+ * - `close()` half-closes every stream after its queued data, then sends
+ *   GoAway(normal); `abort()` sends GoAway(internal error) and resets all.
+ */
+import type {
+  AbortOptions,
+  CreateStreamOptions,
+  EventHandler,
+  Logger,
+  MessageStream,
+  StreamCloseEvent,
+  StreamMessageEvent,
+  StreamMuxer,
+  StreamMuxerEvents,
+  StreamMuxerStatus,
+} from '@libp2p/interface'
+import { TypedEventEmitter } from '@libp2p/interface'
+import { anySignal, raceSignal, throwIfAborted } from '@weft/utils'
+import { streamBufferOptions, type YamuxConfig } from './config.js'
+import { DataBatch } from './data-batch.js'
+import { FrameDecoder } from './decoder.js'
+import {
+  GoAwayError,
+  InvalidFrameError,
+  MuxerClosedError,
+  ProtocolError,
+  StreamIdsExhaustedError,
+  TooManyOutboundProtocolStreamsError,
+} from './errors.js'
+import { describeHeader, Flag, type FrameHeader, FrameType, GoAwayCode, MAX_UINT32 } from './frame.js'
+import { FrameWriter } from './frame-writer.js'
+import { KeepAlive, PingTracker } from './ping.js'
+import { YamuxStream } from './stream.js'
+import { StreamTable } from './stream-table.js'
+
+export const YAMUX_PROTOCOL = '/yamux/1.0.0'
+
+/** How long closing the connection after a fatal error may take before it is aborted. */
+const CONNECTION_CLOSE_TIMEOUT = 5_000
+
+export class YamuxMuxer
+  extends TypedEventEmitter<StreamMuxerEvents<YamuxStream>>
+  implements StreamMuxer<YamuxStream>
+{
+  readonly protocol = YAMUX_PROTOCOL
+  status: StreamMuxerStatus = 'open'
+  readonly log: Logger
+  /** true when we are the yamux client (odd stream ids) */
+  readonly client: boolean
+
+  private readonly conn: MessageStream
+  private readonly config: YamuxConfig
+  private readonly writer: FrameWriter
+  private readonly decoder: FrameDecoder
+  private readonly pings: PingTracker
+  private readonly table = new StreamTable()
+  private nextStreamId: number
+  private localGoAway?: number
+  private remoteGoAway?: number
+  /** the session is over: no frame is read or written any more */
+  private ended = false
+  /** the stream whose Data frame payload is being received */
+  private dataTarget?: YamuxStream
+  private readonly batch = new DataBatch()
+  private readonly keepAlive?: KeepAlive
+  private closing?: Promise<void>
+
+  constructor(conn: MessageStream, config: YamuxConfig, log: Logger) {
+    super()
+    this.conn = conn
+    this.config = config
+    this.log = log
+    this.client = config.initiator ?? conn.direction === 'outbound'
+    this.nextStreamId = this.client ? 1 : 2
+    this.writer = new FrameWriter(conn, (err) => this.fail(err))
+    this.pings = new PingTracker((id) => this.writer.control(FrameType.Ping, Flag.SYN, 0, id))
+    if (config.enableKeepAlive) {
+      this.keepAlive = new KeepAlive(this.pings, config.keepAliveInterval, (err) => this.fail(err))
+    }
+    this.decoder = new FrameDecoder({
+      onFrame: (header) => this.handleFrame(header),
+      onDataStart: (header) => this.handleDataStart(header),
+      onData: (chunk) => {
+        if (this.dataTarget != null) this.batch.add(this.dataTarget, chunk)
+      },
+      onDataEnd: (header) => this.handleDataEnd(header),
+    })
+    conn.addEventListener('message', this.onConnectionMessage)
+    conn.addEventListener('drain', this.onConnectionDrain)
+    conn.addEventListener('remoteCloseWrite', this.onConnectionEnd)
+    conn.addEventListener('close', this.onConnectionClose)
+    if (conn.status !== 'open') {
+      this.endSession(new MuxerClosedError(`the connection is ${conn.status}`))
+      return
+    }
+    // the first ping measures the round-trip time that drives window auto-tuning
+    this.pings.ping().catch(() => {})
+    this.keepAlive?.start()
+  }
+
+  get streams(): YamuxStream[] {
+    return this.table.list()
+  }
+
+  /** The last measured round-trip time in ms, -1 while unknown. */
+  get rtt(): number {
+    return this.pings.rtt
+  }
+
+  /** Measures the round-trip time with a Ping frame (ms). */
+  async ping(options?: AbortOptions): Promise<number> {
+    if (this.ended || this.status !== 'open') throw new MuxerClosedError(`the muxer is ${this.status}`)
+    return this.pings.ping(options)
+  }
+
+  async createStream(options: CreateStreamOptions = {}): Promise<YamuxStream> {
+    throwIfAborted(options.signal)
+    this.checkCanOpen()
+    if (this.table.outbound >= this.config.maxOutboundStreams) {
+      throw new TooManyOutboundProtocolStreamsError(
+        `${this.table.outbound} outbound streams are open, the limit is ${this.config.maxOutboundStreams}`,
+      )
+    }
+    // reserve the slot while waiting, so waiters are bounded by maxOutboundStreams
+    this.table.outbound++
+    let acquired = false
+    try {
+      if (this.nextStreamId > MAX_UINT32) {
+        throw new StreamIdsExhaustedError('no stream ids are left on this session')
+      }
+      await this.table.backlog.acquire(options)
+      acquired = true
+      // the session may have ended while we waited
+      this.checkCanOpen()
+    } catch (err) {
+      if (acquired) this.table.backlog.release()
+      this.table.outbound--
+      throw err
+    }
+    const id = this.nextStreamId
+    this.nextStreamId += 2
+    const stream = this.addStream(id, 'outbound', options)
+    stream.open()
+    return stream
+  }
+
+  async close(options?: AbortOptions): Promise<void> {
+    if (this.closing != null) return raceSignal(this.closing, options?.signal)
+    if (this.status !== 'open') return
+    this.closing = this.closeGracefully(options)
+    return this.closing
+  }
+
+  abort(err: Error): void {
+    if (this.ended) return
+    this.log('abort: %s', err.message)
+    this.sendGoAway(err instanceof ProtocolError ? GoAwayCode.ProtocolError : GoAwayCode.InternalError)
+    this.endSession(err)
+  }
+
+  private async closeGracefully(options?: AbortOptions): Promise<void> {
+    this.status = 'closing'
+    this.keepAlive?.stop()
+    this.table.backlog.close(new MuxerClosedError('the muxer is closing'))
+    try {
+      await raceSignal(
+        Promise.all(
+          this.streams.map(async (stream) => {
+            try {
+              await stream.close(options)
+            } catch (err) {
+              // a stream reset meanwhile is closed as well as it gets
+              if (options?.signal?.aborted === true) throw err
+              this.log('stream %d did not close cleanly: %s', stream.streamId, (err as Error).message)
+            }
+          }),
+        ),
+        options?.signal,
+      )
+    } catch (err) {
+      this.abort(err as Error)
+      throw err
+    }
+    if (this.ended) return
+    this.sendGoAway(GoAwayCode.Normal)
+    this.writer.flushNow()
+    this.status = 'closed'
+  }
+
+  override addEventListener<K extends keyof StreamMuxerEvents<YamuxStream>>(
+    type: K,
+    listener: EventHandler<StreamMuxerEvents<YamuxStream>[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options)
+    if (type === 'stream' && this.table.earlyCount > 0) {
+      // the listener may belong to an object still being constructed
+      queueMicrotask(() => this.announceEarlyStreams())
+    }
+  }
+
+  // ---- connection events --------------------------------------------------------
+
+  private readonly onConnectionMessage = (evt: StreamMessageEvent): void => {
+    if (this.ended) return
+    try {
+      const data = evt.data
+      if (data instanceof Uint8Array) {
+        this.decoder.push(data)
+      } else {
+        for (const chunk of data) {
+          this.decoder.push(chunk)
+          if (this.ended) break
+        }
+      }
+      this.batch.deliver()
+    } catch (err) {
+      this.fail(err as Error)
+    }
+  }
+
+  private readonly onConnectionDrain = (): void => {
+    this.writer.onConnectionDrain()
+  }
+
+  private readonly onConnectionEnd = (): void => {
+    if (this.ended) return
+    // the remote sends no more frames: the session is over
+    const err = this.decoder.insideFrame
+      ? new InvalidFrameError('the connection ended inside a frame')
+      : undefined
+    this.log('the connection ended')
+    this.endSession(err)
+    this.closeConnection(err)
+  }
+
+  private readonly onConnectionClose = (evt: StreamCloseEvent): void => {
+    if (this.ended) return
+    this.log('the connection closed%s', evt.error != null ? `: ${evt.error.message}` : '')
+    this.endSession(evt.error)
+  }
+
+  // ---- frames -------------------------------------------------------------------
+
+  private handleFrame(header: FrameHeader): void {
+    if (this.log.enabled) this.log.trace('received %s', describeHeader(header))
+    this.batch.deliver()
+    if (header.type === FrameType.WindowUpdate) {
+      const stream = this.streamFor(header)
+      if (stream == null) return
+      stream.receiveWindowUpdate(header.length)
+      stream.receiveEndFlags(header.flags)
+    } else if (header.type === FrameType.Ping) {
+      if ((header.flags & Flag.SYN) !== 0) {
+        this.writer.control(FrameType.Ping, Flag.ACK, 0, header.length)
+      } else if ((header.flags & Flag.ACK) !== 0 && !this.pings.onAck(header.length)) {
+        this.log('ignoring a ping answer %d we did not ask for', header.length)
+      }
+    } else {
+      this.handleGoAway(header.length)
+    }
+  }
+
+  private handleDataStart(header: FrameHeader): void {
+    if (this.log.enabled) this.log.trace('received %s', describeHeader(header))
+    this.batch.deliverUnlessFor(header.streamId)
+    const stream = this.streamFor(header)
+    stream?.receiveDataStart(header.length)
+    this.dataTarget = stream
+  }
+
+  private handleDataEnd(header: FrameHeader): void {
+    const stream = this.dataTarget
+    this.dataTarget = undefined
+    if (stream == null || (header.flags & (Flag.FIN | Flag.RST)) === 0) return
+    this.batch.deliver()
+    stream.receiveEndFlags(header.flags)
+  }
+
+  /** The stream a Data or Window Update frame is for; opens it on SYN, records ACK. */
+  private streamFor(header: FrameHeader): YamuxStream | undefined {
+    const id = header.streamId
+    if (id === 0)
+      throw new InvalidFrameError(`${describeHeader(header)}: stream frames may not use stream id 0`)
+    if ((header.flags & Flag.SYN) !== 0) return this.acceptStream(id)
+    const stream = this.table.get(id)
+    // ACK is expected, but any frame from the remote on the stream shows it was accepted
+    if (stream != null) this.table.acknowledge(stream)
+    return stream
+  }
+
+  private acceptStream(id: number): YamuxStream | undefined {
+    if (id % 2 === (this.client ? 1 : 0)) {
+      throw new InvalidFrameError(
+        `the remote opened stream ${id}, but ${this.client ? 'odd' : 'even'} ids are ours`,
+      )
+    }
+    if (this.table.has(id))
+      throw new InvalidFrameError(`the remote opened stream ${id}, which is already open`)
+    if (this.status !== 'open' || this.localGoAway != null) {
+      this.rejectStream(id, 'the muxer is closing')
+      return undefined
+    }
+    const early = this.listenerCount('stream') === 0
+    const refusal = this.table.refusal(
+      this.config.maxInboundStreams,
+      early ? this.config.maxEarlyStreams : undefined,
+    )
+    if (refusal != null) {
+      this.rejectStream(id, refusal)
+      return undefined
+    }
+    const stream = this.addStream(id, 'inbound', {}, early)
+    if (!early) this.safeDispatchEvent('stream', { detail: stream })
+    return stream
+  }
+
+  private rejectStream(id: number, reason: string): void {
+    this.log('resetting stream %d opened by the remote: %s', id, reason)
+    this.writer.control(FrameType.WindowUpdate, Flag.RST, id, 0)
+  }
+
+  private handleGoAway(code: number): void {
+    this.log('the remote sent GoAway %d', code)
+    this.remoteGoAway = code
+    this.table.backlog.close(new MuxerClosedError('the remote sent GoAway'))
+    // normal: the remote opens and accepts no new streams, open ones finish
+    if (code === GoAwayCode.Normal) return
+    const err = new GoAwayError(code)
+    this.endSession(err)
+    this.closeConnection(err)
+  }
+
+  // ---- streams ------------------------------------------------------------------
+
+  private addStream(
+    id: number,
+    direction: 'inbound' | 'outbound',
+    options: CreateStreamOptions,
+    early = false,
+  ): YamuxStream {
+    const config = this.config
+    const stream = new YamuxStream({
+      ...streamBufferOptions(config, options),
+      id: String(id),
+      streamId: id,
+      direction,
+      log: this.log.newScope(`${direction}:${id}`),
+      maxMessageSize: config.maxMessageSize,
+      writer: this.writer,
+      initialWindowSize: config.initialStreamWindowSize,
+      maxWindowSize: config.maxStreamWindowSize,
+      firstFlags: direction === 'outbound' ? Flag.SYN : Flag.ACK,
+      getRtt: () => this.pings.rtt,
+    })
+    this.table.add(stream, early)
+    stream.addEventListener(
+      'close',
+      () => {
+        this.table.remove(stream)
+        this.writer.forget(stream)
+      },
+      { once: true },
+    )
+    return stream
+  }
+
+  private announceEarlyStreams(): void {
+    for (const stream of this.table.takeEarly()) this.safeDispatchEvent('stream', { detail: stream })
+  }
+
+  private checkCanOpen(): void {
+    if (this.ended || this.status !== 'open') throw new MuxerClosedError(`the muxer is ${this.status}`)
+    if (this.remoteGoAway != null) throw new MuxerClosedError('the remote sent GoAway')
+  }
+
+  // ---- session end --------------------------------------------------------------
+
+  private sendGoAway(code: number): void {
+    if (this.localGoAway != null) return
+    this.localGoAway = code
+    this.writer.control(FrameType.GoAway, 0, 0, code)
+  }
+
+  /** A fatal error of our own making or the remote's: tell the remote, fail all, drop the connection. */
+  private fail(err: Error): void {
+    if (this.ended) return
+    this.log.error('session failed: %s', err.message)
+    this.abort(err)
+    this.closeConnection(err)
+  }
+
+  /** Stops the session: flushes what is queued, fails or closes every stream, releases timers and listeners. */
+  private endSession(err?: Error): void {
+    if (this.ended) return
+    this.ended = true
+    this.status = 'closed'
+    this.decoder.stop()
+    this.dataTarget = undefined
+    this.batch.clear()
+    this.keepAlive?.stop()
+    this.writer.flushNow()
+    this.writer.close()
+    const reason = err ?? new MuxerClosedError('the connection closed')
+    this.pings.close(reason)
+    this.table.backlog.close(reason)
+    this.table.takeEarly()
+    this.conn.removeEventListener('message', this.onConnectionMessage)
+    this.conn.removeEventListener('drain', this.onConnectionDrain)
+    this.conn.removeEventListener('remoteCloseWrite', this.onConnectionEnd)
+    this.conn.removeEventListener('close', this.onConnectionClose)
+    for (const stream of this.streams) stream.transportClosed(err)
+  }
+
+  /** Closes the connection after a fatal error, aborting it if that takes too long. */
+  private closeConnection(err?: Error): void {
+    if (this.conn.status !== 'open') return
+    const signal = anySignal([], CONNECTION_CLOSE_TIMEOUT)
+    this.conn
+      .close({ signal })
+      .catch((closeErr: Error) => this.conn.abort(err ?? closeErr))
+      .finally(() => signal.clear())
+  }
+}
