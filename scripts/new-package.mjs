@@ -1,6 +1,6 @@
 // Creates the skeleton of a workspace package: node scripts/new-package.mjs <folder> <name> "<description>" [dep ...]
 // Dependencies named @weft/* become workspace links and tsconfig project references.
-import { mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 const [folder, name, description, ...deps] = process.argv.slice(2)
@@ -22,14 +22,15 @@ const versions = {
   '@noble/curves': '^2.0.0',
   '@noble/hashes': '^2.0.0',
   '@noble/ciphers': '^2.0.0',
-  ws: '^8.18.0'
+  ws: '^8.18.0',
 }
 
-function findPackageDir (pkgName) {
+function findPackageDir(pkgName) {
   for (const group of readdirSync(join(root, 'packages'))) {
     for (const p of readdirSync(join(root, 'packages', group))) {
       const file = join(root, 'packages', group, p, 'package.json')
-      if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === pkgName) return join(root, 'packages', group, p)
+      if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === pkgName)
+        return join(root, 'packages', group, p)
     }
   }
   throw new Error(`no workspace package ${pkgName}`)
@@ -59,24 +60,28 @@ const pkg = {
     '.': {
       'weft-source': './src/index.ts',
       types: './dist/src/index.d.ts',
-      import: './dist/src/index.js'
-    }
+      import: './dist/src/index.js',
+    },
   },
   files: ['dist/src', 'src', '!**/*.test.*', '!**/*.tsbuildinfo'],
   engines: { node: '>=20.19.0' },
   repository: { type: 'git', url: 'https://example.invalid/weft.git', directory: folder },
   keywords: ['weft', 'libp2p', short],
   scripts: { build: 'tsc -b', test: 'vitest run --root ../../.. ' + folder },
-  dependencies
+  dependencies,
 }
-if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
+if (!existsSync(join(dir, 'package.json')))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
 const tsconfig = {
   extends: relative(dir, join(root, 'tsconfig.base.json')),
   compilerOptions: { rootDir: '.', outDir: 'dist' },
   include: ['src', 'test'],
-  references
+  references,
 }
-if (!existsSync(join(dir, 'tsconfig.json'))) writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n')
-if (!existsSync(join(dir, 'src/index.ts'))) writeFileSync(join(dir, 'src/index.ts'), `/**\n * ${name}: ${description}\n */\nexport {}\n`)
-if (!existsSync(join(dir, 'README.md'))) writeFileSync(join(dir, 'README.md'), `# ${name}\n\n${description}\n`)
+if (!existsSync(join(dir, 'tsconfig.json')))
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2) + '\n')
+if (!existsSync(join(dir, 'src/index.ts')))
+  writeFileSync(join(dir, 'src/index.ts'), `/**\n * ${name}: ${description}\n */\nexport {}\n`)
+if (!existsSync(join(dir, 'README.md')))
+  writeFileSync(join(dir, 'README.md'), `# ${name}\n\n${description}\n`)
 console.log('created', folder)

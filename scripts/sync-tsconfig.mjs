@@ -1,5 +1,5 @@
 // Writes the root tsconfig.json so that `tsc -b` builds every workspace package.
-import { readdirSync, existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const references = []

@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   })
 
   const connection = await alice.dial(bob.getMultiaddrs()[0]!)
-  step(`alice connected to bob over TCP: encryption ${connection.encryption}, muxer ${connection.multiplexer}`)
+  step(
+    `alice connected to bob over TCP: encryption ${connection.encryption}, muxer ${connection.multiplexer}`,
+  )
 
   const result = await identified
   step(`alice identified bob: agent "${result.agentVersion}", protocols ${result.protocols.join(' ')}`)

@@ -36,7 +36,11 @@ export function payload(size: number, seed: number): Uint8Array {
 }
 
 /** Sends `data` in chunks with back-pressure, half-closes, and returns every byte read back. */
-export async function echoRoundTrip(stream: Stream, data: Uint8Array, chunkSize = 64 * 1024): Promise<Uint8Array> {
+export async function echoRoundTrip(
+  stream: Stream,
+  data: Uint8Array,
+  chunkSize = 64 * 1024,
+): Promise<Uint8Array> {
   const received = new Uint8ArrayList()
   const reading = (async () => {
     for await (const chunk of stream) received.append(chunk)

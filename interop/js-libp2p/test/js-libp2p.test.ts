@@ -7,7 +7,7 @@
 import type { IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ECHO_PROTOCOL, echoHandler, echoRoundTrip, payload } from './echo.js'
-import { JS_AGENT, type MuxerName, WEFT_AGENT, jsNode, weftNode } from './nodes.js'
+import { JS_AGENT, jsNode, type MuxerName, WEFT_AGENT, weftNode } from './nodes.js'
 
 const STREAMS = 16
 const SIZES: Record<MuxerName, number> = { yamux: (8 * 1024 * 1024) / STREAMS, mplex: 16 * 1024 }

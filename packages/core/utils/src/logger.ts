@@ -53,7 +53,6 @@ function render(value: unknown): string {
 }
 
 function write(name: string, formatter: unknown, args: unknown[]): void {
-  // biome-ignore lint/suspicious/noConsole: this is the logger's output
   console.error(`${new Date().toISOString()} ${name} ${format(formatter, args)}`)
 }
 

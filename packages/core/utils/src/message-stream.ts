@@ -39,8 +39,8 @@ import {
 } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { StreamClosedError } from './errors.js'
-import { deferred, raceSignal } from './signals.js'
 import { IteratorQueue } from './internal/iterator-queue.js'
+import { deferred, raceSignal } from './signals.js'
 
 export const DEFAULT_MAX_READ_BUFFER_LENGTH = 4 * 1024 * 1024
 
@@ -391,7 +391,10 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
       this.readBuffer.consume(data.byteLength)
       this.dispatchEvent(new StreamMessageEvent(data))
     } finally {
-      if (this.readBuffer.byteLength === 0 && (this.remoteWriteStatus === 'closed' || this.status === 'reset')) {
+      if (
+        this.readBuffer.byteLength === 0 &&
+        (this.remoteWriteStatus === 'closed' || this.status === 'reset')
+      ) {
         this.readStatus = 'closed'
         this.maybeEnd()
       }

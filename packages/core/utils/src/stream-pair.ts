@@ -61,7 +61,10 @@ export class PairedStream extends AbstractStream implements MultiaddrConnection 
       if (this.writableNeedsDrain && this.inFlight < (this.pairInit.capacity ?? 256 * 1024)) this.onDrained()
     }
     this.later(() => peer.deliverOrHold(deliver))
-    return { sentBytes: bytes.byteLength, canSendMore: this.inFlight < (this.pairInit.capacity ?? 256 * 1024) }
+    return {
+      sentBytes: bytes.byteLength,
+      canSendMore: this.inFlight < (this.pairInit.capacity ?? 256 * 1024),
+    }
   }
 
   protected sendReset(): void {

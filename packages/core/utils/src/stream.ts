@@ -3,7 +3,12 @@
  * (close() half-closes the writable end) and a `MultiaddrConnection` (a raw
  * transport connection; close() ends both directions).
  */
-import type { AbortOptions, MultiaddrConnection, MultiaddrConnectionTimeline, Stream } from '@libp2p/interface'
+import type {
+  AbortOptions,
+  MultiaddrConnection,
+  MultiaddrConnectionTimeline,
+  Stream,
+} from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { AbstractMessageStream, type MessageStreamInit } from './message-stream.js'
 

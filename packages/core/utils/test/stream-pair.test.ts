@@ -48,7 +48,9 @@ describe('streamPair', () => {
 
   it('a reset reaches the remote as a close event with an error', async () => {
     const [a, b] = streamPair()
-    const event = new Promise<Event & { error?: Error }>((resolve) => b.addEventListener('close', resolve, { once: true }))
+    const event = new Promise<Event & { error?: Error }>((resolve) =>
+      b.addEventListener('close', resolve, { once: true }),
+    )
     a.abort(new Error('boom'))
     const evt = await event
     expect(evt.error?.name).toBe('StreamResetError')

@@ -146,7 +146,11 @@ export async function performHandshake(
  * read the two lists differently (js-libp2p-noise takes the responder's order,
  * go-libp2p the initiator's); with a single entry every reading agrees.
  */
-function initiatorFinalPayload(init: HandshakeInit, fullPayload: Uint8Array, responderMuxers: string[]): Uint8Array {
+function initiatorFinalPayload(
+  init: HandshakeInit,
+  fullPayload: Uint8Array,
+  responderMuxers: string[],
+): Uint8Array {
   if (init.streamMuxers.length === 0 || responderMuxers.length === 0) return fullPayload
   const chosen = selectStreamMuxer(init.streamMuxers, responderMuxers)
   if (chosen == null) return fullPayload

@@ -1,0 +1,218 @@
+/**
+ * The perf service: serves `/perf/1.0.0` streams and measures other peers,
+ * in the shape of js-libp2p's perf service so it runs in a weft host and in
+ * js-libp2p's `createLibp2p` alike.
+ */
+import {
+  type AbortOptions,
+  type ComponentLogger,
+  type Connection,
+  type DialOptions,
+  type DialTarget,
+  type Logger,
+  type Startable,
+  type Stream,
+  type StreamHandler,
+  type StreamHandlerOptions,
+  serviceCapabilities,
+} from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { anySignal } from '@weft/utils'
+import { PerfServiceStoppedError } from './errors.js'
+import {
+  DEFAULT_REPORT_INTERVAL,
+  DEFAULT_WRITE_BLOCK_SIZE,
+  MAX_WRITE_BLOCK_SIZE,
+  runPerf,
+  servePerf,
+} from './exchange.js'
+import { type PerfOutput, PROTOCOL_NAME } from './protocol.js'
+
+/** 4 GiB: room for the usual 1 GiB benchmarks, not for an endless download */
+export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 1024
+/** ten minutes per exchange, on either side */
+export const DEFAULT_TIMEOUT = 600_000
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
+
+export interface PerfInit {
+  /** protocol id (default '/perf/1.0.0') */
+  protocolName?: string
+  /** concurrent inbound perf streams per connection (default 32) */
+  maxInboundStreams?: number
+  /** concurrent outbound perf streams per connection (default 32) */
+  maxOutboundStreams?: number
+  /** serve and measure over limited (relayed) connections (default false: perf is heavy) */
+  runOnLimitedConnection?: boolean
+  /** bytes per `send()` when uploading or serving (default 64 KiB, at most 4 MiB) */
+  writeBlockSize?: number
+  /** the most bytes a client may ask this server for (default 4 GiB) */
+  maxRequestBytes?: number
+  /** milliseconds one exchange may take, server or client side (default 600 000) */
+  timeout?: number
+  /** milliseconds between `intermediary` reports (default 1000) */
+  reportInterval?: number
+}
+
+export interface PerfOptions extends AbortOptions {
+  /** measure over an existing connection to the peer if there is one (default false: dial a new one) */
+  reuseExistingConnection?: boolean
+}
+
+export interface PerfComponents {
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+    unhandle(protocol: string, options?: AbortOptions): Promise<void>
+  }
+  connectionManager: {
+    openConnection(peer: DialTarget, options?: DialOptions): Promise<Connection>
+  }
+  logger: ComponentLogger
+}
+
+/** What js-libp2p code expects of a perf service. */
+export interface Perf {
+  measurePerformance(
+    multiaddr: Multiaddr,
+    sendBytes: number,
+    recvBytes: number,
+    options?: PerfOptions,
+  ): AsyncGenerator<PerfOutput>
+}
+
+export class PerfService implements Startable, Perf {
+  readonly protocol: string
+  readonly [Symbol.toStringTag] = '@libp2p/perf'
+  readonly [serviceCapabilities]: string[] = ['@libp2p/perf']
+
+  private readonly log: Logger
+  private readonly maxInboundStreams: number
+  private readonly maxOutboundStreams: number
+  private readonly runOnLimitedConnection: boolean
+  private readonly maxRequestBytes: number
+  private readonly timeout: number
+  private readonly reportInterval: number
+  /** one block of zeros, sent again and again and never modified */
+  private readonly block: Uint8Array
+  private readonly inbound = new Set<Stream>()
+  private shutdown = new AbortController()
+  private started = false
+
+  constructor(
+    private readonly components: PerfComponents,
+    init: PerfInit = {},
+  ) {
+    this.protocol = init.protocolName ?? PROTOCOL_NAME
+    this.log = components.logger.forComponent('weft:perf')
+    this.maxInboundStreams = positiveInteger(
+      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+      'maxInboundStreams',
+    )
+    this.maxOutboundStreams = positiveInteger(
+      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      'maxOutboundStreams',
+    )
+    this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
+    const writeBlockSize = positiveInteger(init.writeBlockSize ?? DEFAULT_WRITE_BLOCK_SIZE, 'writeBlockSize')
+    if (writeBlockSize > MAX_WRITE_BLOCK_SIZE) {
+      throw new RangeError(`writeBlockSize must be at most ${MAX_WRITE_BLOCK_SIZE}, got ${writeBlockSize}`)
+    }
+    this.block = new Uint8Array(writeBlockSize)
+    const maxRequestBytes = init.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 0) {
+      throw new RangeError(`maxRequestBytes must be a non-negative safe integer, got ${maxRequestBytes}`)
+    }
+    this.maxRequestBytes = maxRequestBytes
+    this.timeout = positiveInteger(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
+    this.reportInterval = positiveInteger(init.reportInterval ?? DEFAULT_REPORT_INTERVAL, 'reportInterval')
+    this.handleStream = this.handleStream.bind(this)
+  }
+
+  isStarted(): boolean {
+    return this.started
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    await this.components.registrar.handle(this.protocol, this.handleStream, {
+      maxInboundStreams: this.maxInboundStreams,
+      maxOutboundStreams: this.maxOutboundStreams,
+      runOnLimitedConnection: this.runOnLimitedConnection,
+    })
+    this.started = true
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.components.registrar.unhandle(this.protocol)
+    this.shutdown.abort(new PerfServiceStoppedError())
+    for (const stream of [...this.inbound]) stream.abort(new PerfServiceStoppedError())
+    this.inbound.clear()
+  }
+
+  /**
+   * Measures the exchange with the peer at `multiaddr`: yields `connection`
+   * (unless an existing connection is reused), `stream`, an `intermediary`
+   * report per interval, then `final` with the total time since the call and
+   * the bytes moved. A connection dialed for the measurement is closed after it.
+   */
+  async *measurePerformance(
+    multiaddr: Multiaddr,
+    sendBytes: number,
+    recvBytes: number,
+    options: PerfOptions = {},
+  ): AsyncGenerator<PerfOutput> {
+    if (!this.started) throw new PerfServiceStoppedError('the perf service is not started')
+    const signal = anySignal([this.shutdown.signal, options.signal], this.timeout)
+    const fresh = options.reuseExistingConnection !== true
+    let connection: Connection | undefined
+    try {
+      const start = performance.now()
+      connection = await this.components.connectionManager.openConnection(multiaddr, { signal, force: fresh })
+      const connected = performance.now()
+      if (fresh) yield output('connection', (connected - start) / 1000)
+      const stream = await connection.newStream(this.protocol, {
+        signal,
+        maxOutboundStreams: this.maxOutboundStreams,
+        runOnLimitedConnection: this.runOnLimitedConnection,
+      })
+      yield output('stream', (performance.now() - connected) / 1000)
+      for await (const report of runPerf(stream, sendBytes, recvBytes, {
+        signal,
+        block: this.block,
+        reportInterval: this.reportInterval,
+      })) {
+        if (report.type === 'final') report.timeSeconds = (performance.now() - start) / 1000
+        yield report
+      }
+    } finally {
+      signal.clear()
+      if (fresh && connection != null) {
+        await connection.close().catch((err: Error) => connection?.abort(err))
+      }
+    }
+  }
+
+  private handleStream(stream: Stream): void {
+    this.inbound.add(stream)
+    const signal = anySignal([this.shutdown.signal], this.timeout)
+    servePerf(stream, { maxRequestBytes: this.maxRequestBytes, block: this.block, signal, log: this.log })
+      .catch((err: Error) => this.log('perf stream failed: %s', err.message))
+      .finally(() => {
+        signal.clear()
+        this.inbound.delete(stream)
+      })
+  }
+}
+
+function output(type: PerfOutput['type'], timeSeconds: number): PerfOutput {
+  return { type, timeSeconds, uploadBytes: 0, downloadBytes: 0 }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`)
+  return value
+}
