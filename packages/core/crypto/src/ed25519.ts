@@ -17,11 +17,12 @@ import type {
   Ed25519PrivateKey as Ed25519PrivateKeyInterface,
   Ed25519PublicKey as Ed25519PublicKeyInterface,
 } from '@libp2p/interface'
+import { concatBytes, equalBytes } from '@weft/utils'
 import type { CID } from 'multiformats/cid'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidPrivateKeyError, InvalidPublicKeyError } from './errors.js'
-import { concatBytes, equalBytes, fromHex, plain, sameKey, toBytes } from './internal/bytes.js'
+import { fromHex, plain, sameKey, toBytes } from './internal/bytes.js'
 import { identityMultihash, keyCID, multihashString } from './internal/key-id.js'
 import { encodeKeyMessage } from './key-protobuf.js'
 
@@ -53,7 +54,7 @@ export class Ed25519PublicKey implements Ed25519PublicKeyInterface {
   /** The node:crypto key, built once and kept. */
   get keyObject(): KeyObject {
     this.#keyObject ??= createPublicKey({
-      key: Buffer.from(concatBytes(SPKI_HEADER, this.raw)),
+      key: Buffer.from(concatBytes([SPKI_HEADER, this.raw])),
       format: 'der',
       type: 'spki',
     })
@@ -120,7 +121,7 @@ export function ed25519PrivateKeyFromSeed(seed: Uint8Array): Ed25519PrivateKey {
     )
   }
   const privateObject = createPrivateKey({
-    key: Buffer.from(concatBytes(PKCS8_HEADER, seed)),
+    key: Buffer.from(concatBytes([PKCS8_HEADER, seed])),
     format: 'der',
     type: 'pkcs8',
   })
@@ -128,7 +129,7 @@ export function ed25519PrivateKeyFromSeed(seed: Uint8Array): Ed25519PrivateKey {
   const spki = publicObject.export({ format: 'der', type: 'spki' })
   const publicRaw = new Uint8Array(spki.subarray(SPKI_HEADER.byteLength))
   const publicKey = new Ed25519PublicKey(publicRaw, publicObject)
-  return new Ed25519PrivateKey(concatBytes(seed, publicRaw), publicKey, privateObject)
+  return new Ed25519PrivateKey(concatBytes([seed, publicRaw]), publicKey, privateObject)
 }
 
 /**

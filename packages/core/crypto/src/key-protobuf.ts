@@ -10,12 +10,12 @@
  * minimal varints. Decoding accepts any field order and skips unknown fields.
  */
 import type { KeyType } from '@libp2p/interface'
+import { isInvalidProtobufError, ProtobufReader, ProtobufWriter } from '@weft/utils'
 import { UnsupportedKeyTypeError } from './errors.js'
-import { readFields } from './internal/protobuf.js'
-import { varintLength, writeVarint } from './internal/varint.js'
 
 const KEY_TYPE_CODES: Record<KeyType, number> = { RSA: 0, Ed25519: 1, secp256k1: 2, ECDSA: 3 }
 const KEY_TYPES: readonly KeyType[] = ['RSA', 'Ed25519', 'secp256k1', 'ECDSA']
+const MAX_TYPE_CODE = 0x7fffffffn
 
 export interface KeyMessage {
   type: KeyType
@@ -26,29 +26,29 @@ export function encodeKeyMessage(type: KeyType, data: Uint8Array): Uint8Array {
   const code = KEY_TYPE_CODES[type]
   if (code === undefined)
     throw new UnsupportedKeyTypeError(`expected a key type of ${KEY_TYPES.join(', ')}, got ${type}`)
-  const out = new Uint8Array(2 + 1 + varintLength(data.byteLength) + data.byteLength)
-  out[0] = 0x08 // field 1, varint
-  out[1] = code
-  out[2] = 0x12 // field 2, length-delimited
-  const offset = writeVarint(data.byteLength, out, 3)
-  out.set(data, offset)
-  return out
+  return new ProtobufWriter().varint(1, code).bytes(2, data).finish()
 }
 
 /** Decodes a key message; `fail(reason)` builds the error for malformed bytes. */
 export function decodeKeyMessage(bytes: Uint8Array, fail: (reason: string) => Error): KeyMessage {
   let code: number | undefined
   let data: Uint8Array | undefined
-  for (const field of readFields(bytes, fail)) {
-    if (field.field === 1) {
-      if (field.wireType !== 0)
-        throw fail(`expected Type (field 1) to be a varint, got wire type ${field.wireType}`)
-      code = field.value ?? Number.MAX_SAFE_INTEGER
-    } else if (field.field === 2) {
-      if (field.wireType !== 2)
-        throw fail(`expected Data (field 2) to be bytes, got wire type ${field.wireType}`)
-      data = field.value
+  try {
+    for (const field of new ProtobufReader(bytes)) {
+      if (field.field === 1) {
+        if (field.wireType !== 0)
+          throw fail(`expected Type (field 1) to be a varint, got wire type ${field.wireType}`)
+        // a code past the four key types is refused below, whatever its size
+        code = field.value <= MAX_TYPE_CODE ? Number(field.value) : Number.MAX_SAFE_INTEGER
+      } else if (field.field === 2) {
+        if (field.wireType !== 2)
+          throw fail(`expected Data (field 2) to be bytes, got wire type ${field.wireType}`)
+        data = field.value
+      }
     }
+  } catch (err) {
+    if (isInvalidProtobufError(err)) throw fail(err.message)
+    throw err
   }
   if (code === undefined) throw fail('missing required field Type (1)')
   if (data === undefined) throw fail('missing required field Data (2)')

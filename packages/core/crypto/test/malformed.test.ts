@@ -125,6 +125,19 @@ describe('malformed key bytes', () => {
     )
   })
 
+  it('refuses huge key type codes as unsupported, 64-bit ones included', () => {
+    // 2^31, then 2^64 - 1: the protobuf reader reads them whole, the key decoder refuses them
+    for (const code of [
+      [0x80, 0x80, 0x80, 0x80, 0x08],
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    ]) {
+      expectRejects(
+        () => publicKeyFromProtobuf(new Uint8Array([0x08, ...code, 0x12, 0x01, 0x00])),
+        'UnsupportedKeyTypeError',
+      )
+    }
+  })
+
   it('refuses key types in the wrong slot', () => {
     const rsa = publicKeyFromProtobuf(hex(SPEC_KEYS.rsaPublic))
     const asEcdsa = new Uint8Array([0x08, 0x03, 0x12, 0xa6, 0x04, ...rsa.raw])

@@ -9,7 +9,7 @@
  * Pure functions and a synchronous incremental decoder: no I/O here.
  */
 import { InvalidMessageError } from '@libp2p/interface'
-import { decodeVarint, encodeVarintInto, MessageTooLargeError, varintLength } from '@weft/utils'
+import { concatBytes, decodeVarint, encodeVarintInto, MessageTooLargeError, varintLength } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 export const PROTOCOL_ID = '/multistream/1.0.0'
@@ -56,15 +56,7 @@ export function messageBytes(text: string): Uint8Array {
 
 /** Joins encoded messages into one fresh buffer, so they leave in one write. */
 export function concatMessages(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0
-  for (const part of parts) total += part.byteLength
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
+  return concatBytes(parts)
 }
 
 /** Encodes `texts` as consecutive messages in one buffer. */

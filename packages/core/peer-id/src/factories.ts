@@ -16,13 +16,14 @@ import type {
   Secp256k1PublicKey,
 } from '@libp2p/interface'
 import { publicKeyFromMultihash, publicKeyToProtobuf } from '@weft/crypto'
+import { equalBytes } from '@weft/utils'
 import type { MultibaseDecoder } from 'multiformats/bases/interface'
 import type { CID } from 'multiformats/cid'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 import { InvalidCIDError, InvalidPeerIdError, UnsupportedKeyTypeError } from './errors.js'
 import { LIBP2P_KEY_CODEC, multihashFromBytes, parseText } from './internal/text.js'
-import { Ed25519PeerIdObject, equalBytes, RSAPeerIdObject, Secp256k1PeerIdObject } from './peer-id.js'
+import { Ed25519PeerIdObject, RSAPeerIdObject, Secp256k1PeerIdObject } from './peer-id.js'
 
 const IDENTITY_CODE = 0x00
 const SHA2_256_CODE = 0x12

@@ -12,6 +12,7 @@ import {
   type Secp256k1PeerId,
   type Secp256k1PublicKey,
 } from '@libp2p/interface'
+import { equalBytes } from '@weft/utils'
 import { base58btc } from 'multiformats/bases/base58'
 import { CID } from 'multiformats/cid'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
@@ -97,12 +98,4 @@ export class RSAPeerIdObject extends BasePeerId<0x12> implements RSAPeerId {
     super(multihash)
     this.publicKey = publicKey
   }
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) {
-    if (a[i] !== b[i]) return false
-  }
-  return true
 }

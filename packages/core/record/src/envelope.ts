@@ -17,10 +17,9 @@
 
 import type { AbortOptions, Envelope, PrivateKey, PublicKey, Record } from '@libp2p/interface'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@weft/crypto'
+import { encodeVarint, equalBytes, isInvalidProtobufError, ProtobufReader, ProtobufWriter } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidEnvelopeError, InvalidSignatureError, LimitExceededError } from './errors.js'
-import { bytesField, concat, equalBytes, readFields } from './internal/protobuf.js'
-import { encodeVarint } from './internal/varint.js'
 
 /** Largest envelope decoded by default. */
 export const MAX_ENVELOPE_SIZE = 64 * 1024
@@ -75,20 +74,28 @@ export class RecordEnvelope implements Envelope {
     const maxSize = options?.maxSize ?? MAX_ENVELOPE_SIZE
     if (buf.byteLength > maxSize) throw new LimitExceededError('envelope bytes', maxSize, buf.byteLength)
     const fail = (reason: string) => new InvalidEnvelopeError(`malformed envelope: ${reason}`)
-    const tooMany = (count: number) => new LimitExceededError('envelope fields', MAX_ENVELOPE_FIELDS, count)
     let publicKeyBytes: Uint8Array | undefined
     let payloadType = new Uint8Array(0)
     let payload = new Uint8Array(0)
     let signature = new Uint8Array(0)
-    for (const field of readFields(buf, MAX_ENVELOPE_FIELDS, fail, tooMany)) {
-      if (field.field < 1 || field.field > 5 || field.field === 4) continue // unknown fields are skipped
-      if (field.wireType !== 2)
-        throw fail(`expected field ${field.field} to be length-delimited, got wire type ${field.wireType}`)
-      // Copies, so the envelope does not pin the caller's (possibly large) buffer.
-      if (field.field === 1) publicKeyBytes = field.value
-      else if (field.field === 2) payloadType = field.value.slice()
-      else if (field.field === 3) payload = field.value.slice()
-      else signature = field.value.slice()
+    let count = 0
+    try {
+      for (const field of new ProtobufReader(buf)) {
+        if (++count > MAX_ENVELOPE_FIELDS) {
+          throw new LimitExceededError('envelope fields', MAX_ENVELOPE_FIELDS, count)
+        }
+        if (field.field < 1 || field.field > 5 || field.field === 4) continue // unknown fields are skipped
+        if (field.wireType !== 2)
+          throw fail(`expected field ${field.field} to be length-delimited, got wire type ${field.wireType}`)
+        // Copies, so the envelope does not pin the caller's (possibly large) buffer.
+        if (field.field === 1) publicKeyBytes = field.value
+        else if (field.field === 2) payloadType = field.value.slice()
+        else if (field.field === 3) payload = field.value.slice()
+        else signature = field.value.slice()
+      }
+    } catch (err) {
+      if (isInvalidProtobufError(err)) throw fail(err.message)
+      throw err
     }
     if (publicKeyBytes === undefined) throw fail('missing public_key (field 1)')
     let publicKey: PublicKey
@@ -123,11 +130,12 @@ export class RecordEnvelope implements Envelope {
   /** The deterministic protobuf encoding. */
   marshal(): Uint8Array {
     if (this.#marshalled === undefined) {
-      const parts = bytesField(1, publicKeyToProtobuf(this.publicKey))
-      if (this.payloadType.byteLength > 0) parts.push(...bytesField(2, this.payloadType))
-      if (this.payload.byteLength > 0) parts.push(...bytesField(3, this.payload))
-      if (this.signature.byteLength > 0) parts.push(...bytesField(5, this.signature))
-      this.#marshalled = concat(parts)
+      const writer = new ProtobufWriter().bytes(1, publicKeyToProtobuf(this.publicKey))
+      // proto3: empty bytes are left out
+      if (this.payloadType.byteLength > 0) writer.bytes(2, this.payloadType)
+      if (this.payload.byteLength > 0) writer.bytes(3, this.payload)
+      if (this.signature.byteLength > 0) writer.bytes(5, this.signature)
+      this.#marshalled = writer.finish()
     }
     return this.#marshalled
   }

@@ -14,11 +14,10 @@
 import type { AbortOptions, PeerId, Record } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromBytes } from '@weft/peer-id'
+import { equalBytes, isInvalidProtobufError, ProtobufReader, ProtobufWriter } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { type DecodeOptions, RecordEnvelope } from './envelope.js'
 import { InvalidPeerRecordError, LimitExceededError, UnexpectedPeerError } from './errors.js'
-import { bytesField, concat, equalBytes, readFields } from './internal/protobuf.js'
-import { encodeBigVarint } from './internal/varint.js'
 
 /** Most addresses decoded from one record. */
 export const MAX_ADDRESSES = 1024
@@ -75,24 +74,31 @@ export class PeerRecord implements Record {
     const fail = (reason: string) => new InvalidPeerRecordError(`malformed peer record: ${reason}`)
     // peer_id and seq, the addresses, and some room for fields added later
     const maxFields = MAX_ADDRESSES + 16
-    const tooMany = () => new LimitExceededError('peer record fields', maxFields, maxFields + 1)
     let peerIdBytes: Uint8Array | undefined
     let seqNumber = 0n
     const addressBytes: Uint8Array[] = []
-    for (const field of readFields(buf, maxFields, fail, tooMany)) {
-      if (field.field === 1) {
-        if (field.wireType !== 2) throw fail(`expected peer_id to be bytes, got wire type ${field.wireType}`)
-        peerIdBytes = field.value
-      } else if (field.field === 2) {
-        if (field.wireType !== 0) throw fail(`expected seq to be a varint, got wire type ${field.wireType}`)
-        seqNumber = field.value
-      } else if (field.field === 3) {
-        if (field.wireType !== 2)
-          throw fail(`expected addresses to be messages, got wire type ${field.wireType}`)
-        if (addressBytes.length === MAX_ADDRESSES)
-          throw new LimitExceededError('addresses', MAX_ADDRESSES, MAX_ADDRESSES + 1)
-        addressBytes.push(field.value)
+    let count = 0
+    try {
+      for (const field of new ProtobufReader(buf)) {
+        if (++count > maxFields) throw new LimitExceededError('peer record fields', maxFields, count)
+        if (field.field === 1) {
+          if (field.wireType !== 2)
+            throw fail(`expected peer_id to be bytes, got wire type ${field.wireType}`)
+          peerIdBytes = field.value
+        } else if (field.field === 2) {
+          if (field.wireType !== 0) throw fail(`expected seq to be a varint, got wire type ${field.wireType}`)
+          seqNumber = field.value
+        } else if (field.field === 3) {
+          if (field.wireType !== 2)
+            throw fail(`expected addresses to be messages, got wire type ${field.wireType}`)
+          if (addressBytes.length === MAX_ADDRESSES)
+            throw new LimitExceededError('addresses', MAX_ADDRESSES, MAX_ADDRESSES + 1)
+          addressBytes.push(field.value)
+        }
       }
+    } catch (err) {
+      if (isInvalidProtobufError(err)) throw fail(err.message)
+      throw err
     }
     if (peerIdBytes === undefined || peerIdBytes.byteLength === 0) throw fail('missing peer_id (field 1)')
     let peerId: PeerId
@@ -109,11 +115,10 @@ export class PeerRecord implements Record {
 
   marshal(): Uint8Array {
     if (this.#marshalled === undefined) {
-      const parts = bytesField(1, this.peerId.toMultihash().bytes)
-      if (this.seqNumber > 0n) parts.push(new Uint8Array([0x10]), encodeBigVarint(this.seqNumber))
-      for (const address of this.multiaddrs)
-        parts.push(...bytesField(3, concat(bytesField(1, address.bytes))))
-      this.#marshalled = concat(parts)
+      const writer = new ProtobufWriter().bytes(1, this.peerId.toMultihash().bytes)
+      if (this.seqNumber > 0n) writer.uint64(2, this.seqNumber)
+      for (const address of this.multiaddrs) writer.message(3, new ProtobufWriter().bytes(1, address.bytes))
+      this.#marshalled = writer.finish()
     }
     return this.#marshalled
   }
@@ -136,13 +141,21 @@ export class PeerRecord implements Record {
 }
 
 function decodeAddressInfo(bytes: Uint8Array, index: number, fail: (reason: string) => Error): Multiaddr {
-  const tooMany = () => fail(`address ${index} has more than ${MAX_ADDRESS_INFO_FIELDS} fields`)
   let addressBytes: Uint8Array | undefined
-  for (const field of readFields(bytes, MAX_ADDRESS_INFO_FIELDS, fail, tooMany)) {
-    if (field.field !== 1) continue
-    if (field.wireType !== 2)
-      throw fail(`expected address ${index} multiaddr to be bytes, got wire type ${field.wireType}`)
-    addressBytes = field.value
+  let count = 0
+  try {
+    for (const field of new ProtobufReader(bytes)) {
+      if (++count > MAX_ADDRESS_INFO_FIELDS) {
+        throw fail(`address ${index} has more than ${MAX_ADDRESS_INFO_FIELDS} fields`)
+      }
+      if (field.field !== 1) continue
+      if (field.wireType !== 2)
+        throw fail(`expected address ${index} multiaddr to be bytes, got wire type ${field.wireType}`)
+      addressBytes = field.value
+    }
+  } catch (err) {
+    if (isInvalidProtobufError(err)) throw fail(err.message)
+    throw err
   }
   if (addressBytes === undefined || addressBytes.byteLength === 0)
     throw fail(`address ${index} has no multiaddr`)

@@ -20,6 +20,16 @@ export class InvalidVarintError extends Error {
   override name = 'InvalidVarintError'
 }
 
+/**
+ * Bytes are not a well-formed protobuf message: a truncated or over-long
+ * varint, a length past the end, field number 0 or an unsupported wire type.
+ * Packages turn it into their own error class at their API boundary.
+ */
+export class InvalidProtobufError extends Error {
+  static override name = 'InvalidProtobufError'
+  override name = 'InvalidProtobufError'
+}
+
 /** A length prefix announced more bytes than the reader accepts. */
 export class MessageTooLargeError extends Error {
   static override name = 'MessageTooLargeError'

@@ -5,8 +5,10 @@
  *   weft's implementation of @libp2p/interface 3.x message streams;
  * - `StreamReader` / `sendAll`: pull-style reading and drain-aware writing on
  *   any message stream;
- * - varints, length-prefixed framing, signals (`anySignal`, `raceSignal`,
- *   `delay`, `deferred`), a `DEBUG`-driven logger, and `streamPair()` for tests.
+ * - varints, length-prefixed framing, a bounded protobuf reader and writer
+ *   (`ProtobufReader`, `ProtobufWriter`), `concatBytes` / `equalBytes`;
+ * - signals (`anySignal`, `raceSignal`, `delay`, `deferred`), a
+ *   `DEBUG`-driven logger, and `streamPair()` for tests.
  *
  * @example
  * ```ts
@@ -16,10 +18,12 @@
  * const bytes = await new StreamReader(b).readExact(2)
  * ```
  */
+export * from './bytes.js'
 export * from './errors.js'
 export * from './length-prefixed.js'
 export * from './logger.js'
 export * from './message-stream.js'
+export * from './protobuf.js'
 export * from './signals.js'
 export * from './stream.js'
 export * from './stream-pair.js'

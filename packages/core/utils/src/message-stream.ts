@@ -272,8 +272,12 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     }
   }
 
-  /** The remote reset the stream. */
-  protected onRemoteReset(): void {
+  /**
+   * The remote reset the stream. `err` (default: a `StreamResetError`) is the
+   * error the `'close'` event carries; give one that says how the remote
+   * reset, such as a WebSocket close code.
+   */
+  protected onRemoteReset(err?: Error): void {
     if (this.status === 'aborted' || this.status === 'reset' || this.status === 'closed') return
     this.status = 'reset'
     this.writeBuffer.consume(this.writeBuffer.byteLength)
@@ -282,7 +286,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     this.remoteReadStatus = 'closed'
     // bytes that already arrived stay readable; the stream ends after them
     if (this.readBuffer.byteLength === 0) this.readStatus = 'closed'
-    this.finish(new StreamResetEvent(new StreamResetError('the remote reset the stream')))
+    this.finish(new StreamResetEvent(err ?? new StreamResetError('the remote reset the stream')))
   }
 
   /** Both directions are finished (or the layer below went away, with `err`). */

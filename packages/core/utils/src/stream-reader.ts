@@ -6,7 +6,7 @@
  */
 import type { AbortOptions, MessageStream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { MessageTooLargeError, StreamClosedError, UnexpectedEOFError } from './errors.js'
+import { MessageTooLargeError, StreamClosedError, StreamResetError, UnexpectedEOFError } from './errors.js'
 import { raceSignal } from './signals.js'
 import { decodeVarint } from './varint.js'
 
@@ -121,6 +121,9 @@ export class StreamReader {
       if (this.released) throw new StreamClosedError('reader was released')
       if (this.error != null) throw this.error
       if (this.ended) {
+        // a reset (or abort) whose 'close' event came before this reader listened
+        const closedBy = abnormalEnd(this.stream)
+        if (closedBy != null) throw closedBy
         if (exact) throw new UnexpectedEOFError(length, this.buffer.byteLength)
         return
       }
@@ -190,6 +193,13 @@ export class StreamReader {
     if (evt.error != null) this.error = evt.error
     this.wake()
   }
+}
+
+/** The error a stream that ended abnormally stands for; undefined after a graceful end. */
+function abnormalEnd(stream: MessageStream): Error | undefined {
+  if (stream.status === 'reset') return new StreamResetError('the remote reset the stream')
+  if (stream.status === 'aborted') return new StreamClosedError('the stream was aborted')
+  return undefined
 }
 
 /** Sends `data`, waiting for the stream to drain when it asks for it. */

@@ -9,6 +9,12 @@ class HandDrivenStream extends AbstractStream {
   receiveCloseWrite(): void {
     this.onRemoteCloseWrite()
   }
+  receiveData(data: Uint8Array): void {
+    this.onData(data)
+  }
+  receiveReset(): void {
+    this.onRemoteReset()
+  }
   protected sendData(): SendResult {
     return { sentBytes: 0, canSendMore: true }
   }
@@ -32,5 +38,32 @@ describe('StreamReader', () => {
     const reader = new StreamReader(stream)
     stream.receiveCloseWrite()
     await expect(reader.readExact(1)).rejects.toMatchObject({ name: 'UnexpectedEOFError' })
+  })
+
+  it('reports a reset that happened before the reader was made, not a clean end', async () => {
+    // a protocol reads the answer only after negotiating; the remote may reset in between
+    const stream = new HandDrivenStream()
+    stream.receiveReset()
+    const reader = new StreamReader(stream)
+    await expect(reader.read()).rejects.toMatchObject({ name: 'StreamResetError' })
+    await expect(reader.readExact(1)).rejects.toMatchObject({ name: 'StreamResetError' })
+  })
+
+  it('delivers bytes that arrived before a reset, then reports the reset', async () => {
+    const stream = new HandDrivenStream()
+    stream.receiveData(Uint8Array.of(7, 8))
+    stream.receiveReset()
+    const reader = new StreamReader(stream)
+    expect((await reader.readExact(2)).subarray()).toEqual(Uint8Array.of(7, 8))
+    await expect(reader.read()).rejects.toMatchObject({ name: 'StreamResetError' })
+  })
+
+  it('still ends cleanly when the remote closed without a reset', async () => {
+    const stream = new HandDrivenStream()
+    stream.receiveData(Uint8Array.of(1))
+    stream.receiveCloseWrite()
+    const reader = new StreamReader(stream)
+    expect((await reader.readExact(1)).subarray()).toEqual(Uint8Array.of(1))
+    expect(await reader.read()).toBeUndefined()
   })
 })

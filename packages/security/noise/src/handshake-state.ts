@@ -13,6 +13,7 @@
  * message `split()` gives the transport cipher states.
  */
 import { InvalidCryptoExchangeError } from '@libp2p/interface'
+import { concatBytes } from '@weft/utils'
 import type { CipherState } from './cipher-state.js'
 import { KEY_LENGTH, type NoiseCrypto, TAG_LENGTH, type X25519KeyPair } from './crypto/index.js'
 import { InvalidFrameError } from './errors.js'
@@ -93,7 +94,7 @@ export class HandshakeState {
     }
     parts.push(this.symmetric.encryptAndHash(payload))
     this.step++
-    const message = concat(parts)
+    const message = concatBytes(parts)
     if (message.byteLength > MAX_MESSAGE_LENGTH) {
       throw new RangeError(
         `a handshake message is at most ${MAX_MESSAGE_LENGTH} bytes, got ${message.byteLength}`,
@@ -169,16 +170,4 @@ export class HandshakeState {
       throw new InvalidCryptoExchangeError(`X25519 with the remote's key failed: ${(err as Error).message}`)
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.byteLength
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
 }

@@ -16,7 +16,7 @@ import {
 } from '@libp2p/interface'
 import { publicKeyFromProtobuf } from '@weft/crypto'
 import { peerIdFromPublicKey } from '@weft/peer-id'
-import { StreamReader, sendAll } from '@weft/utils'
+import { concatBytes, StreamReader, sendAll } from '@weft/utils'
 import type { NoiseCrypto, X25519KeyPair } from './crypto/index.js'
 import { HandshakeState, MAX_MESSAGE_LENGTH, type TransportCiphers } from './handshake-state.js'
 import { selectStreamMuxer } from './muxer-negotiation.js'
@@ -52,11 +52,7 @@ export interface HandshakeResult {
 
 /** The bytes a peer signs to bind its static key to its identity. */
 export function staticKeySignatureData(staticPublicKey: Uint8Array): Uint8Array {
-  const prefix = new TextEncoder().encode(STATIC_KEY_SIGNATURE_PREFIX)
-  const data = new Uint8Array(prefix.byteLength + staticPublicKey.byteLength)
-  data.set(prefix)
-  data.set(staticPublicKey, prefix.byteLength)
-  return data
+  return concatBytes([new TextEncoder().encode(STATIC_KEY_SIGNATURE_PREFIX), staticPublicKey])
 }
 
 function frame(message: Uint8Array): Uint8Array {

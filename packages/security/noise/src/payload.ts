@@ -15,10 +15,12 @@
  * }
  * ```
  *
- * A hand-written codec: total on hostile input (every length is checked
- * against what remains), unknown fields are skipped, and lists are bounded.
+ * Built on @weft/utils' protobuf reader and writer: total on hostile input
+ * (every length is checked against what remains), unknown fields are
+ * skipped, and lists are bounded.
  */
 import { InvalidCryptoExchangeError } from '@libp2p/interface'
+import { isInvalidProtobufError, ProtobufReader, ProtobufWriter, WIRE_LENGTH_DELIMITED } from '@weft/utils'
 
 export interface NoiseExtensions {
   webtransportCerthashes: Uint8Array[]
@@ -36,12 +38,6 @@ export interface NoiseHandshakePayload {
 /** Most entries accepted in each repeated field of NoiseExtensions. */
 export const MAX_EXTENSION_ENTRIES = 64
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LENGTH_DELIMITED = 2
-const WIRE_FIXED32 = 5
-
-const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
 
 function invalid(reason: string): InvalidCryptoExchangeError {
@@ -50,137 +46,36 @@ function invalid(reason: string): InvalidCryptoExchangeError {
 
 // ---- encoding ---------------------------------------------------------------
 
-function varintSize(value: number): number {
-  let size = 1
-  while (value >= 0x80) {
-    value = Math.floor(value / 0x80)
-    size++
-  }
-  return size
-}
-
-class Writer {
-  private readonly parts: Uint8Array[] = []
-  length = 0
-
-  varint(value: number): void {
-    const out = new Uint8Array(varintSize(value))
-    let i = 0
-    while (value >= 0x80) {
-      out[i++] = (value % 0x80) | 0x80
-      value = Math.floor(value / 0x80)
-    }
-    out[i] = value
-    this.push(out)
-  }
-
-  bytesField(field: number, value: Uint8Array): void {
-    this.varint((field << 3) | WIRE_LENGTH_DELIMITED)
-    this.varint(value.byteLength)
-    this.push(value)
-  }
-
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.length)
-    let offset = 0
-    for (const part of this.parts) {
-      out.set(part, offset)
-      offset += part.byteLength
-    }
-    return out
-  }
-
-  private push(part: Uint8Array): void {
-    this.parts.push(part)
-    this.length += part.byteLength
-  }
+function extensionsWriter(extensions: NoiseExtensions): ProtobufWriter {
+  const writer = new ProtobufWriter()
+  for (const hash of extensions.webtransportCerthashes) writer.bytes(1, hash)
+  for (const muxer of extensions.streamMuxers) writer.string(2, muxer)
+  return writer
 }
 
 export function encodeExtensions(extensions: NoiseExtensions): Uint8Array {
-  const writer = new Writer()
-  for (const hash of extensions.webtransportCerthashes) writer.bytesField(1, hash)
-  for (const muxer of extensions.streamMuxers) writer.bytesField(2, utf8Encoder.encode(muxer))
-  return writer.finish()
+  return extensionsWriter(extensions).finish()
 }
 
 export function encodePayload(payload: NoiseHandshakePayload): Uint8Array {
-  const writer = new Writer()
-  writer.bytesField(1, payload.identityKey)
-  writer.bytesField(2, payload.identitySig)
-  if (payload.extensions != null) writer.bytesField(4, encodeExtensions(payload.extensions))
+  const writer = new ProtobufWriter().bytes(1, payload.identityKey).bytes(2, payload.identitySig)
+  if (payload.extensions != null) writer.message(4, extensionsWriter(payload.extensions))
   return writer.finish()
 }
 
 // ---- decoding ---------------------------------------------------------------
 
-class Reader {
-  offset = 0
-
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.offset >= this.bytes.byteLength
-  }
-
-  /** A protobuf varint of up to 10 bytes; values past 2^53 only matter to skipped fields. */
-  varint(): number {
-    let value = 0
-    let multiplier = 1
-    for (let i = 0; i < 10; i++) {
-      if (this.offset >= this.bytes.byteLength) throw invalid('a varint is cut off')
-      const byte = this.bytes[this.offset++]!
-      value += (byte & 0x7f) * multiplier
-      if (byte < 0x80) return value
-      multiplier *= 0x80
-    }
-    throw invalid('a varint is longer than 10 bytes')
-  }
-
-  lengthDelimited(): Uint8Array {
-    const length = this.varint()
-    if (length > this.bytes.byteLength - this.offset) {
-      throw invalid(`a field announces ${length} bytes but ${this.bytes.byteLength - this.offset} remain`)
-    }
-    const value = this.bytes.subarray(this.offset, this.offset + length)
-    this.offset += length
-    return value
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case WIRE_VARINT:
-        this.varint()
-        return
-      case WIRE_FIXED64:
-        this.advance(8)
-        return
-      case WIRE_LENGTH_DELIMITED:
-        this.lengthDelimited()
-        return
-      case WIRE_FIXED32:
-        this.advance(4)
-        return
-      default:
-        throw invalid(`unsupported wire type ${wireType}`)
-    }
-  }
-
-  private advance(length: number): void {
-    if (length > this.bytes.byteLength - this.offset) throw invalid('a fixed-width field is cut off')
-    this.offset += length
-  }
+function wrongWireType(field: number, wireType: number): InvalidCryptoExchangeError {
+  return invalid(`field ${field} has wire type ${wireType}, expected ${WIRE_LENGTH_DELIMITED}`)
 }
 
-function readTag(reader: Reader): { field: number; wireType: number } {
-  const tag = reader.varint()
-  const field = Math.floor(tag / 8)
-  if (field === 0) throw invalid('field number 0')
-  return { field, wireType: tag % 8 }
-}
-
-function expectLengthDelimited(field: number, wireType: number): void {
-  if (wireType !== WIRE_LENGTH_DELIMITED) {
-    throw invalid(`field ${field} has wire type ${wireType}, expected ${WIRE_LENGTH_DELIMITED}`)
+/** Runs `decode`, reporting malformed protobuf as `InvalidCryptoExchangeError`. */
+function decoding<T>(decode: () => T): T {
+  try {
+    return decode()
+  } catch (err) {
+    if (isInvalidProtobufError(err)) throw invalid(err.message)
+    throw err
   }
 }
 
@@ -192,51 +87,45 @@ export function decodeExtensions(
   bytes: Uint8Array,
   into: NoiseExtensions = { webtransportCerthashes: [], streamMuxers: [] },
 ): NoiseExtensions {
-  const reader = new Reader(bytes)
-  const extensions = into
-  while (!reader.done) {
-    const { field, wireType } = readTag(reader)
-    if (field === 1 || field === 2) {
-      expectLengthDelimited(field, wireType)
-      const value = reader.lengthDelimited()
+  return decoding(() => {
+    const extensions = into
+    for (const entry of new ProtobufReader(bytes)) {
+      const field = entry.field
+      if (field !== 1 && field !== 2) continue
+      if (entry.wireType !== WIRE_LENGTH_DELIMITED) throw wrongWireType(field, entry.wireType)
       const count = field === 1 ? extensions.webtransportCerthashes.length : extensions.streamMuxers.length
       if (count >= MAX_EXTENSION_ENTRIES) {
         throw invalid(`more than ${MAX_EXTENSION_ENTRIES} entries in extension field ${field}`)
       }
       if (field === 1) {
-        extensions.webtransportCerthashes.push(Uint8Array.from(value))
+        extensions.webtransportCerthashes.push(Uint8Array.from(entry.value))
       } else {
         try {
-          extensions.streamMuxers.push(utf8Decoder.decode(value))
+          extensions.streamMuxers.push(utf8Decoder.decode(entry.value))
         } catch {
           throw invalid('a stream muxer protocol is not valid UTF-8')
         }
       }
-    } else {
-      reader.skip(wireType)
     }
-  }
-  return extensions
+    return extensions
+  })
 }
 
 export function decodePayload(bytes: Uint8Array): NoiseHandshakePayload {
-  const reader = new Reader(bytes)
-  let identityKey: Uint8Array | undefined
-  let identitySig: Uint8Array | undefined
-  let extensions: NoiseExtensions | undefined
-  while (!reader.done) {
-    const { field, wireType } = readTag(reader)
-    if (field === 1 || field === 2 || field === 4) {
-      expectLengthDelimited(field, wireType)
-      const value = reader.lengthDelimited()
-      if (field === 1) identityKey = value
-      else if (field === 2) identitySig = value
-      else extensions = decodeExtensions(value, extensions)
-    } else {
-      reader.skip(wireType)
+  return decoding(() => {
+    let identityKey: Uint8Array | undefined
+    let identitySig: Uint8Array | undefined
+    let extensions: NoiseExtensions | undefined
+    for (const entry of new ProtobufReader(bytes)) {
+      const field = entry.field
+      if (field !== 1 && field !== 2 && field !== 4) continue
+      if (entry.wireType !== WIRE_LENGTH_DELIMITED) throw wrongWireType(field, entry.wireType)
+      if (field === 1) identityKey = entry.value
+      else if (field === 2) identitySig = entry.value
+      else extensions = decodeExtensions(entry.value, extensions)
     }
-  }
-  if (identityKey == null || identityKey.byteLength === 0) throw invalid('identity_key is missing')
-  if (identitySig == null || identitySig.byteLength === 0) throw invalid('identity_sig is missing')
-  return { identityKey, identitySig, extensions }
+    if (identityKey == null || identityKey.byteLength === 0) throw invalid('identity_key is missing')
+    if (identitySig == null || identitySig.byteLength === 0) throw invalid('identity_sig is missing')
+    return { identityKey, identitySig, extensions }
+  })
 }

@@ -1,8 +1,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { bytes, closeEvent, eventOnce, type FakeConnection, waitFor } from '@weft/testkit'
 import { delay } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bytes, closeEvent, eventOnce, Harness, waitFor } from './fixtures/helpers.js'
-import type { FakeConnection } from './fixtures/upgrader.js'
+import { Harness } from './fixtures/harness.js'
 
 const MiB = 1024 * 1024
 

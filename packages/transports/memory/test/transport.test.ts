@@ -1,10 +1,10 @@
 import { DialError as InterfaceDialError, isTransport } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { bytes, closeEvent, type FakeConnection, FakeUpgrader, waitFor } from '@weft/testkit'
 import { defaultLogger, delay } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DialError, MemoryRegistry, memory } from '../src/index.js'
-import { bytes, closeEvent, Harness, uniqueName, waitFor } from './fixtures/helpers.js'
-import { type FakeConnection, FakeUpgrader } from './fixtures/upgrader.js'
+import { Harness, uniqueName } from './fixtures/harness.js'
 
 const peerId = '12D3KooWGC6TvWhfapngX6wvJHMYvKpDMXPb3ZnCZ6dMoaMtimQ5'
 

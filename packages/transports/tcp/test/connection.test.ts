@@ -1,14 +1,10 @@
-import type { MultiaddrConnection } from '@libp2p/interface'
+import { bytes, closeEvent, eventOnce, waitFor } from '@weft/testkit'
 import { delay } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bytes, closeEvent, Harness, waitFor } from './fixtures/helpers.js'
+import { Harness } from './fixtures/harness.js'
 
 const MiB = 1024 * 1024
-
-function eventOnce(conn: MultiaddrConnection, type: 'remoteCloseWrite' | 'end' | 'drain'): Promise<void> {
-  return new Promise((resolve) => conn.addEventListener(type, () => resolve(), { once: true }))
-}
 
 describe('tcp connection', () => {
   let harness: Harness

@@ -1,9 +1,9 @@
 import type { MultiaddrConnection, UpgraderOptions } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { bytes, closeEvent, type FakeConnection, readExact, tcpHandles, waitFor } from '@weft/testkit'
 import { delay } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { bytes, closeEvent, Harness, readExact, tcpHandles, waitFor } from './fixtures/helpers.js'
-import type { FakeConnection } from './fixtures/upgrader.js'
+import { Harness } from './fixtures/harness.js'
 
 describe('tcp listener', () => {
   let harness: Harness

@@ -1,3 +1,4 @@
+import { equalBytes } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** One contiguous view of `data`; a Uint8ArrayList is copied only when it has several chunks. */
@@ -11,27 +12,6 @@ export function toBytes(data: Uint8Array | Uint8ArrayList): Uint8Array {
  */
 export function plain(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes)
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a === b) return true
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) {
-    if (a[i] !== b[i]) return false
-  }
-  return true
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.byteLength
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
 }
 
 export function fromHex(hex: string): Uint8Array {
