@@ -4,7 +4,7 @@ import { join } from 'node:path'
 
 const references = []
 if (existsSync('benchmarks/tsconfig.json')) references.push({ path: './benchmarks' })
-for (const top of ['packages', 'interop', 'examples']) {
+for (const top of ['packages', 'interop', 'examples', 'tests']) {
   if (!existsSync(top)) continue
   const groups = top === 'packages' ? readdirSync(top).map((g) => join(top, g)) : [top]
   for (const group of groups) {
