@@ -36,6 +36,7 @@ import {
   GoAwayError,
   InvalidFrameError,
   MuxerClosedError,
+  SendQueueFullError,
   ProtocolError,
   StreamIdsExhaustedError,
   TooManyOutboundProtocolStreamsError,
@@ -400,7 +401,9 @@ export class YamuxMuxer
     if (this.ended) return
     this.log.error('session failed: %s', err.message)
     this.abort(err)
-    this.closeConnection(err)
+    // a remote that stopped reading cannot receive a graceful close either
+    if (err instanceof SendQueueFullError) this.conn.abort(err)
+    else this.closeConnection(err)
   }
 
   /** Stops the session: flushes what is queued, fails or closes every stream, releases timers and listeners. */
