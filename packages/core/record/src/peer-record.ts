@@ -182,7 +182,7 @@ export async function openPeerRecord(
   const envelope = await RecordEnvelope.openAndCertify(bytes, PeerRecord.DOMAIN, options)
   if (!equalBytes(envelope.payloadType, PeerRecord.CODEC)) {
     throw new InvalidPeerRecordError(
-      `expected payload type 0x0301 (libp2p-peer-record), got ${Buffer.from(envelope.payloadType).toString('hex') || 'none'}`,
+      `expected payload type 0x0301 (libp2p-peer-record), got ${Array.from(envelope.payloadType, (byte) => byte.toString(16).padStart(2, '0')).join('') || 'none'}`,
     )
   }
   const record = PeerRecord.createFromProtobuf(envelope.payload)

@@ -14,8 +14,12 @@ export function plain(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes)
 }
 
+/** Bytes of an even-length hex string (constants only: no validation beyond length). */
 export function fromHex(hex: string): Uint8Array {
-  return plain(Buffer.from(hex, 'hex'))
+  if (hex.length % 2 !== 0) throw new RangeError(`expected an even number of hex digits, got ${hex.length}`)
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.byteLength; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
 }
 
 /** Whether `other` is a key (any implementation) of `type` with these raw bytes. */

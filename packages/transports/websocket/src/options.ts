@@ -1,0 +1,109 @@
+/**
+ * The options of the WebSocket transport, shared by the Node and browser
+ * builds (so no Node types appear here), and their defaults.
+ */
+import type { ComponentLogger, OutboundConnectionUpgradeEvents } from '@libp2p/interface'
+import type { StandardWebSocket } from './browser-driver.js'
+
+/** PEM text or DER/PEM bytes, as node:tls takes them. */
+export type TlsMaterial = string | Uint8Array | Array<string | Uint8Array>
+
+export interface WebSocketsInit {
+  /**
+   * The certificate and key of `/wss` (and `/tls/ws`) listeners, as node:https
+   * takes them (the option name matches @libp2p/websockets). Node only.
+   */
+  https?: { cert: TlsMaterial; key: TlsMaterial; ca?: TlsMaterial; passphrase?: string }
+  /**
+   * TLS settings for dialing `/wss` in Node: extra trusted certificates
+   * (`ca`), or `rejectUnauthorized: false` for tests. Browsers use their own
+   * trust store.
+   */
+  dialTls?: { ca?: TlsMaterial; rejectUnauthorized?: boolean }
+  /** largest message accepted; a larger one aborts the connection with code 1009 (default 4 MiB) */
+  maxPayload?: number
+  /** largest message sent; writes are split above it (default 1 MiB) */
+  maxMessageSize?: number
+  /** unsent bytes above which `send()` reports back-pressure (default 1 MiB) */
+  maxBufferedAmount?: number
+  /** ms between looks at `bufferedAmount` while back-pressured, in browsers (default 10) */
+  bufferedAmountPollInterval?: number
+  /** ms to open the connection: TCP, TLS and the HTTP upgrade (default 10 000); the dial's `signal` applies too */
+  dialTimeout?: number
+  /** ms a graceful `close()` may take before the socket is dropped (default 1 000) */
+  closeTimeout?: number
+  /** ms without traffic before an accepted connection is aborted; 0 disables (default 120 000) */
+  inboundSocketInactivityTimeout?: number
+  /** ms without traffic before a dialled connection is aborted; 0 disables (default 120 000) */
+  outboundSocketInactivityTimeout?: number
+  /** ms an inbound HTTP upgrade request may take to arrive (default 10 000) */
+  handshakeTimeout?: number
+  /** ms an inbound libp2p upgrade may take, when the upgrader does not bound it itself (default 30 000) */
+  inboundUpgradeTimeout?: number
+  /** connections a listener holds at once; more are refused (default 10 000) */
+  maxConnections?: number
+  /** length of the kernel's queue of pending connections (default: Node's, 511) */
+  backlog?: number
+  /** unread bytes a connection buffers before it aborts (default @weft/utils', 4 MiB) */
+  maxReadBufferLength?: number
+  /** unsent bytes a connection buffers before it aborts (default unlimited: callers honour `send()`) */
+  maxWriteBufferLength?: number
+  /** the WebSocket class browsers dial with (default `globalThis.WebSocket`) */
+  webSocketClass?: new (
+    url: string,
+  ) => StandardWebSocket
+}
+
+export interface WebSocketsComponents {
+  logger: ComponentLogger
+}
+
+/** The progress event a WebSocket dial reports before connecting, shaped as progress-events' `ProgressEvent`. */
+export interface WebSocketsOpenConnectionEvent {
+  type: 'websockets:open-connection'
+  detail: undefined
+}
+
+export type WebSocketsDialEvents = OutboundConnectionUpgradeEvents | WebSocketsOpenConnectionEvent
+
+/** `WebSocketsInit` with every default filled in. */
+export type ResolvedInit = Required<
+  Omit<
+    WebSocketsInit,
+    'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
+  >
+> &
+  Pick<
+    WebSocketsInit,
+    'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
+  >
+
+const MiB = 1024 * 1024
+
+export function resolveInit(init: WebSocketsInit): ResolvedInit {
+  const resolved: ResolvedInit = {
+    ...init,
+    maxPayload: init.maxPayload ?? 4 * MiB,
+    maxMessageSize: init.maxMessageSize ?? MiB,
+    maxBufferedAmount: init.maxBufferedAmount ?? MiB,
+    bufferedAmountPollInterval: init.bufferedAmountPollInterval ?? 10,
+    dialTimeout: init.dialTimeout ?? 10_000,
+    closeTimeout: init.closeTimeout ?? 1_000,
+    inboundSocketInactivityTimeout: init.inboundSocketInactivityTimeout ?? 120_000,
+    outboundSocketInactivityTimeout: init.outboundSocketInactivityTimeout ?? 120_000,
+    handshakeTimeout: init.handshakeTimeout ?? 10_000,
+    inboundUpgradeTimeout: init.inboundUpgradeTimeout ?? 30_000,
+    maxConnections: init.maxConnections ?? 10_000,
+  }
+  for (const key of [
+    'maxPayload',
+    'maxMessageSize',
+    'maxBufferedAmount',
+    'bufferedAmountPollInterval',
+  ] as const) {
+    if (!Number.isSafeInteger(resolved[key]) || resolved[key] < 1) {
+      throw new RangeError(`${key} must be a positive integer, got ${resolved[key]}`)
+    }
+  }
+  return resolved
+}
