@@ -63,7 +63,7 @@ const pkg = {
       import: './dist/src/index.js',
     },
   },
-  files: ['dist/src', 'src', '!**/*.test.*', '!**/*.tsbuildinfo'],
+  files: ['dist/src/**/!(*.test).*', 'src/**/!(*.test).*'],
   engines: { node: '>=20.19.0' },
   repository: { type: 'git', url: 'https://example.invalid/weft.git', directory: folder },
   keywords: ['weft', 'libp2p', short],

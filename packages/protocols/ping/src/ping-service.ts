@@ -14,7 +14,7 @@ import {
   type StreamHandlerOptions,
   serviceCapabilities,
 } from '@libp2p/interface'
-import { anySignal, StreamReader, sendAll } from '@weft/utils'
+import { anySignal, raceSignal, StreamReader, sendAll } from '@weft/utils'
 import { echoPings, PING_LENGTH } from './echo.js'
 import { PingMismatchError, PingServiceStoppedError } from './errors.js'
 
@@ -132,6 +132,9 @@ export class PingService implements Startable {
       })
       const rtt = await pingOnce(stream, { signal })
       await stream.close({ signal })
+      // "MUST NOT keep more than one outbound stream" (ping.md): the stream is
+      // over once the remote closed its end too, so the next ping finds no other
+      await streamOver(stream, signal)
       return rtt
     } catch (err) {
       stream?.abort(err as Error)
@@ -169,6 +172,19 @@ export async function pingOnce(stream: Stream, options: AbortOptions = {}): Prom
     return rtt
   } finally {
     reader.release()
+  }
+}
+
+/** Resolves once `stream` is closed at both ends; if `signal` aborts first, resets it instead. */
+async function streamOver(stream: Stream, signal: AbortSignal): Promise<void> {
+  if (stream.status !== 'open' && stream.status !== 'closing') return
+  const closed = new Promise<void>((resolve) => {
+    stream.addEventListener('close', () => resolve(), { once: true })
+  })
+  try {
+    await raceSignal(closed, signal)
+  } catch (err) {
+    stream.abort(err as Error)
   }
 }
 

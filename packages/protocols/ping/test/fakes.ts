@@ -1,43 +1,11 @@
 /**
- * A registrar and a connection just real enough for service tests without a
- * host: `newStream` makes a `streamPair()` and hands the far end to the
- * handler that the remote registrar holds for the protocol.
+ * Components for ping service tests without a host; the registrar and the
+ * connection to a fake peer come from @weft/testkit.
  */
-import type { Connection, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
-import { defaultLogger, type StreamPairInit, streamPair } from '@weft/utils'
+import type { Connection } from '@libp2p/interface'
+import type { FakeRegistrar } from '@weft/testkit'
+import { defaultLogger } from '@weft/utils'
 import type { PingComponents } from '../src/index.js'
-
-export class FakeRegistrar {
-  readonly handlers = new Map<string, { handler: StreamHandler; options?: StreamHandlerOptions }>()
-
-  async handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void> {
-    this.handlers.set(protocol, { handler, options })
-  }
-
-  async unhandle(protocol: string): Promise<void> {
-    this.handlers.delete(protocol)
-  }
-}
-
-export function fakeConnection(remote: FakeRegistrar, init: StreamPairInit = {}): Connection {
-  const connection = {
-    id: 'fake',
-    status: 'open',
-    streams: [],
-    log: defaultLogger().forComponent('fake-connection'),
-    async newStream(protocols: string | string[]) {
-      const protocol = Array.isArray(protocols) ? protocols[0]! : protocols
-      const record = remote.handlers.get(protocol)
-      if (record == null) throw new Error(`remote does not handle ${protocol}`)
-      const [local, far] = streamPair(init)
-      local.protocol = protocol
-      far.protocol = protocol
-      void record.handler(far, connection)
-      return local
-    },
-  } as unknown as Connection
-  return connection
-}
 
 export function components(
   registrar: FakeRegistrar,

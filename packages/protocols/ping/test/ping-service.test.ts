@@ -1,10 +1,11 @@
 import type { Connection, Stream, StreamCloseEvent } from '@libp2p/interface'
+import { FakeRegistrar, fakePeerConnection } from '@weft/testkit'
 import { defaultLogger, streamPair } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it } from 'vitest'
 import { echoPings } from '../src/echo.js'
 import { PING_LENGTH, type PingService, ping, pingOnce } from '../src/index.js'
-import { components, FakeRegistrar, fakeConnection } from './fakes.js'
+import { components } from './fakes.js'
 
 const log = defaultLogger().forComponent('ping-test')
 const services: PingService[] = []
@@ -18,7 +19,7 @@ async function pair(
 ): Promise<{ client: PingService; server: PingService; serverRegistrar: FakeRegistrar }> {
   const serverRegistrar = new FakeRegistrar()
   const server = ping(init)(components(serverRegistrar))
-  const client = ping(init)(components(new FakeRegistrar(), () => fakeConnection(serverRegistrar)))
+  const client = ping(init)(components(new FakeRegistrar(), () => fakePeerConnection(serverRegistrar)))
   await server.start()
   await client.start()
   services.push(server, client)
@@ -132,7 +133,7 @@ describe('ping service', () => {
         stream.send(bytes)
       })
     })
-    const client = ping()(components(new FakeRegistrar(), () => fakeConnection(registrar)))
+    const client = ping()(components(new FakeRegistrar(), () => fakePeerConnection(registrar)))
     await expect(client.ping({} as never)).rejects.toMatchObject({ name: 'PingMismatchError' })
   })
 
@@ -142,7 +143,7 @@ describe('ping service', () => {
     await registrar.handle('/ipfs/ping/1.0.0', (stream) => {
       remote = stream
     })
-    const client = ping({ timeout: 50 })(components(new FakeRegistrar(), () => fakeConnection(registrar)))
+    const client = ping({ timeout: 50 })(components(new FakeRegistrar(), () => fakePeerConnection(registrar)))
     const started = Date.now()
     await expect(client.ping({} as never)).rejects.toMatchObject({ name: 'TimeoutError' })
     expect(Date.now() - started).toBeLessThan(2_000)
@@ -153,7 +154,7 @@ describe('ping service', () => {
   it('rejects with the reason of an aborted signal', async () => {
     const registrar = new FakeRegistrar()
     await registrar.handle('/ipfs/ping/1.0.0', () => {})
-    const client = ping()(components(new FakeRegistrar(), () => fakeConnection(registrar)))
+    const client = ping()(components(new FakeRegistrar(), () => fakePeerConnection(registrar)))
     const controller = new AbortController()
     const pending = client.ping({} as never, { signal: controller.signal })
     controller.abort(new Error('changed my mind'))
@@ -163,7 +164,7 @@ describe('ping service', () => {
   it('fails a ping under way when the service stops', async () => {
     const registrar = new FakeRegistrar()
     await registrar.handle('/ipfs/ping/1.0.0', () => {})
-    const client = ping()(components(new FakeRegistrar(), () => fakeConnection(registrar)))
+    const client = ping()(components(new FakeRegistrar(), () => fakePeerConnection(registrar)))
     await client.start()
     const pending = client.ping({} as never)
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -175,7 +176,7 @@ describe('ping service', () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
     const before = timers()
     const { server, serverRegistrar } = await pair()
-    const connection: Connection = fakeConnection(serverRegistrar)
+    const connection: Connection = fakePeerConnection(serverRegistrar)
     const stream = await connection.newStream('/ipfs/ping/1.0.0')
     expect(await pingOnce(stream)).toBeGreaterThanOrEqual(0)
     const event = closed(stream)

@@ -55,6 +55,26 @@ describe('ping between two hosts over TCP', () => {
     expect(typeof rtts[1]).toBe('number')
   })
 
+  it('pings back to back when the remote closes its end of each ping stream late', async () => {
+    // the dialer may keep one outbound ping stream; the previous one must be over
+    // (both ends closed) before ping() resolves, or the next ping exceeds the limit
+    const a = await host()
+    const b = await host({ protocolPrefix: 'unused' })
+    await b.handle(
+      '/ipfs/ping/1.0.0',
+      (stream) => {
+        stream.addEventListener('message', (evt) => stream.send(evt.data))
+        stream.addEventListener('remoteCloseWrite', () => setTimeout(() => void stream.close(), 50))
+      },
+      { maxInboundStreams: 4 },
+    )
+    const rtts: number[] = []
+    for (let i = 0; i < 3; i++) {
+      rtts.push(await a.services.ping.ping(b.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(5_000) }))
+    }
+    expect(rtts.every((rtt) => rtt >= 0 && rtt < 1_000)).toBe(true)
+  })
+
   it('fails fast against a peer that does not speak ping', async () => {
     const a = await host()
     const b = await host({ protocolPrefix: 'other' })
