@@ -21,9 +21,36 @@ export class NodeSocketDriver implements SocketDriver {
   private events?: SocketEvents
   private readonly written = (): void => this.events?.onWritten()
 
+  /**
+   * What the socket reported before `attach()`, replayed there. A dialer gets
+   * the socket at 'open' and attaches a few microtasks later, but ws parses
+   * data that came in the same read as the HTTP 101 response on a
+   * `process.nextTick`, before them: without this, the first messages of a
+   * listener that speaks first (py-libp2p sends its multistream-select
+   * header at once) were emitted to no one and lost. `undefined` once attached.
+   */
+  private early: Array<(events: SocketEvents) => void> | undefined = []
+  private earlyBytes = 0
+  private pausedEarly = false
+  /** whether the connection asked for a pause (read back-pressure) */
+  private paused = false
+
   constructor(socket: WebSocket, maxPayload: number) {
     this.socket = socket
     this.maxPayload = maxPayload
+    socket.binaryType = 'nodebuffer'
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.deliver((events) => events.onMessage(data), data.byteLength)
+      else this.deliver((events) => events.onInvalidMessage(`a text message of ${data.byteLength} bytes`), 0)
+    })
+    socket.on('error', (err: Error & { code?: string }) => {
+      const typed = this.typed(err)
+      this.deliver((events) => events.onError(typed), 0)
+    })
+    socket.on('close', (code: number, reason: Buffer) => {
+      const text = reason.toString('utf8')
+      this.deliver((events) => events.onClose(code, text), 0)
+    })
   }
 
   get bufferedAmount(): number {
@@ -47,23 +74,38 @@ export class NodeSocketDriver implements SocketDriver {
   }
 
   pause(): void {
+    this.paused = true
     this.socket.pause()
   }
 
   resume(): void {
+    this.paused = false
     this.socket.resume()
   }
 
   attach(events: SocketEvents): void {
+    const early = this.early ?? []
     this.events = events
-    const socket = this.socket
-    socket.binaryType = 'nodebuffer'
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) events.onMessage(data)
-      else events.onInvalidMessage(`a text message of ${data.byteLength} bytes`)
-    })
-    socket.on('error', (err: Error & { code?: string }) => events.onError(this.typed(err)))
-    socket.on('close', (code: number, reason: Buffer) => events.onClose(code, reason.toString('utf8')))
+    this.early = undefined
+    for (const event of early) event(events)
+    if (this.pausedEarly) {
+      this.pausedEarly = false
+      if (!this.paused) this.socket.resume()
+    }
+  }
+
+  private deliver(event: (events: SocketEvents) => void, bytes: number): void {
+    if (this.events != null) {
+      event(this.events)
+      return
+    }
+    this.early?.push(event)
+    this.earlyBytes += bytes
+    // bounded: past one maximal message, stop reading until attached
+    if (this.earlyBytes > this.maxPayload && !this.pausedEarly) {
+      this.pausedEarly = true
+      this.socket.pause()
+    }
   }
 
   /** ws reports protocol violations with codes; give them weft's error classes. */
