@@ -125,16 +125,29 @@ export class PingService implements Startable {
     let stream: Stream | undefined
     try {
       const connection = await this.components.connectionManager.openConnection(peer, { signal })
+      // "MUST NOT keep more than one outbound stream" (ping.md): a previous
+      // ping's stream may still wait for the remote to close its end
+      const previousStreams = connection.streams.filter(
+        (previous) => previous.protocol === this.protocol && previous.direction === 'outbound',
+      )
+      if (previousStreams.length > 0) {
+        // give the remote a moment to finish them, then reset what is left
+        const grace = anySignal([signal], PREVIOUS_STREAM_GRACE)
+        try {
+          await Promise.all(previousStreams.map(async (previous) => streamOver(previous, grace)))
+        } finally {
+          grace.clear()
+        }
+      }
       stream = await connection.newStream(this.protocol, {
         signal,
         maxOutboundStreams: this.maxOutboundStreams,
         runOnLimitedConnection: this.runOnLimitedConnection,
       })
       const rtt = await pingOnce(stream, { signal })
+      // half-close; the remote ends its side when it sees ours (some stacks
+      // only flush that with later traffic, so nobody waits for it here)
       await stream.close({ signal })
-      // "MUST NOT keep more than one outbound stream" (ping.md): the stream is
-      // over once the remote closed its end too, so the next ping finds no other
-      await streamOver(stream, signal)
       return rtt
     } catch (err) {
       stream?.abort(err as Error)
@@ -187,6 +200,9 @@ async function streamOver(stream: Stream, signal: AbortSignal): Promise<void> {
     stream.abort(err as Error)
   }
 }
+
+/** ms a previous ping stream may take to close before the next ping resets it */
+const PREVIOUS_STREAM_GRACE = 1_000
 
 function positive(value: number, name: string): number {
   if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`)
