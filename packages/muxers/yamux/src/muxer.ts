@@ -36,8 +36,8 @@ import {
   GoAwayError,
   InvalidFrameError,
   MuxerClosedError,
-  SendQueueFullError,
   ProtocolError,
+  SendQueueFullError,
   StreamIdsExhaustedError,
   TooManyOutboundProtocolStreamsError,
 } from './errors.js'
