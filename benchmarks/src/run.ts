@@ -1,0 +1,114 @@
+/**
+ * `pnpm bench [--smoke] [--reps N] [--bytes N] [--only case,…] [--out DIR] [--cpu-prof DIR]`
+ *
+ * Runs every case for weft and js-libp2p, alternating them, each
+ * repetition in fresh processes; prints the table and writes RESULTS.md,
+ * results.json and results.svg (into benchmarks/ for a full run; into a
+ * temporary folder for --smoke unless --out is given).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runCase } from './cases.js'
+import { renderChart } from './chart.js'
+import { parseArgs } from './config.js'
+import { metricDefs, Results } from './metrics.js'
+import { consoleTable, markdownReport, type RunInfo } from './report.js'
+import type { Stack } from './stacks/node.js'
+
+const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url))
+const NOTES_HEADING = '## Where the time goes'
+
+function packageVersion(name: string): string {
+  try {
+    const json = JSON.parse(readFileSync(join(BENCH_DIR, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string
+    }
+    return json.version
+  } catch {
+    return 'unknown'
+  }
+}
+
+/** The hand-written analysis kept from an earlier RESULTS.md. */
+function keptNotes(file: string): string {
+  if (!existsSync(file)) return ''
+  const text = readFileSync(file, 'utf8')
+  const at = text.indexOf(NOTES_HEADING)
+  return at < 0 ? '' : `\n${text.slice(at)}`
+}
+
+/** The command as typed: `pnpm bench …` when run through the script, else the node invocation. */
+function commandLine(argv: string[]): string {
+  const args = argv.length > 0 ? ` ${argv.join(' ')}` : ''
+  if (process.env.npm_lifecycle_event === 'bench') return `pnpm bench${args}`
+  return `cd benchmarks && node ${process.execArgv.join(' ')} dist/src/run.js${args}`.replace(/\s+/g, ' ')
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  const { config, outDir: outArg, cpuProfDir } = parseArgs(argv)
+  const outDir = outArg ?? (config.mode === 'full' ? BENCH_DIR : join(tmpdir(), 'weft-bench-smoke'))
+  mkdirSync(outDir, { recursive: true })
+  if (cpuProfDir != null) mkdirSync(cpuProfDir, { recursive: true })
+  const results = new Results(metricDefs(config.muxers))
+  const log = (message: string) => process.stdout.write(`${message}\n`)
+  const started = performance.now()
+  const loadAtStart = loadavg()[0]!
+  log(`weft benchmarks, ${config.mode} mode: ${config.reps} repetition(s) of ${config.cases.join(', ')}`)
+  for (let rep = 0; rep < config.reps; rep++) {
+    const order: Stack[] = rep % 2 === 0 ? ['weft', 'js'] : ['js', 'weft']
+    log(`repetition ${rep + 1}/${config.reps} (${order.join(' then ')})`)
+    for (const name of config.cases) await runCase(name, order, { config, results, cpuProfDir, log })
+  }
+  const evaluated = results.evaluate()
+  const cpu = cpus()
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    cpu: cpu[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    command: commandLine(argv),
+    versions: Object.fromEntries(
+      [
+        'libp2p',
+        '@chainsafe/libp2p-noise',
+        '@chainsafe/libp2p-yamux',
+        '@libp2p/mplex',
+        '@libp2p/tcp',
+        '@libp2p/ping',
+        '@libp2p/identify',
+      ].map((name) => [name, packageVersion(name)]),
+    ),
+    durationSeconds: (performance.now() - started) / 1000,
+    loadAverage: { start: loadAtStart, end: loadavg()[0]! },
+    config,
+    failures: results.failures,
+  }
+  const resultsFile = join(outDir, 'RESULTS.md')
+  writeFileSync(resultsFile, markdownReport(evaluated, info, keptNotes(resultsFile)))
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ info, results: evaluated }, null, 2)}\n`)
+  writeFileSync(
+    join(outDir, 'results.svg'),
+    renderChart(
+      evaluated,
+      `${info.cpu}, ${info.cores} cores, Node ${info.node}; ${config.mode} run, ${config.reps} repetition(s)`,
+    ),
+  )
+  log(`\n${consoleTable(evaluated)}`)
+  log(
+    `\nwrote ${resultsFile}, results.json and results.svg in ${outDir} (${info.durationSeconds.toFixed(0)} s)`,
+  )
+  if (results.failures.length > 0) {
+    log(`\n${results.failures.length} failure(s):\n${results.failures.join('\n')}`)
+    process.exitCode = 1
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,28 @@
+/** Order statistics for benchmark samples. */
+
+export interface Summary {
+  median: number
+  min: number
+  max: number
+  n: number
+}
+
+/** The p-quantile (0..1) with linear interpolation between closest ranks. */
+export function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('no values')
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile must be within 0..1, got ${p}`)
+  const sorted = [...values].sort((a, b) => a - b)
+  const position = (sorted.length - 1) * p
+  const lower = Math.floor(position)
+  const upper = Math.ceil(position)
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower)
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5)
+}
+
+export function summarize(values: readonly number[]): Summary | undefined {
+  if (values.length === 0) return undefined
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length }
+}
