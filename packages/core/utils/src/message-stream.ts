@@ -205,7 +205,16 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     const onEnd = (): void => {
       if (this.status !== 'reset' && this.status !== 'aborted') queue.end()
     }
-    const onClose = (evt: StreamCloseEvent): void => queue.end(evt.error)
+    const onClose = (evt: StreamCloseEvent): void => {
+      // bytes handed back with unshift() just before a clean close have not
+      // been dispatched yet (that waits for a microtask): they are still ours
+      if (evt.error == null && this.readBuffer.byteLength > 0) {
+        const rest = this.readBuffer.sublist()
+        this.readBuffer.consume(rest.byteLength)
+        queue.push(rest)
+      }
+      queue.end(evt.error)
+    }
     this.addEventListener('message', onMessage)
     this.addEventListener('end', onEnd)
     this.addEventListener('close', onClose)
