@@ -1,54 +1,14 @@
 /**
- * A registrar and a connection just real enough for service tests without a
- * host: `newStream` makes a `streamPair()` and hands the far end to the
- * handler the remote registrar holds for the protocol.
+ * The perf service's components over testkit's fake registrar and connection
+ * (`newStream` makes a `streamPair()` and hands the far end to the handler the
+ * remote registrar holds for the protocol).
  */
-import type { Connection, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
-import { defaultLogger, type StreamPairInit, streamPair } from '@weft/utils'
+import type { Connection } from '@libp2p/interface'
+import type { FakeRegistrar } from '@weft/testkit'
+import { defaultLogger } from '@weft/utils'
 import type { PerfComponents } from '../src/index.js'
 
-export class FakeRegistrar {
-  readonly handlers = new Map<string, { handler: StreamHandler; options?: StreamHandlerOptions }>()
-
-  async handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void> {
-    this.handlers.set(protocol, { handler, options })
-  }
-
-  async unhandle(protocol: string): Promise<void> {
-    this.handlers.delete(protocol)
-  }
-}
-
-export interface FakeConnection extends Connection {
-  closed: boolean
-}
-
-export function fakeConnection(remote: FakeRegistrar, init: StreamPairInit = {}): FakeConnection {
-  const connection = {
-    id: 'fake',
-    status: 'open',
-    streams: [],
-    closed: false,
-    log: defaultLogger().forComponent('fake-connection'),
-    async newStream(protocols: string | string[]) {
-      const protocol = Array.isArray(protocols) ? protocols[0]! : protocols
-      const record = remote.handlers.get(protocol)
-      if (record == null) throw new Error(`remote does not handle ${protocol}`)
-      const [local, far] = streamPair(init)
-      local.protocol = protocol
-      far.protocol = protocol
-      void record.handler(far, connection)
-      return local
-    },
-    async close() {
-      connection.closed = true
-    },
-    abort() {
-      connection.closed = true
-    },
-  } as unknown as FakeConnection
-  return connection
-}
+export { FakeRegistrar, fakePeerConnection as fakeConnection } from '@weft/testkit'
 
 export function components(
   registrar: FakeRegistrar,

@@ -10,6 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createHost, type Host } from '@weft/host'
 import { noise } from '@weft/noise'
 import { type PingService, ping } from '@weft/ping'
+import type { FakeConnection } from '@weft/testkit'
 import { defaultLogger } from '@weft/utils'
 import { yamux } from '@weft/yamux'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -18,7 +19,6 @@ import { WebSocket } from 'ws'
 import { webSockets as browserWebSockets, type StandardWebSocket } from '../src/index.browser.js'
 import { webSockets } from '../src/index.js'
 import { bytes, closeEvent, Harness, readExact, waitFor } from './fixtures/helpers.js'
-import type { FakeConnection } from './fixtures/upgrader.js'
 
 const StandIn = WebSocket as unknown as new (url: string) => StandardWebSocket
 

@@ -1,11 +1,11 @@
 import { createServer, request } from 'node:http'
 import { DialError as InterfaceDialError, isTransport } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { FakeConnection } from '@weft/testkit'
 import { delay } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DialError } from '../src/index.js'
 import { bytes, closeEvent, Harness, readExact, tcpHandles, waitFor } from './fixtures/helpers.js'
-import type { FakeConnection } from './fixtures/upgrader.js'
 
 /** A port nobody listens on: bind one, then let it go. */
 async function freePort(): Promise<number> {

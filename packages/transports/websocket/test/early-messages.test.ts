@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { FakeConnection } from '@weft/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Harness, readExact } from './fixtures/helpers.js'
-import type { FakeConnection } from './fixtures/upgrader.js'
 
 /** RFC 6455 §1.3 */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
