@@ -20,6 +20,7 @@
  */
 export * from './bytes.js'
 export * from './errors.js'
+export * from './inbound-upgrade.js'
 export * from './length-prefixed.js'
 export * from './logger.js'
 export * from './message-stream.js'

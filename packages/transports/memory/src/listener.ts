@@ -6,7 +6,6 @@
  */
 import {
   AbortError,
-  type ClearableSignal,
   type ComponentLogger,
   ListenError,
   type Listener,
@@ -17,7 +16,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { anySignal } from '@weft/utils'
+import { upgradeInbound } from '@weft/utils'
 import { toMemoryName } from './address.js'
 import { type MemoryConnection, memoryConnectionPair } from './connection.js'
 import { DialError } from './errors.js'
@@ -139,22 +138,10 @@ export class MemoryListener extends TypedEventEmitter<ListenerEvents> implements
   }
 
   private async upgrade(connection: MemoryConnection): Promise<void> {
-    const upgrader = this.init.upgrader
-    const signal: ClearableSignal =
-      typeof upgrader.createInboundAbortSignal === 'function'
-        ? upgrader.createInboundAbortSignal(this.shutdown.signal)
-        : anySignal([this.shutdown.signal], this.init.upgradeTimeout)
-    try {
-      await upgrader.upgradeInbound(connection, { signal })
-    } catch (err) {
-      this.log.error(
-        'upgrading the connection from %a failed: %s',
-        connection.remoteAddr,
-        (err as Error).message,
-      )
-      connection.abort(err as Error)
-    } finally {
-      signal.clear()
-    }
+    await upgradeInbound(this.init.upgrader, connection, {
+      shutdown: this.shutdown.signal,
+      upgradeTimeout: this.init.upgradeTimeout,
+      log: this.log,
+    })
   }
 }

@@ -9,7 +9,6 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { networkInterfaces } from 'node:os'
 import {
   AbortError,
-  type ClearableSignal,
   type ComponentLogger,
   ListenError,
   type Listener,
@@ -20,7 +19,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal } from '@weft/utils'
+import { upgradeInbound } from '@weft/utils'
 import { isWildcard, socketAddressToMultiaddr, toSocketTarget, wildcardAddresses } from './addresses.js'
 import { TcpConnection } from './connection.js'
 
@@ -175,22 +174,10 @@ export class TcpListener extends TypedEventEmitter<ListenerEvents> implements Li
   }
 
   private async upgrade(connection: TcpConnection): Promise<void> {
-    const upgrader = this.init.upgrader
-    const signal: ClearableSignal =
-      typeof upgrader.createInboundAbortSignal === 'function'
-        ? upgrader.createInboundAbortSignal(this.shutdown.signal)
-        : anySignal([this.shutdown.signal], this.init.upgradeTimeout)
-    try {
-      await upgrader.upgradeInbound(connection, { signal })
-    } catch (err) {
-      this.log.error(
-        'upgrading the connection from %a failed: %s',
-        connection.remoteAddr,
-        (err as Error).message,
-      )
-      connection.abort(err as Error)
-    } finally {
-      signal.clear()
-    }
+    await upgradeInbound(this.init.upgrader, connection, {
+      shutdown: this.shutdown.signal,
+      upgradeTimeout: this.init.upgradeTimeout,
+      log: this.log,
+    })
   }
 }

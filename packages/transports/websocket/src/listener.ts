@@ -19,7 +19,6 @@ import type { AddressInfo, Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import {
   AbortError,
-  type ClearableSignal,
   type ComponentLogger,
   ListenError,
   type Listener,
@@ -30,7 +29,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal } from '@weft/utils'
+import { upgradeInbound } from '@weft/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import {
   isWildcard,
@@ -239,23 +238,11 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
   }
 
   private async upgrade(connection: WebSocketConnection): Promise<void> {
-    const upgrader = this.upgrader
-    const signal: ClearableSignal =
-      typeof upgrader.createInboundAbortSignal === 'function'
-        ? upgrader.createInboundAbortSignal(this.shutdown.signal)
-        : anySignal([this.shutdown.signal], this.options.inboundUpgradeTimeout)
-    try {
-      await upgrader.upgradeInbound(connection, { signal })
-    } catch (err) {
-      this.log.error(
-        'upgrading the connection from %a failed: %s',
-        connection.remoteAddr,
-        (err as Error).message,
-      )
-      connection.abort(err as Error)
-    } finally {
-      signal.clear()
-    }
+    await upgradeInbound(this.upgrader, connection, {
+      shutdown: this.shutdown.signal,
+      upgradeTimeout: this.options.inboundUpgradeTimeout,
+      log: this.log,
+    })
   }
 }
 
