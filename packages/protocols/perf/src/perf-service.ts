@@ -17,7 +17,7 @@ import {
   serviceCapabilities,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal } from '@weft/utils'
+import { anySignal, ProtocolHandler } from '@weft/utils'
 import { PerfServiceStoppedError } from './errors.js'
 import {
   DEFAULT_REPORT_INTERVAL,
@@ -86,7 +86,6 @@ export class PerfService implements Startable, Perf {
   readonly [serviceCapabilities]: string[] = ['@libp2p/perf']
 
   private readonly log: Logger
-  private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly runOnLimitedConnection: boolean
   private readonly maxRequestBytes: number
@@ -94,9 +93,8 @@ export class PerfService implements Startable, Perf {
   private readonly reportInterval: number
   /** one block of zeros, sent again and again and never modified */
   private readonly block: Uint8Array
-  private readonly inbound = new Set<Stream>()
-  private shutdown = new AbortController()
-  private started = false
+  /** the registered handler; its signal aborts measurements in flight on stop */
+  private readonly handler: ProtocolHandler
 
   constructor(
     private readonly components: PerfComponents,
@@ -104,7 +102,7 @@ export class PerfService implements Startable, Perf {
   ) {
     this.protocol = init.protocolName ?? PROTOCOL_NAME
     this.log = components.logger.forComponent('weft:perf')
-    this.maxInboundStreams = positiveInteger(
+    const maxInboundStreams = positiveInteger(
       init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
       'maxInboundStreams',
     )
@@ -125,31 +123,29 @@ export class PerfService implements Startable, Perf {
     this.maxRequestBytes = maxRequestBytes
     this.timeout = positiveInteger(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
     this.reportInterval = positiveInteger(init.reportInterval ?? DEFAULT_REPORT_INTERVAL, 'reportInterval')
-    this.handleStream = this.handleStream.bind(this)
+    this.handler = new ProtocolHandler({
+      registrar: components.registrar,
+      protocol: this.protocol,
+      options: {
+        maxInboundStreams,
+        maxOutboundStreams: this.maxOutboundStreams,
+        runOnLimitedConnection: this.runOnLimitedConnection,
+      },
+      handler: (stream) => this.handleStream(stream),
+      stoppedError: () => new PerfServiceStoppedError(),
+    })
   }
 
   isStarted(): boolean {
-    return this.started
+    return this.handler.isStarted()
   }
 
   async start(): Promise<void> {
-    if (this.started) return
-    this.shutdown = new AbortController()
-    await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: this.maxInboundStreams,
-      maxOutboundStreams: this.maxOutboundStreams,
-      runOnLimitedConnection: this.runOnLimitedConnection,
-    })
-    this.started = true
+    await this.handler.start()
   }
 
   async stop(): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    await this.components.registrar.unhandle(this.protocol)
-    this.shutdown.abort(new PerfServiceStoppedError())
-    for (const stream of [...this.inbound]) stream.abort(new PerfServiceStoppedError())
-    this.inbound.clear()
+    await this.handler.stop()
   }
 
   /**
@@ -164,8 +160,8 @@ export class PerfService implements Startable, Perf {
     recvBytes: number,
     options: PerfOptions = {},
   ): AsyncGenerator<PerfOutput> {
-    if (!this.started) throw new PerfServiceStoppedError('the perf service is not started')
-    const signal = anySignal([this.shutdown.signal, options.signal], this.timeout)
+    if (!this.handler.isStarted()) throw new PerfServiceStoppedError('the perf service is not started')
+    const signal = anySignal([this.handler.signal, options.signal], this.timeout)
     const fresh = options.reuseExistingConnection !== true
     let connection: Connection | undefined
     try {
@@ -196,14 +192,10 @@ export class PerfService implements Startable, Perf {
   }
 
   private handleStream(stream: Stream): void {
-    this.inbound.add(stream)
-    const signal = anySignal([this.shutdown.signal], this.timeout)
+    const signal = anySignal([this.handler.signal], this.timeout)
     servePerf(stream, { maxRequestBytes: this.maxRequestBytes, block: this.block, signal, log: this.log })
       .catch((err: Error) => this.log('perf stream failed: %s', err.message))
-      .finally(() => {
-        signal.clear()
-        this.inbound.delete(stream)
-      })
+      .finally(() => signal.clear())
   }
 }
 

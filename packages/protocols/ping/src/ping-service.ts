@@ -14,7 +14,7 @@ import {
   type StreamHandlerOptions,
   serviceCapabilities,
 } from '@libp2p/interface'
-import { anySignal, raceSignal, StreamReader, sendAll } from '@weft/utils'
+import { anySignal, ProtocolHandler, raceSignal, StreamReader, sendAll } from '@weft/utils'
 import { echoPings, PING_LENGTH } from './echo.js'
 import { PingMismatchError, PingServiceStoppedError } from './errors.js'
 
@@ -63,14 +63,10 @@ export class PingService implements Startable {
   private readonly log: Logger
   private readonly timeout: number
   private readonly idleTimeout: number
-  private readonly maxInboundStreams: number
   private readonly maxOutboundStreams: number
   private readonly runOnLimitedConnection: boolean
-  /** inbound streams being echoed, so stop() can end them */
-  private readonly inbound = new Set<Stream>()
-  /** aborts pings in flight when the service stops */
-  private shutdown = new AbortController()
-  private started = false
+  /** the registered handler; its signal aborts pings in flight on stop */
+  private readonly handler: ProtocolHandler
 
   constructor(
     private readonly components: PingComponents,
@@ -80,7 +76,7 @@ export class PingService implements Startable {
     this.log = components.logger.forComponent('weft:ping')
     this.timeout = positive(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
     this.idleTimeout = positive(init.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout')
-    this.maxInboundStreams = positive(
+    const maxInboundStreams = positive(
       init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
       'maxInboundStreams',
     )
@@ -89,31 +85,29 @@ export class PingService implements Startable {
       'maxOutboundStreams',
     )
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? true
-    this.handleStream = this.handleStream.bind(this)
+    this.handler = new ProtocolHandler({
+      registrar: components.registrar,
+      protocol: this.protocol,
+      options: {
+        maxInboundStreams,
+        maxOutboundStreams: this.maxOutboundStreams,
+        runOnLimitedConnection: this.runOnLimitedConnection,
+      },
+      handler: (stream) => this.handleStream(stream),
+      stoppedError: () => new PingServiceStoppedError(),
+    })
   }
 
   isStarted(): boolean {
-    return this.started
+    return this.handler.isStarted()
   }
 
   async start(): Promise<void> {
-    if (this.started) return
-    this.shutdown = new AbortController()
-    await this.components.registrar.handle(this.protocol, this.handleStream, {
-      maxInboundStreams: this.maxInboundStreams,
-      maxOutboundStreams: this.maxOutboundStreams,
-      runOnLimitedConnection: this.runOnLimitedConnection,
-    })
-    this.started = true
+    await this.handler.start()
   }
 
   async stop(): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    await this.components.registrar.unhandle(this.protocol)
-    this.shutdown.abort(new PingServiceStoppedError())
-    for (const stream of [...this.inbound]) stream.abort(new PingServiceStoppedError())
-    this.inbound.clear()
+    await this.handler.stop()
   }
 
   /**
@@ -121,7 +115,7 @@ export class PingService implements Startable {
    * the milliseconds until the echo came back.
    */
   async ping(peer: DialTarget, options: AbortOptions = {}): Promise<number> {
-    const signal = anySignal([this.shutdown.signal, options.signal], this.timeout)
+    const signal = anySignal([this.handler.signal, options.signal], this.timeout)
     let stream: Stream | undefined
     try {
       const connection = await this.components.connectionManager.openConnection(peer, { signal })
@@ -158,12 +152,7 @@ export class PingService implements Startable {
   }
 
   private handleStream(stream: Stream): void {
-    this.inbound.add(stream)
-    echoPings(stream, {
-      idleTimeout: this.idleTimeout,
-      log: this.log,
-      onDone: () => this.inbound.delete(stream),
-    })
+    echoPings(stream, { idleTimeout: this.idleTimeout, log: this.log })
   }
 }
 
