@@ -55,7 +55,7 @@ export const SMOKE: BenchConfig = {
   streamsWarmup: 2,
   pings: 5,
   pingWarmup: 1,
-  memoryConnections: 10,
+  memoryConnections: 100,
   coldStarts: 1,
 }
 
