@@ -1,0 +1,4 @@
+/**
+ * @weft/mdns: libp2p mDNS peer discovery on real multicast
+ */
+export {}

@@ -1,0 +1,4 @@
+/**
+ * @weft/rendezvous: The libp2p rendezvous protocol, server and client
+ */
+export {}

@@ -1,0 +1,4 @@
+/**
+ * @weft/floodsub: floodsub: the libp2p flooding pubsub router
+ */
+export {}
