@@ -8,6 +8,13 @@
  * `maxIncomingPendingConnections` inbound upgrades at once. It dispatches
  * `peer:connect` on a peer's first connection and `peer:disconnect` when its
  * last one closes; the upgrader dispatches `connection:open`/`close`.
+ *
+ * Watermarks: below `minConnections` (the low watermark, default 10) the
+ * auto-dialer dials known and discovered peers (auto-dialer.ts); above
+ * `maxConnections` (the high watermark) connections are pruned down to it.
+ * Pruning policy: peers with the lowest total tag value go first; among equal
+ * values the oldest connection goes first (as js-libp2p: a peer that matters
+ * is tagged, e.g. by bootstrap or a DHT, and keeps its connections).
  */
 import {
   type AbortOptions,
@@ -27,6 +34,7 @@ import {
   type TypedEventTarget,
 } from '@libp2p/interface'
 import { isMultiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { AutoDialer, type AutoDialerInit } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
 import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
 import { InvalidParametersError, SelfDialError } from './errors.js'
@@ -36,7 +44,7 @@ export interface ConnectionManagerComponents extends DialerComponents {
   events: TypedEventTarget<Libp2pEvents>
 }
 
-export interface ConnectionManagerInit extends DialerInit {
+export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
   /** open connections allowed (default 300) */
   maxConnections?: number
   /** inbound connections being upgraded at once (default 10) */
@@ -46,6 +54,7 @@ export interface ConnectionManagerInit extends DialerInit {
 export class ConnectionManager implements ConnectionManagerInterface, Startable {
   private readonly connections = new Map<string, Connection[]>()
   private readonly dialer: Dialer
+  private readonly autoDialer: AutoDialer
   private readonly log: Logger
   private maxConnections: number
   private readonly maxIncomingPendingConnections: number
@@ -63,6 +72,15 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     if (!(this.maxConnections >= 1))
       throw new RangeError(`maxConnections must be at least 1, got ${this.maxConnections}`)
     this.dialer = new Dialer(components, init)
+    this.autoDialer = new AutoDialer(
+      components,
+      {
+        connectionCount: () => this.connectionCount(),
+        isConnected: (peer) => this.connections.has(peer.toString()),
+        dial: async (peer, signal) => this.openConnection(peer, { signal }),
+      },
+      { ...init, minConnections: Math.min(init.minConnections ?? 10, this.maxConnections) },
+    )
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
     this.onConnectionClose = this.onConnectionClose.bind(this)
     components.events.addEventListener('connection:open', this.onConnectionOpen)
@@ -72,10 +90,12 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   start(): void {
     this.dialer.start()
     this.started = true
+    this.autoDialer.start()
   }
 
   async stop(): Promise<void> {
     this.started = false
+    this.autoDialer.stop()
     this.dialer.stop()
     await Promise.all(
       this.getConnections().map(async (connection) => {
@@ -101,6 +121,11 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
 
   getConnectionsMap(): ReadonlyMap<string, Connection[]> {
     return this.connections
+  }
+
+  /** The low watermark: below it the host dials peers it knows. */
+  getMinConnections(): number {
+    return this.autoDialer.getMinConnections()
   }
 
   getMaxConnections(): number {

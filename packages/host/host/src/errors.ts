@@ -106,3 +106,9 @@ export class NoContentRoutersError extends Error {
   static override name = 'NoContentRoutersError'
   override name = 'NoContentRoutersError'
 }
+
+/** A peer record read back from the datastore is malformed or over the peer store's limits. */
+export class InvalidPeerRecordError extends Error {
+  static override name = 'InvalidPeerRecordError'
+  override name = 'InvalidPeerRecordError'
+}

@@ -58,6 +58,7 @@ import type { ConnectionInit } from './connection.js'
 import { ConnectionManager, type ConnectionManagerInit } from './connection-manager.js'
 import { InvalidParametersError, NotFoundError } from './errors.js'
 import { peerIdFromAddress } from './internal/addresses.js'
+import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore, type PeerStoreInit } from './peer-store/peer-store.js'
 import { Registrar } from './registrar.js'
 import { CompoundContentRouting, CompoundPeerRouting, findRouters } from './routing.js'
@@ -130,6 +131,7 @@ export class Host<T extends ServiceMap = ServiceMap>
   private readonly transportManager: TransportManager
   private readonly connectionManager: ConnectionManager
   private readonly modules: unknown[]
+  private readonly discovery: PeerDiscoveryRelay
   private readonly listen: Multiaddr[]
   private readonly log: Logger
 
@@ -191,6 +193,7 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.peerRouting = new CompoundPeerRouting(peerRouters)
     this.contentRouting = new CompoundContentRouting(contentRouters)
     this.modules = [...streamMuxers, ...encrypters, ...transports, ...Object.values(services)]
+    this.discovery = new PeerDiscoveryRelay(components, findDiscoveries(services))
   }
 
   async start(): Promise<void> {
@@ -198,6 +201,8 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.status = 'starting'
     const startables = this.startables()
     try {
+      await this.peerStore.start()
+      this.discovery.start()
       this.connectionManager.start()
       await Promise.all(startables.map(async (module) => module.beforeStart?.()))
       await Promise.all(startables.map(async (module) => module.start()))
@@ -222,6 +227,7 @@ export class Host<T extends ServiceMap = ServiceMap>
       startables.map(async (module) => module.beforeStop?.()),
       this.log,
     )
+    this.discovery.stop()
     await this.transportManager.stop()
     await this.connectionManager.stop()
     await settleAll(
@@ -232,6 +238,7 @@ export class Host<T extends ServiceMap = ServiceMap>
       startables.map(async (module) => module.afterStop?.()),
       this.log,
     )
+    await this.peerStore.stop().catch((err: Error) => this.log.error('peer store: %s', err.message))
     this.status = 'stopped'
     this.safeDispatchEvent('stop', { detail: this })
   }

@@ -30,17 +30,34 @@
  * { maxConnections = 300, maxIncomingPendingConnections = 10, dialTimeout =
  * 5 s, inboundUpgradeTimeout = 3 s, maxParallelDials = 100,
  * maxDialQueueLength = 500, maxPeerAddrsToDial = 25, maxDialsPerPeer = 4,
+ * minConnections = 10 (low watermark: auto-dial known and discovered peers
+ * below it; 0 = off), autoDialInterval = 10 s, autoDialConcurrency = 2,
+ * autoDialRetryDelay = 10 s (doubling per failure), autoDialMaxRetryDelay = 5 min,
  * addressDialDelay = 250 ms, inboundStreamProtocolNegotiationTimeout = 10 s,
  * outboundStreamProtocolNegotiationTimeout = 10 s, closeTimeout = 2 s }`;
- * `connectionGater`; `peerStore: { maxPeers = 10 000, backend, … }`;
- * `datastore`; `nodeInfo: { name, version, userAgent }`; `start` (default
+ * `connectionGater`; `peerStore: { maxPeers = 10 000, path, addressTtl = 24 h,
+ * maxAddresses, maxProtocols, maxMetadataEntries, maxTags, backend }` (in
+ * memory by default; in the host's `datastore` when it is an
+ * interface-datastore `Datastore`; in a LevelDB at `path`, which survives
+ * restarts); `datastore`; `nodeInfo: { name, version, userAgent }`; `start` (default
  * true); `logger`.
+ *
+ * Discovery: services exposing `[peerDiscoverySymbol]` (bootstrap, mdns,
+ * rendezvous, …) feed the peer store and the host's `peer:discovery` event.
  *
  * The parts (upgrader, connection, registrar, connection manager, dialer,
  * peer store, address manager, transport manager) are exported for tests and
  * for custom hosts.
  */
 export { AddressManager, type AddressManagerComponents, type AddressManagerInit } from './address-manager.js'
+export {
+  AutoDialer,
+  type AutoDialerComponents,
+  type AutoDialerInit,
+  type Backoff,
+  backoffDelay,
+  selectDialCandidates,
+} from './auto-dialer.js'
 export type {
   AddressManager as AddressManagerInterface,
   Components,
@@ -85,13 +102,26 @@ export {
 } from './internal/addresses.js'
 export { type RaceOptions, raceAttempts } from './internal/happy-eyeballs.js'
 export {
+  findDiscoveries,
+  type PeerDiscoveryComponents,
+  type PeerDiscoveryInit,
+  PeerDiscoveryRelay,
+} from './peer-discovery.js'
+export {
   type MemoryBackendInit,
   MemoryPeerStoreBackend,
   type PeerStoreBackend,
 } from './peer-store/backend.js'
 export {
+  DatastoreBackend,
+  type DatastoreBackendInit,
+  PEER_KEY_PREFIX,
+} from './peer-store/datastore-backend.js'
+export { type DecodedPeer, decodePeer, encodePeer } from './peer-store/peer-codec.js'
+export {
   DEFAULT_PEER_RECORD_LIMITS,
   type PeerRecordLimits,
+  type StoredAddress,
   type StoredPeer,
   type StoredTag,
   type UpdateMode,

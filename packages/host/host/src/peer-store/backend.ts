@@ -13,6 +13,10 @@ export interface PeerStoreBackend {
   has(key: string, options?: AbortOptions): Promise<boolean>
   /** every record, in no particular order */
   all(options?: AbortOptions): AsyncIterable<StoredPeer>
+  /** called when the host starts (a persistent backend opens its store) */
+  open?(options?: AbortOptions): Promise<void>
+  /** called when the host stops */
+  close?(): Promise<void>
 }
 
 export interface MemoryBackendInit {
@@ -20,6 +24,8 @@ export interface MemoryBackendInit {
   maxPeers?: number
   /** keys never dropped by the LRU bound (our own peer id) */
   pinned?: Iterable<string>
+  /** keys dropped only as a last resort while this returns true (connected peers) */
+  isProtected?: (key: string) => boolean
 }
 
 /** An in-memory LRU map of peer records. */
@@ -27,8 +33,10 @@ export class MemoryPeerStoreBackend implements PeerStoreBackend {
   private readonly records = new Map<string, StoredPeer>()
   private readonly maxPeers: number
   private readonly pinned: Set<string>
+  private readonly isProtected: (key: string) => boolean
 
   constructor(init: MemoryBackendInit = {}) {
+    this.isProtected = init.isProtected ?? (() => false)
     this.maxPeers = init.maxPeers ?? 10_000
     if (!(this.maxPeers >= 1)) throw new RangeError(`maxPeers must be at least 1, got ${this.maxPeers}`)
     this.pinned = new Set(init.pinned ?? [])
@@ -66,10 +74,25 @@ export class MemoryPeerStoreBackend implements PeerStoreBackend {
     yield* [...this.records.values()]
   }
 
+  /**
+   * Drops the least recently used records that are neither protected
+   * (connected) nor tagged, then, only if it must, protected and tagged ones.
+   */
   private evict(): void {
-    for (const key of this.records.keys()) {
-      if (this.records.size <= this.maxPeers) return
-      if (!this.pinned.has(key)) this.records.delete(key)
+    const now = Date.now()
+    for (const spare of [true, false]) {
+      for (const [key, record] of this.records) {
+        if (this.records.size <= this.maxPeers) return
+        if (this.pinned.has(key)) continue
+        if (spare && (this.isProtected(key) || hasLiveTag(record, now))) continue
+        this.records.delete(key)
+      }
     }
   }
+}
+
+/** Whether `peer` has a tag that has not expired at `now`. */
+export function hasLiveTag(peer: StoredPeer, now: number): boolean {
+  for (const tag of peer.tags.values()) if (tag.expires == null || tag.expires > now) return true
+  return false
 }

@@ -24,6 +24,12 @@ export interface PeerRecordLimits {
   maxMetadataValueLength: number
   /** tags per peer; more throw InvalidParametersError (default 64) */
   maxTags: number
+  /**
+   * ms an address stays after it was last written (default 24 h); writing it
+   * again refreshes it, so the addresses of peers we stop hearing about age out
+   * (`Infinity`: never; our own record never expires its addresses)
+   */
+  addressTtl: number
 }
 
 export const DEFAULT_PEER_RECORD_LIMITS: PeerRecordLimits = {
@@ -32,6 +38,7 @@ export const DEFAULT_PEER_RECORD_LIMITS: PeerRecordLimits = {
   maxMetadataEntries: 64,
   maxMetadataValueLength: 16 * 1024,
   maxTags: 64,
+  addressTtl: 24 * 60 * 60 * 1000,
 }
 
 export interface StoredTag {
@@ -40,11 +47,17 @@ export interface StoredTag {
   expires?: number
 }
 
+/** An address with the time it expires. */
+export interface StoredAddress extends Address {
+  /** epoch milliseconds after which the address is forgotten */
+  expires?: number
+}
+
 /** What the peer store keeps about one peer. */
 export interface StoredPeer {
   id: PeerId
   /** keyed by the multiaddr's string form, in insertion order */
-  addresses: Map<string, Address>
+  addresses: Map<string, StoredAddress>
   protocols: string[]
   metadata: Map<string, Uint8Array>
   tags: Map<string, StoredTag>
@@ -68,15 +81,21 @@ export function clonePeer(peer: StoredPeer): StoredPeer {
   }
 }
 
-/** The `Peer` view of a record at time `now` (expired tags left out). */
+/** The `Peer` view of a record at time `now` (expired tags and addresses left out). */
 export function toPeer(peer: StoredPeer, now = Date.now()): Peer {
   const tags = new Map<string, Tag>()
   for (const [name, tag] of peer.tags) {
     if (tag.expires == null || tag.expires > now) tags.set(name, { value: tag.value })
   }
+  const addresses: Address[] = []
+  for (const address of peer.addresses.values()) {
+    if (address.expires == null || address.expires > now) {
+      addresses.push({ multiaddr: address.multiaddr, isCertified: address.isCertified })
+    }
+  }
   return {
     id: peer.id,
-    addresses: [...peer.addresses.values()],
+    addresses,
     protocols: [...peer.protocols],
     metadata: new Map(peer.metadata),
     tags,
@@ -100,16 +119,28 @@ export function updatePeer(
   const next = mode === 'save' ? emptyPeer(existing.id) : clonePeer(existing)
   if (mode === 'save') next.peerRecordEnvelope = undefined
 
+  for (const [key, address] of next.addresses) {
+    if (address.expires != null && address.expires <= now) next.addresses.delete(key)
+  }
   const addresses = collectAddresses(data)
   if (addresses != null) {
+    const previous = next.addresses
     if (mode !== 'merge') next.addresses = new Map()
     for (const address of addresses) {
       const key = address.multiaddr.toString()
-      const known = next.addresses.get(key)
-      if (known == null && next.addresses.size >= limits.maxAddresses) continue
+      const known = previous.get(key)
+      if (!next.addresses.has(key) && next.addresses.size >= limits.maxAddresses) continue
+      // refresh an expiry only once half of it has passed, so repeated merges
+      // of a known address do not rewrite the record every time
+      const expires = !Number.isFinite(limits.addressTtl)
+        ? undefined
+        : known?.expires != null && known.expires - now > limits.addressTtl / 2
+          ? known.expires
+          : now + limits.addressTtl
       next.addresses.set(key, {
         multiaddr: address.multiaddr,
         isCertified: address.isCertified || (mode === 'merge' && known?.isCertified === true),
+        expires,
       })
     }
   }
@@ -209,7 +240,8 @@ export function samePeer(a: StoredPeer, b: StoredPeer): boolean {
   if (!a.id.equals(b.id)) return false
   if (a.addresses.size !== b.addresses.size) return false
   for (const [key, address] of a.addresses) {
-    if (b.addresses.get(key)?.isCertified !== address.isCertified) return false
+    const other = b.addresses.get(key)
+    if (other?.isCertified !== address.isCertified || other.expires !== address.expires) return false
   }
   if (a.protocols.length !== b.protocols.length) return false
   for (let i = 0; i < a.protocols.length; i++) if (a.protocols[i] !== b.protocols[i]) return false

@@ -1,7 +1,11 @@
 /**
- * The peer store (@libp2p/interface `PeerStore`): addresses, protocols,
- * metadata, tags and public keys of known peers, in memory (LRU, 10 000 peers
- * by default) behind `PeerStoreBackend`. Every change dispatches
+ * The peer store (@libp2p/interface `PeerStore`): addresses (each with a ttl,
+ * refreshed when written again), certified peer records, protocols,
+ * metadata, tags and public keys of known peers, behind `PeerStoreBackend`:
+ * in memory by default, in the host's interface-datastore `Datastore` when
+ * it has one, in a LevelDB at `path` (survives restarts). Either way at most
+ * `maxPeers` (10 000) peers: the least recently used one that is neither us,
+ * connected nor tagged goes first. Every change dispatches
  * `peer:update` (or `self:peer:update` for our own record) on the host's
  * events; writes to one peer are serialised so concurrent merges never lose
  * an update.
@@ -26,7 +30,10 @@ import {
 import { peerIdFromPublicKey } from '@weft/peer-id'
 import { PeerRecord, RecordEnvelope } from '@weft/record'
 import { throwIfAborted } from '@weft/utils'
+import type { Datastore } from 'interface-datastore'
 import { MemoryPeerStoreBackend, type PeerStoreBackend } from './backend.js'
+import { DatastoreBackend } from './datastore-backend.js'
+import { LazyLevelDatastore } from './level-datastore.js'
 import {
   DEFAULT_PEER_RECORD_LIMITS,
   emptyPeer,
@@ -43,12 +50,21 @@ export interface PeerStoreComponents {
   logger: ComponentLogger
   events: TypedEventTarget<Libp2pEvents>
   connectionGater?: ConnectionGater
+  /** kept in when given with `query` (an interface-datastore `Datastore`) */
+  datastore?: unknown
+  /** read lazily: connected peers are evicted only as a last resort */
+  connectionManager?: { getConnectionsMap(): ReadonlyMap<string, unknown> }
 }
 
 export interface PeerStoreInit extends Partial<PeerRecordLimits> {
-  /** peers kept in memory (default 10 000); ignored when `backend` is given */
+  /** peers kept (default 10 000); ignored when `backend` is given */
   maxPeers?: number
-  /** where records live (default: in memory) */
+  /**
+   * a directory: keep the peer store in a LevelDB there (`datastore-level`),
+   * so it survives restarts; takes precedence over the host's `datastore`
+   */
+  path?: string
+  /** where records live (default: `path`, else the host's datastore, else memory) */
   backend?: PeerStoreBackend
 }
 
@@ -66,9 +82,41 @@ export class PeerStore implements PeerStoreInterface {
   ) {
     this.log = components.logger.forComponent('weft:peer-store')
     this.selfKey = components.peerId.toString()
-    this.backend =
-      init.backend ?? new MemoryPeerStoreBackend({ maxPeers: init.maxPeers, pinned: [this.selfKey] })
     this.limits = { ...DEFAULT_PEER_RECORD_LIMITS, ...definedOnly(init) }
+    const isProtected = (key: string): boolean =>
+      this.components.connectionManager?.getConnectionsMap().has(key) === true
+    const datastore = components.datastore as Datastore | undefined
+    if (init.backend != null) {
+      this.backend = init.backend
+    } else if (init.path != null || typeof datastore?.query === 'function') {
+      this.backend = new DatastoreBackend({
+        datastore:
+          init.path != null ? (new LazyLevelDatastore(init.path) as unknown as Datastore) : datastore!,
+        owned: init.path != null,
+        maxPeers: init.maxPeers,
+        pinned: [this.selfKey],
+        isProtected,
+        limits: this.limits,
+        log: this.log,
+      })
+    } else {
+      this.backend = new MemoryPeerStoreBackend({
+        maxPeers: init.maxPeers,
+        pinned: [this.selfKey],
+        isProtected,
+      })
+    }
+  }
+
+  /** Opens the backend (a LevelDB the peer store was given a `path` for). */
+  async start(): Promise<void> {
+    await this.backend.open?.()
+  }
+
+  /** Waits for writes in flight, then closes the backend. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.writes.values()])
+    await this.backend.close?.()
   }
 
   async get(peerId: PeerId, options?: AbortOptions): Promise<Peer> {
@@ -207,8 +255,11 @@ export class PeerStore implements PeerStoreInterface {
   ): Promise<Peer> {
     let base = existing
     if (data.publicKey != null) base = { ...existing, id: this.withPublicKey(existing.id, data) }
-    const next = updatePeer(base, data, mode, this.limits)
-    const key = next.id.toString()
+    const key = existing.id.toString()
+    // our own addresses are ours to know: they never expire
+    const limits =
+      key === this.selfKey ? { ...this.limits, addressTtl: Number.POSITIVE_INFINITY } : this.limits
+    const next = updatePeer(base, data, mode, limits)
     const known = await this.backend.has(key, options)
     if (known && base === existing && samePeer(existing, next)) return toPeer(next)
     await this.backend.put(key, next, options)
