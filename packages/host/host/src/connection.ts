@@ -74,6 +74,11 @@ export class Connection extends TypedEventEmitter<ConnectionEvents> implements C
   readonly [Symbol.toStringTag] = 'Connection'
   readonly id: string
   readonly remoteAddr: Multiaddr
+  /**
+   * Our end of the transport connection when the transport tells it (weft's
+   * TCP does): DCUtR dials from this port to reuse its NAT mapping.
+   */
+  readonly localAddr?: Multiaddr
   readonly remotePeer: PeerId
   readonly direction: MessageStreamDirection
   readonly timeline: MultiaddrConnectionTimeline
@@ -103,6 +108,7 @@ export class Connection extends TypedEventEmitter<ConnectionEvents> implements C
     this.secured = init.secured
     this.muxer = init.muxer
     this.remoteAddr = init.maConn.remoteAddr
+    this.localAddr = (init.maConn as { localAddr?: Multiaddr }).localAddr
     this.remotePeer = init.remotePeer
     this.direction = init.direction
     this.timeline = init.maConn.timeline

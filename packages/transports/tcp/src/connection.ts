@@ -16,7 +16,7 @@
 import type { Socket } from 'node:net'
 import type { AbortOptions, Logger, MessageStreamEvents } from '@libp2p/interface'
 import { StreamStateError, TimeoutError } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { AbstractMultiaddrConnection, anySignal, deferred, raceSignal, type SendResult } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -41,6 +41,13 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE'])
 export class TcpConnection extends AbstractMultiaddrConnection {
   /** the underlying socket, for options this class does not cover (keep-alive, TOS) */
   readonly socket: Socket
+
+  /** Our end of the socket (`/ip4|ip6/<address>/tcp/<port>`), or undefined once it is gone. */
+  get localAddr(): Multiaddr | undefined {
+    const { localAddress, localPort, localFamily } = this.socket
+    if (localAddress == null || localPort == null) return undefined
+    return multiaddr(`/${localFamily === 'IPv6' ? 'ip6' : 'ip4'}/${localAddress}/tcp/${localPort}`)
+  }
   private readonly closeTimeout: number
   private readonly allowHalfOpen: boolean
   /** unread bytes at which the socket is paused while nobody reads */

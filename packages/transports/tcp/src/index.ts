@@ -41,7 +41,13 @@ export { isDialable, isListenable, socketAddressToMultiaddr } from './addresses.
 export { TcpConnection, type TcpConnectionInit } from './connection.js'
 export * from './errors.js'
 export { TcpListener } from './listener.js'
-export type { TcpComponents, TcpDialEvents, TcpInit, TcpOpenConnectionEvent } from './transport.js'
+export type {
+  TcpComponents,
+  TcpDialEvents,
+  TcpDialOptions,
+  TcpInit,
+  TcpOpenConnectionEvent,
+} from './transport.js'
 export { TcpTransport }
 
 /** The TCP transport factory: `tcp(init)(components)`. */

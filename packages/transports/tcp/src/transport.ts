@@ -47,6 +47,12 @@ export interface TcpInit {
   maxReadBufferLength?: number
   /** unsent bytes a connection buffers before it aborts (default unlimited: callers honour `send()`) */
   maxWriteBufferLength?: number
+  /**
+   * bind every dialled socket (to the wildcard address, port 0) before
+   * connecting, which makes libuv set SO_REUSEADDR on it, so a later dial with
+   * `localPort` may share its port: DCUtR's TCP simultaneous open (default true)
+   */
+  shareDialPorts?: boolean
 }
 
 export interface TcpComponents {
@@ -60,6 +66,17 @@ export interface TcpOpenConnectionEvent {
 }
 
 export type TcpDialEvents = OutboundConnectionUpgradeEvents | TcpOpenConnectionEvent
+
+/**
+ * Dial options beyond the interface's. `localPort` binds the socket before it
+ * connects (libuv sets SO_REUSEADDR, so a port already used by other
+ * *connected* sockets may be shared; a listening port may not on Node 20):
+ * DCUtR dials from the port whose NAT mapping the peer was told about.
+ */
+export interface TcpDialOptions extends DialTransportOptions<TcpDialEvents> {
+  localPort?: number
+  localAddress?: string
+}
 
 const DEFAULT_INACTIVITY_TIMEOUT = 120_000
 const DEFAULT_CLOSE_TIMEOUT = 500
@@ -82,12 +99,16 @@ export class TcpTransport implements Transport<TcpDialEvents> {
     this.log = components.logger.forComponent('weft:tcp')
   }
 
-  async dial(ma: Multiaddr, options: DialTransportOptions<TcpDialEvents>): Promise<Connection> {
+  async dial(ma: Multiaddr, options: TcpDialOptions): Promise<Connection> {
     throwIfAborted(options.signal)
     const target = toSocketTarget(ma, { allowNames: true })
     if (target.port === 0) throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
     options.onProgress?.({ type: 'tcp:open-connection', detail: undefined })
-    const socket = await this.connect(ma, target, options.signal)
+    let { localPort, localAddress } = options
+    if (localAddress == null && (this.init.shareDialPorts ?? true) && !target.isName) {
+      localAddress = target.family === 6 ? '::' : '0.0.0.0'
+    }
+    const socket = await this.connect(ma, target, options.signal, localPort, localAddress)
     const socketOptions = this.socketOptions(this.init.outboundSocketInactivityTimeout)
     const connection = new TcpConnection({
       socket,
@@ -100,7 +121,7 @@ export class TcpTransport implements Transport<TcpDialEvents> {
       maxReadBufferLength: socketOptions.maxReadBufferLength,
       maxWriteBufferLength: socketOptions.maxWriteBufferLength,
     })
-    const { upgrader, ...upgradeOptions } = options
+    const { upgrader, localPort: _port, localAddress: _address, ...upgradeOptions } = options
     try {
       return await upgrader.upgradeOutbound(connection, upgradeOptions)
     } catch (err) {
@@ -141,6 +162,8 @@ export class TcpTransport implements Transport<TcpDialEvents> {
     ma: Multiaddr,
     target: SocketTarget,
     signal: AbortSignal | undefined,
+    localPort?: number,
+    localAddress?: string,
   ): Promise<Socket> {
     const deadline = anySignal([signal], this.init.dialTimeout ?? DEFAULT_DIAL_TIMEOUT)
     try {
@@ -152,6 +175,8 @@ export class TcpTransport implements Transport<TcpDialEvents> {
           noDelay: this.init.noDelay ?? true,
           keepAlive: this.init.keepAlive ?? false,
           allowHalfOpen: true,
+          localPort,
+          localAddress,
         })
         const cleanup = (): void => {
           socket.off('connect', onConnect)
