@@ -1,0 +1,376 @@
+/**
+ * AutoNAT v2 (autonat/autonat-v2.md): reachability per address, with the
+ * dial-back proven by a nonce, and dial data as the price of dialing an IP
+ * other than the one the client is seen at (amplification attack prevention).
+ *
+ * Server: on `/libp2p/autonat/2/dial-request`, picks the first requested
+ * address it may dial (not relayed, not private unless `allowPrivateAddresses`,
+ * a transport dials it); for another IP than the observed one it first asks
+ * for `dialDataBytes` of data; then dials on a fresh connection, sends the
+ * nonce on `/libp2p/autonat/2/dial-back`, and answers with the outcome.
+ * Client: `check(peer, addrs)` sends a request, pays dial data up to
+ * `maxDialDataBytes`, and trusts an OK only when the nonce came back.
+ */
+import { randomBytes } from 'node:crypto'
+import type {
+  AbortOptions,
+  ComponentLogger,
+  Connection,
+  Logger,
+  PeerId,
+  Startable,
+  Stream,
+  Transport,
+} from '@libp2p/interface'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import {
+  anySignal,
+  encodeLengthPrefixed,
+  type HandlerRegistrar,
+  InvalidMessageError,
+  ProtocolHandler,
+  StreamReader,
+  sendAll,
+} from '@weft/utils'
+import { ipOf, isRelayedAddress } from './addresses.js'
+import { DialBack, DialBackResponse, DialResponse, DialStatus, Message } from './autonat-v2.pb.js'
+import { AutoNATStoppedError, DialRefusedError } from './errors.js'
+
+export const DIAL_REQUEST_PROTOCOL = '/libp2p/autonat/2/dial-request'
+export const DIAL_BACK_PROTOCOL = '/libp2p/autonat/2/dial-back'
+const MAX_MESSAGE_SIZE = 8192
+/** "the data field in each individual protobuf is limited to 4096 bytes" */
+const MAX_DIAL_DATA_CHUNK = 4096
+
+export interface AutoNATv2Init {
+  /** answer dial requests (default true) */
+  server?: boolean
+  /** dial private (RFC 1918, loopback, link-local) addresses too (default false; for tests and LANs) */
+  allowPrivateAddresses?: boolean
+  /** bytes asked for before dialing another IP than the observed one (default 30 000) */
+  dialDataBytes?: number
+  /** most dial data the client pays (default 100 000) */
+  maxDialDataBytes?: number
+  /** ms a dial-back may take (default 15 000) */
+  dialTimeout?: number
+  /** ms one request may take (default 30 000) */
+  requestTimeout?: number
+  /** dial-backs at once; more requests get E_REQUEST_REJECTED (default 4) */
+  maxConcurrentDialBacks?: number
+  /** nonces awaited at once (default 32) */
+  maxPendingChecks?: number
+}
+
+export interface AutoNATv2Components {
+  peerId: PeerId
+  logger: ComponentLogger
+  registrar: HandlerRegistrar
+  connectionManager: {
+    openConnection(
+      target: Multiaddr | PeerId,
+      options?: AbortOptions & { force?: boolean },
+    ): Promise<Connection>
+    getConnections(peerId?: PeerId): Connection[]
+  }
+  transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
+}
+
+/** One server's verdict on one address. */
+export interface AddressCheck {
+  status: DialResponse.ResponseStatus
+  /** the address the server tried */
+  address?: Multiaddr
+  dialStatus?: DialStatus
+  /** true: dialed and the nonce came back; false: the dial failed; undefined: no verdict */
+  reachable?: boolean
+  /** dial data we sent */
+  dialDataSent: number
+}
+
+export class AutoNATv2 implements Startable {
+  readonly [Symbol.toStringTag] = '@weft/autonat-v2'
+  private readonly requests: ProtocolHandler
+  private readonly dialBacks: ProtocolHandler
+  private readonly nonces = new Map<bigint, () => void>()
+  private readonly opts: Required<AutoNATv2Init>
+  private readonly log: Logger
+  private activeDialBacks = 0
+
+  constructor(
+    private readonly components: AutoNATv2Components,
+    init: AutoNATv2Init = {},
+  ) {
+    this.log = components.logger.forComponent('weft:autonat-v2')
+    this.opts = {
+      server: init.server ?? true,
+      allowPrivateAddresses: init.allowPrivateAddresses ?? false,
+      dialDataBytes: init.dialDataBytes ?? 30_000,
+      maxDialDataBytes: init.maxDialDataBytes ?? 100_000,
+      dialTimeout: init.dialTimeout ?? 15_000,
+      requestTimeout: init.requestTimeout ?? 30_000,
+      maxConcurrentDialBacks: init.maxConcurrentDialBacks ?? 4,
+      maxPendingChecks: init.maxPendingChecks ?? 32,
+    }
+    const stopped = () => new AutoNATStoppedError('AutoNAT v2 stopped')
+    this.requests = new ProtocolHandler({
+      registrar: components.registrar,
+      protocol: DIAL_REQUEST_PROTOCOL,
+      options: { maxInboundStreams: 2, maxOutboundStreams: 2, runOnLimitedConnection: false },
+      handler: (stream, connection) => void this.onDialRequest(stream, connection),
+      stoppedError: stopped,
+    })
+    this.dialBacks = new ProtocolHandler({
+      registrar: components.registrar,
+      protocol: DIAL_BACK_PROTOCOL,
+      options: { maxInboundStreams: 2, maxOutboundStreams: 1, runOnLimitedConnection: false },
+      handler: (stream) => void this.onDialBack(stream),
+      stoppedError: stopped,
+    })
+  }
+
+  isStarted(): boolean {
+    return this.dialBacks.isStarted()
+  }
+
+  async start(): Promise<void> {
+    await this.dialBacks.start()
+    if (this.opts.server) await this.requests.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.requests.stop()
+    await this.dialBacks.stop()
+    this.nonces.clear()
+  }
+
+  /**
+   * Asks `peer` to dial one of `addrs` (in priority order) back.
+   *
+   * @throws DialRefusedError when the server asks for more dial data than `maxDialDataBytes`
+   */
+  async check(peer: PeerId, addrs: Multiaddr[], options: AbortOptions = {}): Promise<AddressCheck> {
+    if (addrs.length === 0 || addrs.length > 32) throw new RangeError('check needs 1 to 32 addresses')
+    if (this.nonces.size >= this.opts.maxPendingChecks) {
+      throw new DialRefusedError('E_REQUEST_REJECTED', `${this.nonces.size} checks are already pending`)
+    }
+    const signal = anySignal([options.signal, this.dialBacks.signal], this.opts.requestTimeout)
+    const nonce = randomBytes(8).readBigUInt64BE()
+    let nonceSeen = false
+    this.nonces.set(nonce, () => {
+      nonceSeen = true
+    })
+    let stream: Stream | undefined
+    try {
+      const connection =
+        this.components.connectionManager
+          .getConnections(peer)
+          .find((candidate) => candidate.status === 'open' && candidate.limits == null) ??
+        (await this.components.connectionManager.openConnection(peer, { signal }))
+      stream = await connection.newStream(DIAL_REQUEST_PROTOCOL, { signal })
+      const reader = new StreamReader(stream)
+      await write(stream, { dialRequest: { addrs: addrs.map((address) => address.bytes), nonce } }, signal)
+      let dialDataSent = 0
+      while (true) {
+        const message = await read(reader, signal)
+        if (message.dialDataRequest != null) {
+          const wanted = Number(message.dialDataRequest.numBytes)
+          if (wanted > this.opts.maxDialDataBytes) {
+            throw new DialRefusedError('DIAL_DATA', `the server wants ${wanted} bytes of dial data`)
+          }
+          const chunk = new Uint8Array(MAX_DIAL_DATA_CHUNK)
+          const frame = encodeLengthPrefixed(Message.encode({ dialDataResponse: { data: chunk } }))
+          while (dialDataSent < wanted) {
+            await sendAll(stream, frame, { signal })
+            dialDataSent += chunk.byteLength
+          }
+          continue
+        }
+        const response = message.dialResponse
+        if (response == null) throw new InvalidMessageError('expected a DialResponse or DialDataRequest')
+        reader.release()
+        await stream.close({ signal }).catch(() => {})
+        const result: AddressCheck = { status: response.status, dialDataSent }
+        if (response.status !== DialResponse.ResponseStatus.OK) return result
+        result.address = addrs[response.addrIdx]
+        result.dialStatus = response.dialStatus
+        if (response.dialStatus === DialStatus.OK) result.reachable = nonceSeen ? true : undefined
+        else if (response.dialStatus === DialStatus.E_DIAL_ERROR) result.reachable = false
+        return result
+      }
+    } catch (err) {
+      stream?.abort(err as Error)
+      throw err
+    } finally {
+      this.nonces.delete(nonce)
+      signal.clear()
+    }
+  }
+
+  /** Client side of the dial-back: note the nonce, say OK, close. */
+  private async onDialBack(stream: Stream): Promise<void> {
+    const signal = anySignal([this.dialBacks.signal], this.opts.requestTimeout)
+    const reader = new StreamReader(stream)
+    try {
+      const bytes = await reader.readLengthPrefixed(MAX_MESSAGE_SIZE, { signal })
+      let nonce: bigint
+      try {
+        // protons reads fixed64 as signed; our nonces are unsigned
+        nonce = BigInt.asUintN(64, DialBack.decode(bytes).nonce)
+      } catch (err) {
+        throw new InvalidMessageError(`malformed DialBack: ${(err as Error).message}`)
+      }
+      this.nonces.get(nonce)?.()
+      const response = encodeLengthPrefixed(
+        DialBackResponse.encode({ status: DialBackResponse.DialBackStatus.OK }),
+      )
+      await sendAll(stream, response, { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      stream.abort(err as Error)
+    } finally {
+      reader.release()
+      signal.clear()
+    }
+  }
+
+  private async onDialRequest(stream: Stream, connection: Connection): Promise<void> {
+    const signal = anySignal([this.requests.signal], this.opts.requestTimeout)
+    const reader = new StreamReader(stream)
+    const answer = async (
+      status: DialResponse.ResponseStatus,
+      addrIdx = 0,
+      dialStatus = DialStatus.UNUSED,
+    ) => {
+      await write(stream, { dialResponse: { status, addrIdx, dialStatus } }, signal)
+      await stream.close({ signal })
+    }
+    try {
+      const request = (await read(reader, signal)).dialRequest
+      if (request == null) throw new InvalidMessageError('expected a DialRequest')
+      if (isRelayedAddress(connection.remoteAddr))
+        return await answer(DialResponse.ResponseStatus.E_DIAL_REFUSED)
+      const picked = this.pick(request.addrs)
+      if (picked == null) return await answer(DialResponse.ResponseStatus.E_DIAL_REFUSED)
+      if (this.activeDialBacks >= this.opts.maxConcurrentDialBacks) {
+        return await answer(DialResponse.ResponseStatus.E_REQUEST_REJECTED)
+      }
+      this.activeDialBacks++
+      try {
+        if (ipOf(picked.address) !== ipOf(connection.remoteAddr)) {
+          await this.collectDialData(stream, reader, picked.index, signal)
+        }
+        const dialStatus = await this.dialBack(connection.remotePeer, picked.address, request.nonce, signal)
+        await answer(DialResponse.ResponseStatus.OK, picked.index, dialStatus)
+      } finally {
+        this.activeDialBacks--
+      }
+    } catch (err) {
+      this.log('dial request from %p failed: %s', connection.remotePeer, (err as Error).message)
+      stream.abort(err as Error)
+    } finally {
+      reader.release()
+      signal.clear()
+    }
+  }
+
+  /** The first requested address we may dial. */
+  private pick(addrs: Uint8Array[]): { address: Multiaddr; index: number } | undefined {
+    for (let index = 0; index < addrs.length; index++) {
+      let address: Multiaddr
+      try {
+        address = multiaddr(addrs[index]!)
+      } catch {
+        continue
+      }
+      if (isRelayedAddress(address) || ipOf(address) == null) continue
+      if (!this.opts.allowPrivateAddresses && isPrivateIp(ipOf(address)!)) continue
+      if (this.components.transportManager.dialTransportForMultiaddr(address) == null) continue
+      return { address, index }
+    }
+    return undefined
+  }
+
+  /** Amplification attack prevention: the client pays `dialDataBytes` first. */
+  private async collectDialData(stream: Stream, reader: StreamReader, addrIdx: number, signal: AbortSignal) {
+    const numBytes = this.opts.dialDataBytes
+    await write(stream, { dialDataRequest: { addrIdx, numBytes: BigInt(numBytes) } }, signal)
+    let received = 0
+    while (received < numBytes) {
+      const data = (await read(reader, signal)).dialDataResponse?.data
+      if (data == null) throw new InvalidMessageError('expected a DialDataResponse')
+      if (data.byteLength > MAX_DIAL_DATA_CHUNK) {
+        throw new InvalidMessageError(
+          `a DialDataResponse of ${data.byteLength} bytes, over ${MAX_DIAL_DATA_CHUNK}`,
+        )
+      }
+      received += data.byteLength
+    }
+  }
+
+  /** Dials on a fresh connection and sends the nonce; the DialStatus to report. */
+  private async dialBack(
+    peer: PeerId,
+    address: Multiaddr,
+    nonce: bigint,
+    parent: AbortSignal,
+  ): Promise<DialStatus> {
+    const signal = anySignal([parent], this.opts.dialTimeout)
+    let connection: Connection
+    try {
+      const target = address.getComponents().some((c) => c.name === 'p2p')
+        ? address
+        : address.encapsulate(`/p2p/${peer.toString()}`)
+      connection = await this.components.connectionManager.openConnection(target, { signal, force: true })
+    } catch (err) {
+      this.log('dial-back to %a failed: %s', address, (err as Error).message)
+      signal.clear()
+      return DialStatus.E_DIAL_ERROR
+    }
+    try {
+      const stream = await connection.newStream(DIAL_BACK_PROTOCOL, { signal })
+      const reader = new StreamReader(stream)
+      await sendAll(stream, encodeLengthPrefixed(DialBack.encode({ nonce })), { signal })
+      const bytes = await reader.readLengthPrefixed(MAX_MESSAGE_SIZE, { signal })
+      reader.release()
+      DialBackResponse.decode(bytes)
+      await stream.close({ signal }).catch(() => {})
+      return DialStatus.OK
+    } catch (err) {
+      this.log('dial-back stream to %a failed: %s', address, (err as Error).message)
+      return DialStatus.E_DIAL_BACK_ERROR
+    } finally {
+      await connection.close().catch(() => {})
+      signal.clear()
+    }
+  }
+}
+
+async function read(reader: StreamReader, signal: AbortSignal): Promise<Message> {
+  const bytes = await reader.readLengthPrefixed(MAX_MESSAGE_SIZE, { signal })
+  try {
+    return Message.decode(bytes)
+  } catch (err) {
+    throw new InvalidMessageError(`malformed AutoNAT v2 message: ${(err as Error).message}`)
+  }
+}
+
+async function write(stream: Stream, message: Message, signal: AbortSignal): Promise<void> {
+  await sendAll(stream, encodeLengthPrefixed(Message.encode(message)), { signal })
+}
+
+/** RFC 1918, loopback, link-local, CGNAT and IPv6 ULA / link-local / loopback. */
+export function isPrivateIp(ip: string): boolean {
+  if (ip.includes(':')) {
+    const lower = ip.toLowerCase()
+    return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80')
+  }
+  const [a = 0, b = 0] = ip.split('.').map(Number)
+  return (
+    a === 10 ||
+    a === 127 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127)
+  )
+}
