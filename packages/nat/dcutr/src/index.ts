@@ -1,4 +1,45 @@
 /**
- * @weft/dcutr: Direct Connection Upgrade through Relay: hole punching with TCP simultaneous open
+ * @weft/dcutr: Direct Connection Upgrade through Relay (libp2p/specs
+ * relay/DCUtR.md) with TCP simultaneous open.
+ *
+ * When a relayed connection arrives, the service coordinates a hole punch
+ * over it (`Connect`, `Connect`, `Sync`, dial after half a round trip) and
+ * both peers dial each other from the local port of their connection to the
+ * relay, at the address the relay observed (identify). Endpoint-independent
+ * NATs (Linux MASQUERADE, full cone) let the crossing SYNs through; symmetric
+ * NATs do not, and the connection stays relayed after `attempts` rounds. The
+ * chosen path is reported by the `upgrade` event: `{ peer, outcome: 'direct'
+ * | 'relay', attempts, connection?, error? }`.
+ *
+ * @example
+ * ```ts
+ * import { dcutr } from '@weft/dcutr'
+ * const host = await createHost({
+ *   ...base, // tcp(), circuitRelayTransport(), noise(), yamux()
+ *   services: { identify: identify(), dcutr: dcutr() },
+ * })
+ * host.services.dcutr.addEventListener('upgrade', (evt) => console.log(evt.detail.outcome))
+ * ```
+ *
+ * Options (`DCUtRInit`): `attempts` (3), `punchTimeout` (5 s),
+ * `exchangeTimeout` (10 s), `relayGracePeriod` (5 s; -1 keeps the relayed
+ * connection), `maxConcurrentUpgrades` (16), `maxAddresses` (4).
  */
-export {}
+import { DCUtR, type DCUtRComponents, type DCUtRInit } from './dcutr-service.js'
+
+export { isPunchableTcp, punchAddresses, relayOf } from './addresses.js'
+export {
+  DCUtR,
+  type DCUtRComponents,
+  type DCUtREvents,
+  type DCUtRInit,
+  type UpgradeOutcome,
+} from './dcutr-service.js'
+export * from './errors.js'
+export { HolePunch } from './holepunch.pb.js'
+export { MAX_MESSAGE_SIZE, PROTOCOL } from './messages.js'
+
+/** The DCUtR service: `services: { dcutr: dcutr() }` (needs identify and the circuit relay transport). */
+export function dcutr(init: DCUtRInit = {}): (components: DCUtRComponents) => DCUtR {
+  return (components) => new DCUtR(components, init)
+}

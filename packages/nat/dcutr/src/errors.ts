@@ -1,0 +1,20 @@
+/** Errors of @weft/dcutr. A malformed message is @libp2p/interface's `InvalidMessageError`. */
+export { InvalidMessageError } from '@libp2p/interface'
+
+/** A message of the wrong type arrived (SYNC where CONNECT was expected, or the reverse). */
+export class UnexpectedHolePunchMessageError extends Error {
+  static override name = 'UnexpectedHolePunchMessageError'
+  override name = 'UnexpectedHolePunchMessageError'
+}
+
+/** Every attempt to open a direct connection failed. */
+export class HolePunchFailedError extends Error {
+  static override name = 'HolePunchFailedError'
+  override name = 'HolePunchFailedError'
+}
+
+/** The DCUtR service stopped while work was in flight. */
+export class DCUtRStoppedError extends Error {
+  static override name = 'DCUtRStoppedError'
+  override name = 'DCUtRStoppedError'
+}

@@ -1,0 +1,32 @@
+/**
+ * How a punched TCP connection is upgraded: the spec makes A the client and
+ * B the server of the new connection, whichever side's connect() returned
+ * the socket (both did, in a simultaneous open).
+ */
+import type { MultiaddrConnection, PeerId, Upgrader, UpgraderOptions } from '@libp2p/interface'
+
+/** A RST: the peer's SYN had not left yet, or nothing dropped ours. */
+export function isRefused(err: unknown): boolean {
+  const code = (err as { code?: string })?.code
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET'
+}
+
+/**
+ * The upgrader for a punched connection: the dialing socket is upgraded as
+ * the client (A, `initiator`) or the server (B) the spec assigns, whichever
+ * side's connect() returned it, and must reach `remotePeer`.
+ */
+export function withRole(upgrader: Upgrader, remotePeer: PeerId, initiator: boolean): Upgrader {
+  return {
+    upgradeOutbound: async (maConn: MultiaddrConnection, opts: UpgraderOptions) => {
+      // the muxer picks its role (e.g. yamux stream id parity) from the direction
+      if (!initiator) maConn.direction = 'inbound'
+      return upgrader.upgradeOutbound(maConn, { ...opts, initiator, remotePeer } as UpgraderOptions)
+    },
+    upgradeInbound: async (maConn: MultiaddrConnection, opts: UpgraderOptions) =>
+      upgrader.upgradeInbound(maConn, opts),
+    createInboundAbortSignal: (signal: AbortSignal) => upgrader.createInboundAbortSignal(signal),
+    getConnectionEncrypters: () => upgrader.getConnectionEncrypters(),
+    getStreamMuxers: () => upgrader.getStreamMuxers(),
+  }
+}
