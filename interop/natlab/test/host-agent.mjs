@@ -1,0 +1,188 @@
+// A host for the NAT lab, run inside a namespace and driven by JSON lines on
+// stdin (see agent.ts): weft by default, js-libp2p with the argument `js`. It
+// loads the packages' built output (dist/) through their package names, so run
+// `tsc -b` first (`pnpm test` does).
+import { createInterface } from 'node:readline'
+import { multiaddr } from '@multiformats/multiaddr'
+import { autoNAT, autoNATv2 } from '@weft/autonat'
+import { circuitRelayServer, circuitRelayTransport } from '@weft/circuit-relay'
+import { dcutr } from '@weft/dcutr'
+import { createHost } from '@weft/host'
+import { identify } from '@weft/identify'
+import { noise } from '@weft/noise'
+import { tcp } from '@weft/tcp'
+import { yamux } from '@weft/yamux'
+
+const ECHO = '/weft/lab/echo/1.0.0'
+
+async function startWeft(listen, relay, relayInit) {
+  const services = {
+    identify: identify(),
+    autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
+    autonatV2: autoNATv2({ dialTimeout: 3_000 }),
+    dcutr: dcutr({ punchTimeout: 4_000, relayGracePeriod: -1 }),
+  }
+  if (relay) services.relay = circuitRelayServer(relayInit ?? {})
+  const node = await createHost({
+    addresses: { listen },
+    transports: [tcp(), circuitRelayTransport({ timeout: 10_000 })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services,
+  })
+  node.services.dcutr.addEventListener('upgrade', (evt) => {
+    const { peer, outcome, method, attempts, connection, error } = evt.detail
+    outcomes.push({
+      peer: peer.toString(),
+      outcome,
+      method,
+      attempts,
+      remoteAddr: connection?.remoteAddr.toString(),
+      error: error?.message,
+    })
+  })
+  return node
+}
+
+// js-libp2p 3.x, a devDependency of this package (run with interop/polyfill.mjs on Node 20)
+async function startJs(listen) {
+  const [{ createLibp2p }, jsTcp, jsNoise, jsYamux, jsIdentify, jsRelay, jsDcutr] = await Promise.all([
+    import('libp2p'),
+    import('@libp2p/tcp'),
+    import('@chainsafe/libp2p-noise'),
+    import('@chainsafe/libp2p-yamux'),
+    import('@libp2p/identify'),
+    import('@libp2p/circuit-relay-v2'),
+    import('@libp2p/dcutr'),
+  ])
+  return createLibp2p({
+    addresses: { listen },
+    transports: [jsTcp.tcp(), jsRelay.circuitRelayTransport()],
+    connectionEncrypters: [jsNoise.noise()],
+    streamMuxers: [jsYamux.yamux()],
+    services: { identify: jsIdentify.identify(), dcutr: jsDcutr.dcutr() },
+  })
+}
+let host
+const outcomes = []
+
+function reply(id, result) {
+  process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`)
+}
+
+function fail(id, err) {
+  process.stdout.write(
+    `${JSON.stringify({ id, ok: false, error: `${err?.name}: ${err?.message ?? err}` })}\n`,
+  )
+}
+
+async function echo(stream) {
+  try {
+    for await (const chunk of stream) {
+      if (!stream.send(chunk)) await stream.onDrain()
+    }
+    await stream.close()
+  } catch (err) {
+    stream.abort(err)
+  }
+}
+
+function describeConnection(connection) {
+  return {
+    remotePeer: connection.remotePeer.toString(),
+    remoteAddr: connection.remoteAddr.toString(),
+    direct: connection.direct,
+    limited: connection.limits != null,
+  }
+}
+
+const ops = {
+  ping: async () => 'pong',
+
+  start: async ({ listen, relay, relayInit }) => {
+    host = process.argv[2] === 'js' ? await startJs(listen) : await startWeft(listen, relay, relayInit)
+    await host.handle(ECHO, (stream) => void echo(stream), { runOnLimitedConnection: true })
+    return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
+  },
+
+  addrs: async () => host.getMultiaddrs().map(String),
+
+  connections: async () => host.getConnections().map(describeConnection),
+
+  dial: async ({ addr }) =>
+    describeConnection(await host.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })),
+
+  // dials, sends `size` bytes over the echo protocol and checks they come back
+  echo: async ({ addr, size }) => {
+    const connection = await host.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
+    const stream = await connection.newStream(ECHO, { runOnLimitedConnection: true })
+    const data = new Uint8Array(size).map((_, i) => (i * 31) & 0xff)
+    let received = 0
+    let same = true
+    const reading = (async () => {
+      for await (const chunk of stream) {
+        const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+        for (let i = 0; i < bytes.byteLength; i++) if (bytes[i] !== data[received + i]) same = false
+        received += bytes.byteLength
+      }
+    })()
+    if (!stream.send(data)) await stream.onDrain()
+    await stream.close()
+    await reading
+    return { ...describeConnection(connection), echoed: same && received === size }
+  },
+
+  // the DCUtR outcome for `peer` (this host received the relayed connection), waiting up to `timeout` ms
+  outcome: async ({ peer, timeout }) => {
+    const deadline = Date.now() + timeout
+    while (Date.now() < deadline) {
+      const found = outcomes.find((entry) => entry.peer === peer)
+      if (found != null) return found
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    return null
+  },
+
+  // asks `peer` (AutoNAT v2) whether `addr` is reachable
+  'check-v2': async ({ peer, addr }) => {
+    const { peerIdFromString } = await import('@weft/peer-id')
+    const result = await host.services.autonatV2.check(peerIdFromString(peer), [multiaddr(addr)])
+    return { ...result, address: result.address?.toString() }
+  },
+
+  // waits until AutoNAT has decided (or `timeout` ms passed) and returns its verdict
+  reachability: async ({ timeout }) => {
+    const deadline = Date.now() + timeout
+    while (host.services.autonat.reachability === 'unknown' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    return host.services.autonat.reachability
+  },
+
+  stop: async () => {
+    await host?.stop()
+    return true
+  },
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  let request
+  try {
+    request = JSON.parse(line)
+  } catch {
+    return
+  }
+  const op = ops[request.op]
+  if (op == null) return fail(request.id, new Error(`unknown op ${request.op}`))
+  op(request).then(
+    (result) => reply(request.id, result),
+    (err) => fail(request.id, err),
+  )
+})
+
+async function shutdown() {
+  await host?.stop().catch(() => {})
+  process.exit(0)
+}
+process.on('SIGTERM', shutdown)
+process.stdin.on('end', shutdown)

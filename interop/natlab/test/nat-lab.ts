@@ -1,0 +1,252 @@
+/**
+ * The NAT lab: network namespaces joined by veth pairs, with routers that NAT
+ * through iptables, built by a test and torn down after it.
+ *
+ *   public namespace: bridge br0 = 198.51.100.1-3/24 (the relay and probe
+ *   servers live here)
+ *     ├─ veth ── router i (wan 198.51.100.<10+i>) ── veth ── host i (10.77.<i>.2,
+ *     │          NAT per `NatType`, ip_forward on)         default via 10.77.<i>.1
+ *     └─ veth ── host j (198.51.100.<10+j>, type 'none': no NAT)
+ *
+ * NAT types (iptables in the router's namespace):
+ * - 'port-restricted': MASQUERADE — endpoint-independent mapping (source port
+ *   kept when free) with address-and-port-dependent filtering;
+ * - 'full-cone': MASQUERADE plus a DNAT of every unsolicited inbound packet to
+ *   the one LAN host (endpoint-independent filtering);
+ * - 'symmetric': MASQUERADE --random-fully — a new random port per destination;
+ * - 'none': the host sits on the public bridge.
+ * Routers DROP unsolicited inbound packets (no RST, no ICMP), as home routers
+ * do: a RST would make conntrack remap the peer's punch.
+ *
+ * Every name carries a per-lab prefix, so labs in parallel test files never
+ * meet; `destroy()` (and a process 'exit' hook) deletes every namespace made.
+ */
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+export type NatType = 'none' | 'port-restricted' | 'full-cone' | 'symmetric'
+
+export const NAT_TYPES: readonly NatType[] = ['none', 'port-restricted', 'full-cone', 'symmetric']
+
+/** The public namespace's addresses: three, so probes can come from distinct endpoints. */
+export const PUBLIC_ADDRESSES = ['198.51.100.1', '198.51.100.2', '198.51.100.3'] as const
+
+export interface LabHost {
+  name: string
+  nat: NatType
+  /** the namespace the host's programs run in */
+  namespace: string
+  /** the host's own address (private behind a NAT) */
+  address: string
+  /** the address the public side sees: the router's WAN address, or the host's own */
+  publicAddress: string
+  /** the router's namespace (undefined for 'none') */
+  router?: string
+}
+
+let labCounter = 0
+const liveNamespaces = new Set<string>()
+let exitHookInstalled = false
+
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const namespace of liveNamespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' })
+      } catch {
+        // already gone
+      }
+    }
+  })
+}
+
+async function ip(...args: string[]): Promise<void> {
+  await run('ip', args, { timeout: 10_000 })
+}
+
+async function inNamespace(
+  namespace: string,
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<void> {
+  if (input == null) {
+    await run('ip', ['netns', 'exec', namespace, command, ...args], { timeout: 10_000 })
+    return
+  }
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', namespace, command, ...args], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk)
+    })
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr}`)),
+    )
+    child.stdin.end(input)
+  })
+}
+
+/** The iptables-restore ruleset of a router of `nat` type whose LAN host is `lanHost`. */
+export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string): string {
+  const masquerade = nat === 'symmetric' ? 'MASQUERADE --random-fully' : 'MASQUERADE'
+  return [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    `-A POSTROUTING -o wan -j ${masquerade}`,
+    ...(nat === 'full-cone' ? [`-A PREROUTING -i wan -j DNAT --to-destination ${lanHost}`] : []),
+    'COMMIT',
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    '-A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    '-A INPUT -i wan -j DROP',
+    '-A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    ...(nat === 'full-cone' ? ['-A FORWARD -i wan -m conntrack --ctstate DNAT -j ACCEPT'] : []),
+    '-A FORWARD -i wan -j DROP',
+    'COMMIT',
+    '',
+  ].join('\n')
+}
+
+export class NatLab {
+  readonly prefix: string
+  readonly publicNamespace: string
+  readonly hosts = new Map<string, LabHost>()
+  private readonly namespaces: string[] = []
+  private readonly children = new Set<ChildProcess>()
+
+  private constructor() {
+    this.prefix = `wl${process.pid.toString(36)}${(labCounter++).toString(36)}`
+    this.publicNamespace = `${this.prefix}-pub`
+  }
+
+  /** Builds the public namespace and one host per entry of `hosts` (name → NAT type). */
+  static async create(hosts: Record<string, NatType>): Promise<NatLab> {
+    installExitHook()
+    const lab = new NatLab()
+    try {
+      await lab.addNamespace(lab.publicNamespace)
+      const pub = lab.publicNamespace
+      await ip('-n', pub, 'link', 'add', 'br0', 'type', 'bridge')
+      for (const address of PUBLIC_ADDRESSES)
+        await ip('-n', pub, 'addr', 'add', `${address}/24`, 'dev', 'br0')
+      await ip('-n', pub, 'link', 'set', 'br0', 'up')
+      let index = 0
+      for (const [name, nat] of Object.entries(hosts)) await lab.addHost(name, nat, ++index)
+    } catch (err) {
+      await lab.destroy()
+      throw err
+    }
+    return lab
+  }
+
+  host(name: string): LabHost {
+    const host = this.hosts.get(name)
+    if (host == null) throw new Error(`the lab has no host ${name}`)
+    return host
+  }
+
+  /** Starts `node ...nodeArgs <script> ...args` inside `namespace`; killed by `destroy()`. */
+  spawnNode(namespace: string, script: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...nodeArgs, script, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    this.children.add(child)
+    child.once('exit', () => this.children.delete(child))
+    return child
+  }
+
+  /** Kills every program started here and deletes every namespace. */
+  async destroy(): Promise<void> {
+    await Promise.all(
+      [...this.children].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode != null || child.signalCode != null) return resolve()
+            const timer = setTimeout(() => {
+              child.kill('SIGKILL')
+              resolve()
+            }, 2_000)
+            child.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            child.kill('SIGTERM')
+          }),
+      ),
+    )
+    this.children.clear()
+    for (const namespace of this.namespaces.splice(0).reverse()) {
+      try {
+        await ip('netns', 'del', namespace)
+      } catch {
+        // it was never fully made
+      }
+      liveNamespaces.delete(namespace)
+    }
+  }
+
+  private async addNamespace(namespace: string): Promise<void> {
+    await ip('netns', 'add', namespace)
+    this.namespaces.push(namespace)
+    liveNamespaces.add(namespace)
+    await ip('-n', namespace, 'link', 'set', 'lo', 'up')
+  }
+
+  private async addHost(name: string, nat: NatType, index: number): Promise<void> {
+    const pub = this.publicNamespace
+    const wanAddress = `198.51.100.${10 + index}`
+    const namespace = `${this.prefix}-${name}`
+    await this.addNamespace(namespace)
+    const port = `p${index}`
+    if (nat === 'none') {
+      await ip('link', 'add', 'eth0', 'netns', namespace, 'type', 'veth', 'peer', 'name', port, 'netns', pub)
+      await ip('-n', pub, 'link', 'set', port, 'master', 'br0', 'up')
+      await ip('-n', namespace, 'addr', 'add', `${wanAddress}/24`, 'dev', 'eth0')
+      await ip('-n', namespace, 'link', 'set', 'eth0', 'up')
+      this.hosts.set(name, { name, nat, namespace, address: wanAddress, publicAddress: wanAddress })
+      return
+    }
+    const router = `${this.prefix}-${name}-r`
+    await this.addNamespace(router)
+    const lanHost = `10.77.${index}.2`
+    await ip('link', 'add', 'wan', 'netns', router, 'type', 'veth', 'peer', 'name', port, 'netns', pub)
+    await ip('-n', pub, 'link', 'set', port, 'master', 'br0', 'up')
+    await ip('-n', router, 'addr', 'add', `${wanAddress}/24`, 'dev', 'wan')
+    await ip('-n', router, 'link', 'set', 'wan', 'up')
+    await ip(
+      'link',
+      'add',
+      'lan',
+      'netns',
+      router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      namespace,
+    )
+    await ip('-n', router, 'addr', 'add', `10.77.${index}.1/24`, 'dev', 'lan')
+    await ip('-n', router, 'link', 'set', 'lan', 'up')
+    await ip('-n', namespace, 'addr', 'add', `${lanHost}/24`, 'dev', 'eth0')
+    await ip('-n', namespace, 'link', 'set', 'eth0', 'up')
+    await ip('-n', namespace, 'route', 'add', 'default', 'via', `10.77.${index}.1`)
+    await inNamespace(router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1'])
+    await inNamespace(router, 'iptables-restore', [], routerRules(nat, lanHost))
+    this.hosts.set(name, { name, nat, namespace, address: lanHost, publicAddress: wanAddress, router })
+  }
+}
