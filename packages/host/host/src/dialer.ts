@@ -125,8 +125,12 @@ export class Dialer {
 
   async dial(request: DialRequest, options: OpenConnectionOptions = {}): Promise<Connection> {
     if (this.shutdown.signal.aborted) throw new NotStartedError('the host is not started')
-    const key = request.peerId?.toString() ?? request.addresses.map(String).sort().join(' ')
-    let dial = this.pending.get(key)
+    // a forced dial asks for a connection of its own: it never joins another dial
+    const key =
+      options.force === true
+        ? `force ${nextDialId}`
+        : (request.peerId?.toString() ?? request.addresses.map(String).sort().join(' '))
+    let dial = options.force === true ? undefined : this.pending.get(key)
     if (dial != null) {
       options.onProgress?.({ type: 'dial-queue:already-in-dial-queue', detail: undefined } as never)
     } else {

@@ -40,6 +40,18 @@ describe('hosts over the memory transport', () => {
     expect(b.getConnections()[0]?.remoteAddr.toString()).toMatch(/^\/memory\//)
   })
 
+  it('gives concurrent forced dials a connection each, and unforced ones the same', async () => {
+    const a = await memoryHost()
+    const b = await memoryHost()
+    const target = b.getMultiaddrs()[0]!
+    const forced = await Promise.all([a.dial(target, { force: true }), a.dial(target, { force: true })])
+    expect(forced[0]!.id).not.toBe(forced[1]!.id)
+    await forced[0]!.close()
+    expect(forced[1]!.status).toBe('open')
+    const shared = await Promise.all([a.dial(b.peerId), a.dial(b.peerId)])
+    expect(shared[0]!.id).toBe(shared[1]!.id)
+  })
+
   it('runs many streams over one connection at once', async () => {
     const a = await memoryHost()
     const b = await memoryHost()
