@@ -7,6 +7,7 @@
  *   any message stream;
  * - varints, length-prefixed framing, a bounded protobuf reader and writer
  *   (`ProtobufReader`, `ProtobufWriter`), `concatBytes` / `equalBytes`;
+ * - `LightEventTarget`: a small `TypedEventTarget` for per-connection objects;
  * - signals (`anySignal`, `raceSignal`, `delay`, `deferred`), a
  *   `DEBUG`-driven logger, and `streamPair()` for tests.
  *
@@ -20,6 +21,7 @@
  */
 export * from './bytes.js'
 export * from './errors.js'
+export * from './event-target.js'
 export * from './inbound-upgrade.js'
 export * from './length-prefixed.js'
 export * from './logger.js'

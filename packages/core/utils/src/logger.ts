@@ -56,8 +56,20 @@ function write(name: string, formatter: unknown, args: unknown[]): void {
   console.error(`${new Date().toISOString()} ${name} ${format(formatter, args)}`)
 }
 
+/**
+ * Without `DEBUG` every logger is this one: loggers are made per connection
+ * and per stream, and four closures each add up on thousands of them.
+ */
+const SILENT: Logger = Object.assign((): void => {}, {
+  error: (): void => {},
+  trace: (): void => {},
+  enabled: false,
+  newScope: (): Logger => SILENT,
+})
+
 /** A logger for `name`; its `trace` level is `name:trace`. */
 export function logger(name: string): Logger {
+  if (patterns.length === 0) return SILENT
   const enabled = patterns.some((pattern) => pattern.test(name))
   const traceEnabled = patterns.some((pattern) => pattern.test(`${name}:trace`))
   const errorEnabled = patterns.some((pattern) => pattern.test(`${name}:error`)) || enabled

@@ -17,6 +17,9 @@
  * Subclasses move bytes: they implement `sendData` and the close/reset hooks
  * and call `onData`, `onRemoteCloseWrite`, `onRemoteReset`,
  * `onTransportClosed`, `onDrained` when their transport reports those.
+ *
+ * Events go through `LightEventTarget` (see event-target.ts), not Node's
+ * `EventTarget`: a few hundred bytes less per listener and a faster dispatch.
  */
 import {
   type AbortOptions,
@@ -35,10 +38,10 @@ import {
   StreamResetError,
   StreamResetEvent,
   StreamStateError,
-  TypedEventEmitter,
 } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { StreamClosedError } from './errors.js'
+import { LightEventTarget } from './event-target.js'
 import { IteratorQueue } from './internal/iterator-queue.js'
 import { deferred, raceSignal } from './signals.js'
 
@@ -63,7 +66,7 @@ export interface SendResult {
 }
 
 export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeline = MessageStreamTimeline>
-  extends TypedEventEmitter<MessageStreamEvents>
+  extends LightEventTarget<MessageStreamEvents>
   implements MessageStream<Timeline>
 {
   status: MessageStreamStatus = 'open'
@@ -461,9 +464,12 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     this.timeline.close = Date.now()
     this.maybeEnd()
     const waiters = this.drainWaiters
-    this.drainWaiters = []
-    const reason = event.error ?? new StreamClosedError('stream closed')
-    for (const waiter of waiters) waiter.reject(reason)
+    if (waiters.length > 0) {
+      // built only when someone waits: an error captures a stack, and most streams end with no waiter
+      this.drainWaiters = []
+      const reason = event.error ?? new StreamClosedError('stream closed')
+      for (const waiter of waiters) waiter.reject(reason)
+    }
     this.dispatchEvent(event)
   }
 }
