@@ -14,7 +14,6 @@ export class CipherState {
   private key?: Uint8Array
   /** the 12-byte ChaChaPoly nonce, rewritten in place as the counter grows */
   private readonly nonce = new Uint8Array(12)
-  private readonly nonceView = new DataView(this.nonce.buffer)
   private low = 0
   private high = 0
 
@@ -77,6 +76,39 @@ export class CipherState {
   }
 
   /**
+   * EncryptWithAd without associated data for a transport frame whose
+   * plaintext comes in `pieces` (total `length` bytes): the ciphertext pieces
+   * followed by the tag, unjoined when the crypto has a fast path for it.
+   */
+  sealPieces(pieces: readonly Uint8Array[], length: number): Uint8Array[] {
+    if (this.key == null || this.crypto.sealPieces == null) {
+      return [this.encrypt(undefined, pieces.length === 1 ? pieces[0]! : join(pieces, length))]
+    }
+    this.checkNonce()
+    const sealed = this.crypto.sealPieces(this.key, this.nonce, pieces)
+    this.increment()
+    return sealed
+  }
+
+  /**
+   * DecryptWithAd without associated data for a transport frame whose
+   * ciphertext (without its tag, total `length` bytes) comes in `pieces`: the
+   * plaintext pieces, or undefined when authentication fails (the nonce then
+   * stays where it was).
+   */
+  openPieces(pieces: readonly Uint8Array[], length: number, tag: Uint8Array): Uint8Array[] | undefined {
+    if (this.key == null || this.crypto.openPieces == null) {
+      const sealed = join([...pieces, tag], length + tag.byteLength)
+      const plaintext = this.decrypt(undefined, sealed)
+      return plaintext == null ? undefined : [plaintext]
+    }
+    this.checkNonce()
+    const plaintext = this.crypto.openPieces(this.key, this.nonce, pieces, tag)
+    if (plaintext != null) this.increment()
+    return plaintext
+  }
+
+  /**
    * DecryptWithAd: the plaintext, or undefined when authentication fails (the
    * nonce then stays where it was). Without a key, returns the input.
    */
@@ -107,7 +139,27 @@ export class CipherState {
   }
 
   private writeNonce(): void {
-    this.nonceView.setUint32(4, this.low, true)
-    this.nonceView.setUint32(8, this.high, true)
+    // little-endian 64-bit counter after 4 zero bytes; no DataView kept per cipher
+    const nonce = this.nonce
+    const low = this.low
+    const high = this.high
+    nonce[4] = low & 0xff
+    nonce[5] = (low >>> 8) & 0xff
+    nonce[6] = (low >>> 16) & 0xff
+    nonce[7] = low >>> 24
+    nonce[8] = high & 0xff
+    nonce[9] = (high >>> 8) & 0xff
+    nonce[10] = (high >>> 16) & 0xff
+    nonce[11] = high >>> 24
   }
+}
+
+function join(pieces: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const piece of pieces) {
+    out.set(piece, offset)
+    offset += piece.byteLength
+  }
+  return out
 }

@@ -33,6 +33,7 @@ export const FRAMES_PER_WRITE = 4
 export const COALESCE_BELOW = 16 * 1024
 
 const EMPTY = new Uint8Array(0)
+const INNER_EVENTS = ['message', 'drain', 'remoteCloseWrite', 'end', 'close'] as const
 
 export interface EncryptedStreamInit {
   log: Logger
@@ -50,6 +51,7 @@ export class EncryptedStream extends AbstractMessageStream {
   private flushScheduled = false
   /** the stream below is paused because unread plaintext piles up with nobody listening */
   private backlogPaused = false
+  private readonly innerListener: { handleEvent(evt: Event): void }
 
   constructor(
     private readonly inner: MessageStream,
@@ -65,16 +67,9 @@ export class EncryptedStream extends AbstractMessageStream {
       maxMessageSize: FRAMES_PER_WRITE * MAX_PLAINTEXT_LENGTH,
     })
     this.decoder = new FrameDecoder(ciphers.receive)
-    this.onInnerMessage = this.onInnerMessage.bind(this)
-    this.onInnerDrain = this.onInnerDrain.bind(this)
-    this.onInnerRemoteCloseWrite = this.onInnerRemoteCloseWrite.bind(this)
-    this.onInnerEnd = this.onInnerEnd.bind(this)
-    this.onInnerClose = this.onInnerClose.bind(this)
-    inner.addEventListener('message', this.onInnerMessage)
-    inner.addEventListener('drain', this.onInnerDrain)
-    inner.addEventListener('remoteCloseWrite', this.onInnerRemoteCloseWrite)
-    inner.addEventListener('end', this.onInnerEnd)
-    inner.addEventListener('close', this.onInnerClose)
+    // one listener object for the five events: fewer closures per connection
+    this.innerListener = { handleEvent: (evt: Event) => this.onInnerEvent(evt) }
+    for (const type of INNER_EVENTS) inner.addEventListener(type, this.innerListener)
     this.adoptInnerState()
   }
 
@@ -169,6 +164,26 @@ export class EncryptedStream extends AbstractMessageStream {
 
   // ---- events from the layer below -------------------------------------------
 
+  private onInnerEvent(evt: Event): void {
+    switch (evt.type) {
+      case 'message':
+        this.onInnerMessage(evt as StreamMessageEvent)
+        break
+      case 'drain':
+        this.onDrained()
+        break
+      case 'remoteCloseWrite':
+        this.onInnerRemoteCloseWrite()
+        break
+      case 'end':
+        this.onInnerEnd()
+        break
+      case 'close':
+        this.onInnerClose(evt as StreamCloseEvent)
+        break
+    }
+  }
+
   private onInnerMessage(evt: StreamMessageEvent): void {
     let plaintext: Uint8ArrayList
     try {
@@ -197,10 +212,6 @@ export class EncryptedStream extends AbstractMessageStream {
     if (!this.backlogPaused || this.readStatus !== 'readable') return
     if (this.readBufferLength > this.maxReadBufferLength / 2) return
     this.sendResume()
-  }
-
-  private onInnerDrain(): void {
-    this.onDrained()
   }
 
   private onInnerRemoteCloseWrite(): void {
@@ -276,11 +287,7 @@ export class EncryptedStream extends AbstractMessageStream {
   }
 
   private detach(): void {
-    this.inner.removeEventListener('message', this.onInnerMessage)
-    this.inner.removeEventListener('drain', this.onInnerDrain)
-    this.inner.removeEventListener('remoteCloseWrite', this.onInnerRemoteCloseWrite)
-    this.inner.removeEventListener('end', this.onInnerEnd)
-    this.inner.removeEventListener('close', this.onInnerClose)
+    for (const type of INNER_EVENTS) this.inner.removeEventListener(type, this.innerListener)
   }
 }
 

@@ -26,10 +26,70 @@ export function encryptedLength(plaintextLength: number): number {
 }
 
 /**
- * Encrypts `data` into consecutive frames in one buffer. Empty input gives
- * one empty frame (a valid Noise message).
+ * Frames with less plaintext than this are sealed into one buffer (prefix,
+ * ciphertext, tag): a copy is cheaper than three socket chunks. Larger ones
+ * go out as `[prefix, ciphertext…, tag]` without joining.
  */
-export function encryptFrames(cipher: CipherState, data: Uint8Array | Uint8ArrayList): Uint8Array {
+export const JOIN_BELOW = 4096
+
+/**
+ * Encrypts `data` into consecutive frames. Empty input gives one empty frame
+ * (a valid Noise message). Small frames are single buffers; a large frame is
+ * its 2-byte prefix, the ciphertext pieces and the tag, unjoined, so 64 KiB
+ * of plaintext is never copied after the cipher.
+ */
+export function encryptFrames(cipher: CipherState, data: Uint8Array | Uint8ArrayList): Uint8ArrayList {
+  const out = new Uint8ArrayList()
+  if (data.byteLength < JOIN_BELOW) {
+    out.append(encryptJoined(cipher, data instanceof Uint8Array ? data : data.subarray()))
+    return out
+  }
+  const chunks = data instanceof Uint8Array ? [data] : data
+  let pieces: Uint8Array[] = []
+  let frameLength = Math.min(MAX_PLAINTEXT_LENGTH, data.byteLength)
+  let remaining = data.byteLength
+  let collected = 0
+  for (const chunk of chunks) {
+    let offset = 0
+    while (offset < chunk.byteLength) {
+      const take = Math.min(chunk.byteLength - offset, frameLength - collected)
+      pieces.push(offset === 0 && take === chunk.byteLength ? chunk : chunk.subarray(offset, offset + take))
+      offset += take
+      collected += take
+      if (collected === frameLength) {
+        sealFrame(cipher, pieces, frameLength, out)
+        remaining -= frameLength
+        pieces = []
+        collected = 0
+        frameLength = Math.min(MAX_PLAINTEXT_LENGTH, remaining)
+      }
+    }
+  }
+  return out
+}
+
+function sealFrame(cipher: CipherState, pieces: Uint8Array[], length: number, out: Uint8ArrayList): void {
+  if (length < JOIN_BELOW) {
+    out.append(
+      encryptJoined(
+        cipher,
+        pieces.length === 1 ? pieces[0]! : Uint8ArrayList.fromUint8Arrays(pieces).subarray(),
+      ),
+    )
+    return
+  }
+  const prefix = allocate(PREFIX_LENGTH)
+  const sealed = cipher.sealPieces(pieces, length)
+  let sealedLength = 0
+  for (const piece of sealed) sealedLength += piece.byteLength
+  prefix[0] = sealedLength >>> 8
+  prefix[1] = sealedLength & 0xff
+  out.append(prefix)
+  for (const piece of sealed) out.append(piece)
+}
+
+/** Frames of `data` sealed into one new buffer. */
+function encryptJoined(cipher: CipherState, data: Uint8Array): Uint8Array {
   const output = allocate(encryptedLength(data.byteLength))
   const view = new DataView(output.buffer, output.byteOffset, output.byteLength)
   let read = 0
@@ -76,16 +136,32 @@ export class FrameDecoder {
         )
       }
       if (this.buffer.byteLength < PREFIX_LENGTH + length) break
-      const ciphertext = this.buffer.subarray(PREFIX_LENGTH, PREFIX_LENGTH + length)
-      const plaintext = this.cipher.decrypt(undefined, ciphertext)
+      const plaintext = this.open(length)
       if (plaintext == null) {
         throw new DecryptionError(
           `a noise frame of ${length} bytes failed authentication (message ${this.cipher.counter})`,
         )
       }
       this.buffer.consume(PREFIX_LENGTH + length)
-      if (plaintext.byteLength > 0) out.append(plaintext)
+      for (const piece of plaintext) if (piece.byteLength > 0) out.append(piece)
     }
     return out
+  }
+
+  /**
+   * Opens the frame of `length` bytes after the prefix. A frame that lies in
+   * several socket chunks is decrypted piece by piece, not joined first; only
+   * a tag split across two chunks is copied (16 bytes).
+   */
+  private open(length: number): Uint8Array[] | undefined {
+    const end = PREFIX_LENGTH + length
+    const bodyEnd = end - TAG_LENGTH
+    if (length < JOIN_BELOW) {
+      const plaintext = this.cipher.decrypt(undefined, this.buffer.subarray(PREFIX_LENGTH, end))
+      return plaintext == null ? undefined : [plaintext]
+    }
+    const pieces: Uint8Array[] = []
+    for (const piece of this.buffer.sublist(PREFIX_LENGTH, bodyEnd)) pieces.push(piece)
+    return this.cipher.openPieces(pieces, bodyEnd - PREFIX_LENGTH, this.buffer.subarray(bodyEnd, end))
   }
 }

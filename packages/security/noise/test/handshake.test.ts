@@ -160,7 +160,7 @@ describe('handshake', () => {
     await manualInitiator(
       a,
       { identityKey: publicKeyToProtobuf(identity.publicKey), sign: (d) => identity.sign(d) },
-      (state) => encryptFrames(state.split().send, data),
+      (state) => encryptFrames(state.split().send, data).subarray(),
     )
     const secured = await inbound
     expect(secured.remotePeer.equals(peerIdFromPrivateKey(identity))).toBe(true)

@@ -52,6 +52,25 @@ export interface NoiseCrypto {
     associatedData: Uint8Array | undefined,
     ciphertext: Uint8Array,
   ): Uint8Array | undefined
+  /**
+   * Optional fast path for transport frames (no associated data): seals the
+   * plaintext given as consecutive `pieces` and returns the ciphertext pieces
+   * followed by the 16-byte tag, without joining them into one buffer. Without
+   * it, frames go through `encrypt`.
+   */
+  sealPieces?(key: Uint8Array, nonce: Uint8Array, pieces: readonly Uint8Array[]): Uint8Array[]
+  /**
+   * Optional fast path for transport frames (no associated data): opens a
+   * ciphertext given as consecutive `pieces` with its 16-byte `tag`. Returns
+   * the plaintext pieces, or undefined when authentication fails. Without it,
+   * frames go through `decrypt`.
+   */
+  openPieces?(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    pieces: readonly Uint8Array[],
+    tag: Uint8Array,
+  ): Uint8Array[] | undefined
 }
 
 /** Length of a Poly1305 tag. */

@@ -1,6 +1,7 @@
 /**
  * `NoiseCrypto` on node:crypto (OpenSSL): ChaCha20-Poly1305 at ~1.5 GB/s per
- * core, X25519 through DER-wrapped raw keys, HKDF-SHA256 through `hkdfSync`.
+ * core, X25519 on KeyObjects (raw keys in and out through JWK, private keys
+ * imported from PKCS#8 DER), HKDF-SHA256 through `hkdfSync`.
  */
 import {
   createCipheriv,
@@ -15,8 +16,7 @@ import {
 } from 'node:crypto'
 import { KEY_LENGTH, type NoiseCrypto, TAG_LENGTH, type X25519KeyPair } from './index.js'
 
-// RFC 8410 DER wrappers around a raw X25519 key (OID 1.3.101.110)
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00])
+// RFC 8410 PKCS#8 DER wrapper around a raw X25519 private key (OID 1.3.101.110)
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
 ])
@@ -57,15 +57,21 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
   let key = publicKeyObjects.get(publicKey)
   if (key == null) {
     assertKeyLength(publicKey, 'an X25519 public key')
-    key = createPublicKey({ key: wrap(SPKI_PREFIX, publicKey), format: 'der', type: 'spki' })
+    // a JWK import is ~7× cheaper than SPKI DER (~16 µs against ~110 µs)
+    const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url')
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
     publicKeyObjects.set(publicKey, key)
   }
   return key
 }
 
-function rawPublicKey(privateKey: KeyObject): Uint8Array {
-  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' })
-  return new Uint8Array(der.buffer, der.byteOffset + SPKI_PREFIX.byteLength, KEY_LENGTH)
+/** The raw private and public key of an X25519 KeyObject, through one JWK export. */
+function rawKeys(privateKey: KeyObject): X25519KeyPair {
+  const jwk = privateKey.export({ format: 'jwk' })
+  if (jwk.d == null || jwk.x == null) throw new TypeError('the X25519 key did not export as a private JWK')
+  // copied out of Buffer's shared pool, so a kept key does not pin a pool slab
+  const raw = (value: string): Uint8Array => Uint8Array.from(Buffer.from(value, 'base64url'))
+  return { privateKey: raw(jwk.d), publicKey: raw(jwk.x) }
 }
 
 export const nodeCrypto: NoiseCrypto = {
@@ -81,18 +87,17 @@ export const nodeCrypto: NoiseCrypto = {
   },
 
   generateX25519KeyPair(): X25519KeyPair {
-    // generating inside OpenSSL avoids importing the ephemeral key afterwards
+    // generating inside OpenSSL avoids importing the ephemeral key afterwards;
+    // one JWK export gives both raw keys (~10 µs against ~250 µs for two DER exports)
     const pair = generateKeyPairSync('x25519')
-    const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' })
-    const privateKey = Uint8Array.from(der.subarray(PKCS8_PREFIX.byteLength))
-    privateKeyObjects.set(privateKey, pair.privateKey)
-    return { privateKey, publicKey: rawPublicKey(pair.privateKey) }
+    const keys = rawKeys(pair.privateKey)
+    privateKeyObjects.set(keys.privateKey, pair.privateKey)
+    return keys
   },
 
   x25519KeyPairFromPrivateKey(privateKey) {
     const copy = Uint8Array.from(privateKey)
-    const key = privateKeyObject(copy)
-    return { privateKey: copy, publicKey: rawPublicKey(key) }
+    return { privateKey: copy, publicKey: rawKeys(privateKeyObject(copy)).publicKey }
   },
 
   x25519(privateKey, publicKey) {
@@ -108,6 +113,30 @@ export const nodeCrypto: NoiseCrypto = {
     output.set(body, offset)
     output.set(cipher.getAuthTag(), offset + body.byteLength)
     return body.byteLength + TAG_LENGTH
+  },
+
+  sealPieces(key, nonce, pieces) {
+    // ChaCha20 is a stream cipher: update() returns as many bytes as it takes
+    const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_LENGTH })
+    const out: Uint8Array[] = []
+    for (const piece of pieces) if (piece.byteLength > 0) out.push(cipher.update(piece))
+    cipher.final()
+    out.push(cipher.getAuthTag())
+    return out
+  },
+
+  openPieces(key, nonce, pieces, tag) {
+    if (tag.byteLength !== TAG_LENGTH) return undefined
+    const decipher = createDecipheriv(CIPHER, key, nonce, { authTagLength: TAG_LENGTH })
+    decipher.setAuthTag(tag)
+    const out: Uint8Array[] = []
+    for (const piece of pieces) if (piece.byteLength > 0) out.push(decipher.update(piece))
+    try {
+      decipher.final()
+    } catch {
+      return undefined
+    }
+    return out
   },
 
   decrypt(key, nonce, associatedData, ciphertext) {
