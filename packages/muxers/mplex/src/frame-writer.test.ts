@@ -37,6 +37,32 @@ describe('FrameWriter', () => {
     ])
   })
 
+  it('keeps the frames of writers that share the slab apart, across slab replacements', async () => {
+    const a = fakeConnection()
+    const b = fakeConnection()
+    const writerA = new FrameWriter(a.conn, () => {})
+    const writerB = new FrameWriter(b.conn, () => {}, Number.POSITIVE_INFINITY)
+    // interleaved, 1 000-byte inline bodies: several 64 KiB slabs fill up
+    for (let i = 0; i < 150; i++) {
+      writerA.write(1, MessageType.MessageInitiator, new Uint8Array(1000).fill(i & 0xff))
+      writerB.write(2, MessageType.MessageReceiver, new Uint8Array(999).fill((i + 1) & 0xff))
+    }
+    await tick()
+    for (const [{ sends }, id, length, shift] of [
+      [a, 1, 1000, 0],
+      [b, 2, 999, 1],
+    ] as const) {
+      const frames: Array<[number, number, number]> = []
+      for (const sent of sends) {
+        new FrameDecoder(2000).decode(sent, (frameId, _type, body) =>
+          frames.push([frameId, body.byteLength, body.subarray()[0]!]),
+        )
+      }
+      expect(frames).toHaveLength(150)
+      expect(frames).toEqual(frames.map((_, i) => [id, length, (i + shift) & 0xff]))
+    }
+  })
+
   it('sends at once past the threshold', () => {
     const { conn, sends } = fakeConnection()
     const writer = new FrameWriter(conn, () => {}, 1024)

@@ -17,9 +17,8 @@ import {
   type StreamMuxerStatus,
   type StreamOptions,
   TooManyOutboundProtocolStreamsError,
-  TypedEventEmitter,
 } from '@libp2p/interface'
-import { raceSignal, throwIfAborted } from '@weft/utils'
+import { LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { FrameDecoder } from './decoder.js'
 import { InvalidFrameError, TooManyStreamResetsError } from './errors.js'
@@ -48,7 +47,7 @@ export interface MuxerLimits {
 const encoder = new TextEncoder()
 
 export class MplexMuxer
-  extends TypedEventEmitter<StreamMuxerEvents<MplexStream>>
+  extends LightEventTarget<StreamMuxerEvents<MplexStream>>
   implements StreamMuxer<MplexStream>
 {
   readonly protocol = PROTOCOL

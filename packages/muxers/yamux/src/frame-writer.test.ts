@@ -38,6 +38,28 @@ describe('FrameWriter', () => {
     expect(Buffer.from(run).toString('hex')).toBe('000100010000000100000000' + '000200010000000000000007')
   })
 
+  it('keeps the header runs of sessions that share the header slab apart', async () => {
+    const a = setup()
+    const b = setup()
+    // interleaved across two writers, and past the end of a slab (512 headers)
+    for (let i = 0; i < 600; i++) {
+      a.writer.control(FrameType.WindowUpdate, 0, 1, i)
+      b.writer.control(FrameType.Ping, Flag.ACK, 0, i)
+    }
+    await nextTick()
+    for (const [{ conn }, type] of [
+      [a, FrameType.WindowUpdate],
+      [b, FrameType.Ping],
+    ] as const) {
+      const wire = Buffer.concat(bufs(conn.sent[0]!))
+      expect(wire.byteLength).toBe(600 * 12)
+      for (let i = 0; i < 600; i++) {
+        expect(wire[i * 12 + 1]).toBe(type)
+        expect(wire.readUInt32BE(i * 12 + 8)).toBe(i)
+      }
+    }
+  })
+
   it('appends Data payloads by reference, without copying', async () => {
     const { conn, writer } = setup()
     const payload = new Uint8Array([1, 2, 3])

@@ -1,8 +1,9 @@
 /**
  * The outgoing side of a session. Frames produced in the same tick are
  * coalesced into one `send` on the connection (at the end of the tick, or at
- * once past 256 KiB). Headers are written into a shared slab and adjacent
- * headers go out as one view; Data payloads are appended as the caller's own
+ * once past 256 KiB). Headers are cut from a slab shared by every session of
+ * the process (a slab is never rewritten, only replaced when full, so an idle
+ * session holds no header memory) and adjacent headers go out as one view; Data payloads are appended as the caller's own
  * `Uint8Array`s, never copied.
  *
  * When the connection's `send` returns false the writer is not `writable`:
@@ -22,24 +23,33 @@ export interface DrainListener {
 }
 
 const SLAB_SIZE = HEADER_LENGTH * 512
+
+/** The slab headers are cut from, shared by all writers; replaced, never reused, when full. */
+let sharedSlab: Uint8Array | undefined
+let sharedSlabOffset = 0
 const FLUSH_THRESHOLD = 256 * 1024
 const MAX_BLOCKED_BYTES = 1024 * 1024
 
 /**
- * Node's `nextTick` runs after every pending promise continuation, so a writer
- * that resumes after `await onDrain()` adds its frames to the same batch;
- * elsewhere a microtask.
+ * Queued frames go out after the current task and all its promise
+ * continuations, before any more I/O (`setImmediate`): a listener's
+ * multistream answer, the handler's reply and its FIN leave in one write,
+ * as does a writer resuming after `await onDrain()`. (`nextTick` would run
+ * before the promise continuations queued by the same task, splitting them.)
+ * Browsers lack `setImmediate` and get the end of the current microtask run.
  */
 const scheduleFlush: (task: () => void) => void =
-  typeof globalThis.process?.nextTick === 'function' ? globalThis.process.nextTick : queueMicrotask
+  typeof globalThis.setImmediate === 'function' ? (task) => setImmediate(task) : queueMicrotask
 
 export class FrameWriter {
   private bufs: Uint8Array[] = []
   private bytes = 0
-  private slab = new Uint8Array(SLAB_SIZE)
-  private slabOffset = 0
-  /** where in `slab` the run of headers ending `bufs` starts, or -1 */
+  /** the slab holding the run of headers that ends `bufs`, if `runStart` >= 0 */
+  private runSlab?: Uint8Array
+  /** where in `runSlab` the run of headers ending `bufs` starts, or -1 */
   private runStart = -1
+  /** where that run ends */
+  private runEnd = 0
   private flushScheduled = false
   private needsDrain = false
   private closed = false
@@ -138,26 +148,31 @@ export class FrameWriter {
     this.bufs = []
     this.bytes = 0
     this.runStart = -1
+    this.runSlab = undefined
     this.waiting.clear()
   }
 
   private appendHeader(type: FrameType, flags: number, streamId: number, length: number): void {
-    if (this.slabOffset + HEADER_LENGTH > this.slab.byteLength) {
-      this.slab = new Uint8Array(SLAB_SIZE)
-      this.slabOffset = 0
-      this.runStart = -1
+    let slab = sharedSlab
+    if (slab == null || sharedSlabOffset + HEADER_LENGTH > slab.byteLength) {
+      slab = new Uint8Array(SLAB_SIZE)
+      sharedSlab = slab
+      sharedSlabOffset = 0
     }
-    const start = this.slabOffset
-    encodeHeader(this.slab, start, type, flags, streamId, length)
-    this.slabOffset = start + HEADER_LENGTH
+    const start = sharedSlabOffset
+    encodeHeader(slab, start, type, flags, streamId, length)
+    const end = start + HEADER_LENGTH
+    sharedSlabOffset = end
     this.bytes += HEADER_LENGTH
-    if (this.runStart >= 0) {
+    if (this.runStart >= 0 && this.runSlab === slab && this.runEnd === start) {
       // the previous buf is a run of headers ending right here: extend it
-      this.bufs[this.bufs.length - 1] = this.slab.subarray(this.runStart, this.slabOffset)
+      this.bufs[this.bufs.length - 1] = slab.subarray(this.runStart, end)
     } else {
+      this.runSlab = slab
       this.runStart = start
-      this.bufs.push(this.slab.subarray(start, this.slabOffset))
+      this.bufs.push(slab.subarray(start, end))
     }
+    this.runEnd = end
   }
 
   private afterAppend(): void {
@@ -189,6 +204,7 @@ export class FrameWriter {
     this.bufs = []
     this.bytes = 0
     this.runStart = -1
+    this.runSlab = undefined
     if (bufs.length === 1) return bufs[0]
     const list = new Uint8ArrayList()
     list.appendAll(bufs)

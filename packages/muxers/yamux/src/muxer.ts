@@ -27,8 +27,7 @@ import type {
   StreamMuxerEvents,
   StreamMuxerStatus,
 } from '@libp2p/interface'
-import { TypedEventEmitter } from '@libp2p/interface'
-import { anySignal, raceSignal, throwIfAborted } from '@weft/utils'
+import { anySignal, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
 import { DataBatch } from './data-batch.js'
 import { FrameDecoder } from './decoder.js'
@@ -53,7 +52,7 @@ export const YAMUX_PROTOCOL = '/yamux/1.0.0'
 const CONNECTION_CLOSE_TIMEOUT = 5_000
 
 export class YamuxMuxer
-  extends TypedEventEmitter<StreamMuxerEvents<YamuxStream>>
+  extends LightEventTarget<StreamMuxerEvents<YamuxStream>>
   implements StreamMuxer<YamuxStream>
 {
   readonly protocol = YAMUX_PROTOCOL

@@ -106,6 +106,9 @@ export class YamuxStream extends AbstractStream implements DrainListener {
   }
 
   protected sendReset(): void {
+    // what was queued before (a multistream answer, say) leaves first, in its
+    // own write: a reset is rare, and the remote then sees the answer before it
+    this.writer.flush()
     this.writer.control(FrameType.WindowUpdate, Flag.RST, this.streamId, 0)
     this.writer.forget(this)
   }
