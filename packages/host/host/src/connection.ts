@@ -33,11 +33,10 @@ import {
   type StreamMuxer,
   TooManyInboundProtocolStreamsError,
   TooManyOutboundProtocolStreamsError,
-  TypedEventEmitter,
 } from '@libp2p/interface'
 import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
 import { handle, select } from '@weft/multistream'
-import { anySignal, raceSignal } from '@weft/utils'
+import { anySignal, LightEventTarget, raceSignal } from '@weft/utils'
 import type { Registrar } from './components.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
@@ -69,7 +68,7 @@ type ConnectionEvents = Omit<MessageStreamEvents, 'drain' | 'message' | 'end'>
 
 let nextConnectionId = 0
 
-export class Connection extends TypedEventEmitter<ConnectionEvents> implements ConnectionInterface {
+export class Connection extends LightEventTarget<ConnectionEvents> implements ConnectionInterface {
   readonly [connectionSymbol] = true
   readonly [Symbol.toStringTag] = 'Connection'
   readonly id: string
