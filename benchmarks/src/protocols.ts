@@ -9,6 +9,15 @@ import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 
 export const ECHO_PROTOCOL = '/weft-bench/echo/1.0.0'
 export const PERF_PROTOCOL = '/perf/1.0.0'
+/**
+ * Set-up and streams/s ask BOTH stacks to open echo streams optimistically:
+ * the protocol proposal travels with the first bytes instead of waiting a
+ * round trip for the listener's answer (`negotiateFully` defaults to true in
+ * @libp2p/interface). weft honours it; js-libp2p 3.3.11 ignores the option
+ * (neither libp2p nor @libp2p/multistream-select 7.0.28 reads it), so its
+ * streams always wait for the answer: each stack runs at its best setting.
+ */
+export const ECHO_STREAM_OPTIONS = { negotiateFully: false } as const
 const PERF_BLOCK = new Uint8Array(64 * 1024)
 /** the js-libp2p perf handler refuses requests above this (as @weft/perf does by default) */
 const MAX_PERF_REQUEST = 4 * 1024 * 1024 * 1024
@@ -53,7 +62,7 @@ export function firstMessage(stream: Stream, options: AbortOptions = {}): Promis
 
 /** One open → 1-byte echo → close cycle on `connection`. */
 export async function echoOnce(connection: Connection, options: AbortOptions): Promise<void> {
-  const stream = await connection.newStream(ECHO_PROTOCOL, options)
+  const stream = await connection.newStream(ECHO_PROTOCOL, { ...options, ...ECHO_STREAM_OPTIONS })
   stream.send(Uint8Array.of(1))
   await stream.close(options)
   let received = 0

@@ -6,7 +6,7 @@
  * results.json and results.svg (into benchmarks/ for a full run; into a
  * temporary folder for --smoke unless --out is given).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +18,6 @@ import { consoleTable, markdownReport, type RunInfo } from './report.js'
 import type { Stack } from './stacks/node.js'
 
 const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url))
-const NOTES_HEADING = '## Where the time goes'
 
 function packageVersion(name: string): string {
   try {
@@ -29,14 +28,6 @@ function packageVersion(name: string): string {
   } catch {
     return 'unknown'
   }
-}
-
-/** The hand-written analysis kept from an earlier RESULTS.md. */
-function keptNotes(file: string): string {
-  if (!existsSync(file)) return ''
-  const text = readFileSync(file, 'utf8')
-  const at = text.indexOf(NOTES_HEADING)
-  return at < 0 ? '' : `\n${text.slice(at)}`
 }
 
 /** The command as typed: `pnpm bench …` when run through the script, else the node invocation. */
@@ -89,7 +80,7 @@ async function main(): Promise<void> {
     failures: results.failures,
   }
   const resultsFile = join(outDir, 'RESULTS.md')
-  writeFileSync(resultsFile, markdownReport(evaluated, info, keptNotes(resultsFile)))
+  writeFileSync(resultsFile, markdownReport(evaluated, info))
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ info, results: evaluated }, null, 2)}\n`)
   writeFileSync(
     join(outDir, 'results.svg'),

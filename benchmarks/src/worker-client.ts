@@ -3,7 +3,7 @@
  * measurements over IPC as `result { … }` and exits.
  */
 import { multiaddr } from '@multiformats/multiaddr'
-import { ECHO_PROTOCOL, echoOnce, firstMessage } from './protocols.js'
+import { ECHO_PROTOCOL, ECHO_STREAM_OPTIONS, echoOnce, firstMessage } from './protocols.js'
 import { type BenchNode, createNode, type Muxer, type Stack } from './stacks/node.js'
 import {
   measureMemory,
@@ -117,7 +117,8 @@ async function timeDials(
     const options = op()
     const start = performance.now()
     const connection = await node.dial(target, options)
-    const stream = await connection.newStream(ECHO_PROTOCOL, options)
+    // optimistic multistream-select on both stacks (see ECHO_STREAM_OPTIONS)
+    const stream = await connection.newStream(ECHO_PROTOCOL, { ...options, ...ECHO_STREAM_OPTIONS })
     const echoed = firstMessage(stream, options)
     stream.send(Uint8Array.of(1))
     await echoed
