@@ -53,7 +53,7 @@ import { YAMUX_PROTOCOL, YamuxMuxer } from './muxer.js'
 export type { YamuxInit, YamuxStreamOptions } from './config.js'
 export * from './errors.js'
 export { Flag, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW } from './frame.js'
-export { YAMUX_PROTOCOL, YamuxMuxer } from './muxer.js'
+export { YAMUX_PROTOCOL, YamuxMuxer, type YamuxMuxerEvents } from './muxer.js'
 export { YamuxStream } from './stream.js'
 
 /** What the factory needs from the host; all optional. */

@@ -14,19 +14,27 @@
  *   GoAway(protocol error), fails every stream and closes the connection;
  * - `close()` half-closes every stream after its queued data, then sends
  *   GoAway(normal); `abort()` sends GoAway(internal error) and resets all.
+ *
+ * When the session ends the muxer dispatches `'close'` (a `StreamCloseEvent`,
+ * weft's addition to `StreamMuxerEvents`) carrying the error that ended it, if
+ * any: after a protocol violation or the remote's GoAway(error) the
+ * connection below is closed gracefully (so our GoAway reaches the remote),
+ * and this event is how the host's Connection learns the reason.
  */
+
 import type {
   AbortOptions,
   CreateStreamOptions,
   EventHandler,
   Logger,
   MessageStream,
-  StreamCloseEvent,
+  StreamCloseEvent as StreamCloseEventType,
   StreamMessageEvent,
   StreamMuxer,
   StreamMuxerEvents,
   StreamMuxerStatus,
 } from '@libp2p/interface'
+import { StreamCloseEvent } from '@libp2p/interface'
 import { anySignal, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
 import { DataBatch } from './data-batch.js'
@@ -51,10 +59,12 @@ export const YAMUX_PROTOCOL = '/yamux/1.0.0'
 /** How long closing the connection after a fatal error may take before it is aborted. */
 const CONNECTION_CLOSE_TIMEOUT = 5_000
 
-export class YamuxMuxer
-  extends LightEventTarget<StreamMuxerEvents<YamuxStream>>
-  implements StreamMuxer<YamuxStream>
-{
+/** `StreamMuxerEvents` plus `'close'`: the session ended, with the error that ended it if any. */
+export interface YamuxMuxerEvents extends StreamMuxerEvents<YamuxStream> {
+  close: StreamCloseEventType
+}
+
+export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements StreamMuxer<YamuxStream> {
   readonly protocol = YAMUX_PROTOCOL
   status: StreamMuxerStatus = 'open'
   readonly log: Logger
@@ -168,7 +178,7 @@ export class YamuxMuxer
     if (this.ended) return
     this.log('abort: %s', err.message)
     this.sendGoAway(err instanceof ProtocolError ? GoAwayCode.ProtocolError : GoAwayCode.InternalError)
-    this.endSession(err)
+    this.endSession(err, true)
   }
 
   private async closeGracefully(options?: AbortOptions): Promise<void> {
@@ -200,9 +210,9 @@ export class YamuxMuxer
     this.status = 'closed'
   }
 
-  override addEventListener<K extends keyof StreamMuxerEvents<YamuxStream>>(
+  override addEventListener<K extends keyof YamuxMuxerEvents>(
     type: K,
-    listener: EventHandler<StreamMuxerEvents<YamuxStream>[K]> | null,
+    listener: EventHandler<YamuxMuxerEvents[K]> | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     super.addEventListener(type, listener, options)
@@ -247,7 +257,7 @@ export class YamuxMuxer
     this.closeConnection(err)
   }
 
-  private readonly onConnectionClose = (evt: StreamCloseEvent): void => {
+  private readonly onConnectionClose = (evt: StreamCloseEventType): void => {
     if (this.ended) return
     this.log('the connection closed%s', evt.error != null ? `: ${evt.error.message}` : '')
     this.endSession(evt.error)
@@ -406,7 +416,7 @@ export class YamuxMuxer
   }
 
   /** Stops the session: flushes what is queued, fails or closes every stream, releases timers and listeners. */
-  private endSession(err?: Error): void {
+  private endSession(err?: Error, local = false): void {
     if (this.ended) return
     this.ended = true
     this.status = 'closed'
@@ -425,6 +435,7 @@ export class YamuxMuxer
     this.conn.removeEventListener('remoteCloseWrite', this.onConnectionEnd)
     this.conn.removeEventListener('close', this.onConnectionClose)
     for (const stream of this.streams) stream.transportClosed(err)
+    this.dispatchEvent(new StreamCloseEvent(local, err))
   }
 
   /** Closes the connection after a fatal error, aborting it if that takes too long. */

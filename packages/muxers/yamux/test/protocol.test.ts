@@ -1,5 +1,5 @@
 /** The muxer against a peer whose frames are written by hand from the spec. */
-import type { Stream } from '@libp2p/interface'
+import type { Stream, StreamCloseEvent } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
 import { Flag, FrameType, GoAwayCode } from '../src/frame.js'
 import { MuxerClosedError, type YamuxStream } from '../src/index.js'
@@ -237,6 +237,35 @@ describe('yamux wire behaviour', () => {
     expect((err as Error & { code: number }).code).toBe(2)
     await connEnded
     expect(peer.muxer.status).toBe('closed')
+  })
+
+  it("dispatches 'close' with the error that ended the session: the remote's GoAway or a violation", async () => {
+    const remote = new RawPeer()
+    const remoteEnded = new Promise<StreamCloseEvent>((resolve) =>
+      remote.muxer.addEventListener('close', resolve, { once: true }),
+    )
+    remote.send(frame({ type: GoAway, flags: 0, streamId: 0, length: GoAwayCode.ProtocolError }))
+    const byGoAway = await remoteEnded
+    expect(byGoAway.error).toMatchObject({ name: 'GoAwayError', code: GoAwayCode.ProtocolError })
+    expect(byGoAway.local).toBe(false)
+
+    const violated = new RawPeer()
+    const violationEnded = new Promise<StreamCloseEvent>((resolve) =>
+      violated.muxer.addEventListener('close', resolve, { once: true }),
+    )
+    violated.send(frame({ type: 7 as FrameType, flags: 0, streamId: 1, length: 0 }))
+    expect((await violationEnded).error).toMatchObject({ name: 'InvalidFrameError' })
+    // the GoAway(protocol error) still goes out on the wire
+    expect((await violated.waitFor(isFrame(GoAway))).header.length).toBe(GoAwayCode.ProtocolError)
+
+    const graceful = new RawPeer()
+    const gracefulEnded = new Promise<StreamCloseEvent>((resolve) =>
+      graceful.muxer.addEventListener('close', resolve, { once: true }),
+    )
+    await graceful.muxer.close()
+    // the session ends once the remote ends the connection too: no error then
+    void graceful.conn.close().catch(() => {})
+    expect((await gracefulEnded).error).toBeUndefined()
   })
 
   it('sends GoAway(normal) after closing its streams', async () => {
