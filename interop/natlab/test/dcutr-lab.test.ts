@@ -58,9 +58,8 @@ describe('DCUtR through the lab', () => {
         listen: ['/ip4/0.0.0.0/tcp/4001', `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit`],
       })
       const dialer = await Agent.start(lab, lab.host(`d${i}`).namespace, HOST_AGENT, `dialer-${i}`)
-      // not 4001: weft's dialer skips any address on a port it listens on with a wildcard
       const { peerId: dialerId } = await dialer.request<{ peerId: string }>('start', {
-        listen: ['/ip4/0.0.0.0/tcp/4002'],
+        listen: ['/ip4/0.0.0.0/tcp/4001'],
       })
       const relayed = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
         addr: `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit/p2p/${listenerId}`,

@@ -53,7 +53,7 @@ async function relayedPair(listenerHost: string, dialerHost: string, dialerIsJs:
     ? await jsAgent(lab.host(dialerHost).namespace, `js-${dialerHost}`)
     : await Agent.start(lab, lab.host(dialerHost).namespace, HOST_AGENT, `weft-${dialerHost}`)
   const { peerId: dialerId } = await dialer.request<{ peerId: string }>('start', {
-    listen: ['/ip4/0.0.0.0/tcp/4002'],
+    listen: ['/ip4/0.0.0.0/tcp/4001'],
   })
   const relayed = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
     addr: `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit/p2p/${listenerId}`,

@@ -251,8 +251,16 @@ describe('a listening host fed hostile input over raw TCP', { timeout: 30_000 },
       hostile.secured.send(
         yamuxFrame({ type: FrameType.Data, streamId: 1, length }, seeded(0x10a).bytes(length)),
       )
-      await attacker.expectConnectionFailed(hostile, probe, 'ReceiveWindowExceededError', null)
+      await attacker.expectConnectionFailed(hostile, probe, 'ReceiveWindowExceededError')
       expect(frames.goAways()).toEqual([GoAwayCode.ProtocolError])
+    })
+
+    it('GoAway(protocol error) from the remote: streams and the connection close with GoAwayError', async () => {
+      const { hostile, probe } = await attacker.yamuxSession()
+      hostile.secured.send(
+        yamuxFrame({ type: FrameType.GoAway, streamId: 0, length: GoAwayCode.ProtocolError }),
+      )
+      await attacker.expectConnectionFailed(hostile, probe, 'GoAwayError')
     })
 
     it('malformed frames: unknown type, bad version, stream id 0, wrong id parity, duplicate SYN', async () => {
@@ -265,7 +273,7 @@ describe('a listening host fed hostile input over raw TCP', { timeout: 30_000 },
       ]) {
         const { hostile, frames, probe } = await attacker.yamuxSession()
         hostile.secured.send(yamuxFrame(header))
-        await attacker.expectConnectionFailed(hostile, probe, 'InvalidFrameError', null)
+        await attacker.expectConnectionFailed(hostile, probe, 'InvalidFrameError')
         expect(frames.goAways()).toEqual([GoAwayCode.ProtocolError])
       }
     })
@@ -279,7 +287,7 @@ describe('a listening host fed hostile input over raw TCP', { timeout: 30_000 },
           ids.map((streamId) => yamuxFrame({ type: FrameType.WindowUpdate, flags: Flag.SYN, streamId })),
         ),
       )
-      await attacker.expectConnectionFailed(hostile, probe, 'TooManyInboundStreamsError', null)
+      await attacker.expectConnectionFailed(hostile, probe, 'TooManyInboundStreamsError')
       // the probe and the first 1023 flood streams fit; the next 1024 (max(64,
       // maxInboundStreams)) were reset one by one; the one after ended the session
       expect(frames.resets().filter((id) => id % 2 === 1)).toEqual(

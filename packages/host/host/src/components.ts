@@ -78,7 +78,8 @@ export interface ConnectionManager {
   ): Promise<Stream>
   closeConnections(peer: PeerId, options?: AbortOptions): Promise<void>
   acceptIncomingConnection(maConn: MultiaddrConnection): boolean
-  afterUpgradeInbound(): void
+  /** `maConn`: the connection `acceptIncomingConnection` admitted, so per-address counts follow it */
+  afterUpgradeInbound(maConn?: MultiaddrConnection): void
   getDialQueue(): PendingDial[]
   isDialable(multiaddr: Multiaddr | Multiaddr[], options?: IsDialableOptions): Promise<boolean>
 }

@@ -5,7 +5,11 @@
  * Limits: at most `maxConnections` connections (new inbound ones beyond it are
  * refused before their upgrade; when dials push the count over it, the
  * connections of the least tagged peers, oldest first, are closed) and at most
- * `maxIncomingPendingConnections` inbound upgrades at once. It dispatches
+ * `maxIncomingPendingConnections` inbound upgrades at once, of which at most
+ * `maxIncomingPendingConnectionsPerAddress` come from one remote IP address
+ * (so one source cannot hold every upgrade slot until the upgrade timeout;
+ * addresses without an IP, such as memory or relayed ones, are not counted
+ * per address). It dispatches
  * `peer:connect` on a peer's first connection and `peer:disconnect` when its
  * last one closes; the upgrader dispatches `connection:open`/`close`.
  *
@@ -33,7 +37,7 @@ import {
   type Stream,
   type TypedEventTarget,
 } from '@libp2p/interface'
-import { isMultiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { CODE_IP4, CODE_IP6, CODE_IP6ZONE, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { AutoDialer, type AutoDialerInit } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
 import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
@@ -49,6 +53,12 @@ export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
   maxConnections?: number
   /** inbound connections being upgraded at once (default 10) */
   maxIncomingPendingConnections?: number
+  /**
+   * inbound connections being upgraded at once from one remote IP address
+   * (default 3; loopback counts like any other address, `Infinity` turns the
+   * cap off)
+   */
+  maxIncomingPendingConnectionsPerAddress?: number
 }
 
 export class ConnectionManager implements ConnectionManagerInterface, Startable {
@@ -58,7 +68,12 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   private readonly log: Logger
   private maxConnections: number
   private readonly maxIncomingPendingConnections: number
+  private readonly maxIncomingPendingPerAddress: number
   private incomingPending = 0
+  /** the remote IP of each inbound connection being upgraded (at most `maxIncomingPendingConnections`) */
+  private readonly pendingAddress = new Map<MultiaddrConnection, string>()
+  /** how many inbound upgrades each remote IP holds */
+  private readonly pendingPerAddress = new Map<string, number>()
   private started = false
   private pruning = false
 
@@ -69,6 +84,11 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     this.log = components.logger.forComponent('weft:connection-manager')
     this.maxConnections = init.maxConnections ?? 300
     this.maxIncomingPendingConnections = init.maxIncomingPendingConnections ?? 10
+    this.maxIncomingPendingPerAddress = init.maxIncomingPendingConnectionsPerAddress ?? 3
+    if (!(this.maxIncomingPendingPerAddress >= 1))
+      throw new RangeError(
+        `maxIncomingPendingConnectionsPerAddress must be at least 1, got ${this.maxIncomingPendingPerAddress}`,
+      )
     if (!(this.maxConnections >= 1))
       throw new RangeError(`maxConnections must be at least 1, got ${this.maxConnections}`)
     this.dialer = new Dialer(components, init)
@@ -199,12 +219,39 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
       )
       return false
     }
+    const address = remoteIp(maConn.remoteAddr)
+    if (address != null) {
+      const held = this.pendingPerAddress.get(address) ?? 0
+      if (held >= this.maxIncomingPendingPerAddress) {
+        this.log(
+          'refusing %s: %d inbound upgrades pending from %s',
+          maConn.remoteAddr.toString(),
+          held,
+          address,
+        )
+        return false
+      }
+      this.pendingPerAddress.set(address, held + 1)
+      this.pendingAddress.set(maConn, address)
+    }
     this.incomingPending++
     return true
   }
 
-  afterUpgradeInbound(): void {
+  /**
+   * An inbound upgrade admitted by `acceptIncomingConnection` ended. Pass the
+   * connection so its remote address gives its slot back; without it only
+   * the total is counted down.
+   */
+  afterUpgradeInbound(maConn?: MultiaddrConnection): void {
     if (this.incomingPending > 0) this.incomingPending--
+    if (maConn == null) return
+    const address = this.pendingAddress.get(maConn)
+    if (address == null) return
+    this.pendingAddress.delete(maConn)
+    const held = (this.pendingPerAddress.get(address) ?? 1) - 1
+    if (held > 0) this.pendingPerAddress.set(address, held)
+    else this.pendingPerAddress.delete(address)
   }
 
   async isDialable(multiaddr: Multiaddr | Multiaddr[], options: IsDialableOptions = {}): Promise<boolean> {
@@ -323,4 +370,16 @@ export function parseTarget(target: DialTarget): DialRequest {
     peerId = named
   }
   return { peerId, addresses }
+}
+
+/** The IP address a direct address starts with (`/ip4/…`, `/ip6/…`, `/ip6zone/…/ip6/…`), or undefined. */
+function remoteIp(address: Multiaddr): string | undefined {
+  // a relayed address starts with the relay's IP, not the remote peer's
+  if (isRelayed(address)) return undefined
+  for (const component of address.getComponents()) {
+    if (component.code === CODE_IP6ZONE) continue
+    if (component.code === CODE_IP4 || component.code === CODE_IP6) return component.value
+    return undefined
+  }
+  return undefined
 }

@@ -8,6 +8,13 @@
  * per-protocol `maxInboundStreams` check → middleware → handler. A stream that
  * fails any step, or whose handler throws, is aborted; the connection and its
  * other streams carry on.
+ *
+ * The connection ends when the transport below closes, when `close()` or
+ * `abort()` is called, or when the muxer ends with an error: weft's muxers
+ * dispatch `'close'` with the error (a protocol violation, the remote's
+ * GoAway(error)) while they close the transport gracefully, and the
+ * connection is then aborted with that error (`status` 'aborted', the error on
+ * its `'close'` event and so on `connection:close`).
  */
 import {
   type AbortOptions,
@@ -124,7 +131,10 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.onIncomingStream = this.onIncomingStream.bind(this)
     this.onTransportClose = this.onTransportClose.bind(this)
     this.onTransportEnd = this.onTransportEnd.bind(this)
+    this.onMuxerClose = this.onMuxerClose.bind(this)
     this.muxer.addEventListener('stream', this.onIncomingStream)
+    // not in @libp2p/interface's StreamMuxerEvents: a muxer that never dispatches it changes nothing
+    ;(this.muxer as unknown as EventTarget).addEventListener('close', this.onMuxerClose as EventListener)
     this.maConn.addEventListener('close', this.onTransportClose)
     this.maConn.addEventListener('remoteCloseWrite', this.onTransportEnd)
     if (this.secured !== (this.maConn as MessageStream)) {
@@ -235,12 +245,39 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.finish(false, err)
   }
 
+  /** The muxer ended the session with an error: the connection ends with it. */
+  private onMuxerClose(evt: StreamCloseEvent): void {
+    const err = evt.error
+    // a clean end is followed by the transport closing, which reports it
+    if (err == null || this.finished || this.status === 'closing') return
+    this.log('the muxer failed: %s', err.message)
+    this.status = 'aborted'
+    this.finish(evt.local ?? false, err)
+    // the muxer closes the channel it runs on gracefully (its GoAway must go
+    // out first); close what lies below too, and abort it if that stalls
+    const signal = anySignal([], this.closeTimeout)
+    const secured = this.secured !== (this.maConn as MessageStream) ? this.secured : undefined
+    void (async () => {
+      try {
+        await secured?.close({ signal })
+        await this.maConn.close({ signal })
+      } catch (closeErr) {
+        this.log('closing the transport after the muxer failed: %s', (closeErr as Error).message)
+        secured?.abort(err)
+        this.maConn.abort(err)
+      } finally {
+        signal.clear()
+      }
+    })()
+  }
+
   private finish(local: boolean, err?: Error): void {
     if (this.finished) return
     this.finished = true
     if (this.status !== 'aborted') this.status = 'closed'
     this.timeline.close ??= Date.now()
     this.muxer.removeEventListener('stream', this.onIncomingStream)
+    ;(this.muxer as unknown as EventTarget).removeEventListener('close', this.onMuxerClose as EventListener)
     this.maConn.removeEventListener('close', this.onTransportClose)
     this.maConn.removeEventListener('remoteCloseWrite', this.onTransportEnd)
     this.secured.removeEventListener('close', this.onTransportClose)

@@ -272,8 +272,18 @@ export class Dialer {
     }
     const sorted = sortForDialing(dialable).slice(0, this.maxPeerAddrsToDial)
     if (sorted.length === 0) {
-      if (ours > 0 && ours === candidates.length) throw new SelfDialError('every address to dial is our own')
       const target = peerId?.toString() ?? candidates.map(String).join(', ')
+      if (ours > 0 && ours === candidates.length) {
+        // Another peer can announce an address equal to one of ours (its
+        // loopback, or the same private address behind another NAT): dialing
+        // it would reach us, but the dial is not a self dial.
+        if (peerId == null || peerId.equals(this.components.peerId)) {
+          throw new SelfDialError('every address to dial is our own')
+        }
+        throw new NoValidAddressesError(
+          `every address known for ${target} is also one of ours (dialing it would reach this host)`,
+        )
+      }
       throw new NoValidAddressesError(
         candidates.length === 0
           ? `no addresses are known for ${target}`

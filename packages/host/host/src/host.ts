@@ -111,6 +111,12 @@ function defaultNodeInfo(init?: Partial<NodeInfo>): NodeInfo {
   }
 }
 
+/** Whether others can dial this host, as a reachability service (AutoNAT) found out. */
+export type Reachability = 'unknown' | 'public' | 'private'
+
+/** The event a reachability service dispatches on the host (detail: a `Reachability`). */
+export const REACHABILITY_EVENT = 'weft:reachability'
+
 export class Host<T extends ServiceMap = ServiceMap>
   extends TypedEventEmitter<Libp2pEvents<T>>
   implements Libp2p<T>
@@ -125,6 +131,7 @@ export class Host<T extends ServiceMap = ServiceMap>
   /** the components handed to every module (exposed for tests and advanced wiring) */
   readonly components: Components
   status: Libp2pStatus = 'stopped'
+  private currentReachability: Reachability = 'unknown'
 
   private readonly registrar: Registrar
   private readonly addressManager: AddressManager
@@ -194,6 +201,21 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.contentRouting = new CompoundContentRouting(contentRouters)
     this.modules = [...streamMuxers, ...encrypters, ...transports, ...Object.values(services)]
     this.discovery = new PeerDiscoveryRelay(components, findDiscoveries(services))
+    // not one of Libp2pEvents: @weft/autonat dispatches it on the host's bus
+    ;(this as unknown as EventTarget).addEventListener(REACHABILITY_EVENT, (evt) => {
+      const detail = (evt as CustomEvent<unknown>).detail
+      if (detail === 'unknown' || detail === 'public' || detail === 'private')
+        this.currentReachability = detail
+    })
+  }
+
+  /**
+   * `'public'` or `'private'` once a reachability service (AutoNAT) decided,
+   * `'unknown'` before that and after `stop()`; follows its `weft:reachability`
+   * events. Read-only.
+   */
+  get reachability(): Reachability {
+    return this.currentReachability
   }
 
   async start(): Promise<void> {
@@ -239,6 +261,7 @@ export class Host<T extends ServiceMap = ServiceMap>
       this.log,
     )
     await this.peerStore.stop().catch((err: Error) => this.log.error('peer store: %s', err.message))
+    this.currentReachability = 'unknown'
     this.status = 'stopped'
     this.safeDispatchEvent('stop', { detail: this })
   }

@@ -27,7 +27,8 @@
  * `addresses: { listen, announce, appendAnnounce, noAnnounce, announceFilter }`;
  * `transports`, `connectionEncrypters`, `streamMuxers` and `services` (module
  * factories, each given the typed `Components` object); `connectionManager:
- * { maxConnections = 300, maxIncomingPendingConnections = 10, dialTimeout =
+ * { maxConnections = 300, maxIncomingPendingConnections = 10,
+ * maxIncomingPendingConnectionsPerAddress = 3 (per remote IP), dialTimeout =
  * 5 s, inboundUpgradeTimeout = 3 s, maxParallelDials = 100,
  * maxDialQueueLength = 500, maxPeerAddrsToDial = 25, maxDialsPerPeer = 4,
  * minConnections = 10 (low watermark: auto-dial known and discovered peers
@@ -41,6 +42,10 @@
  * interface-datastore `Datastore`; in a LevelDB at `path`, which survives
  * restarts); `datastore`; `nodeInfo: { name, version, userAgent }`; `start` (default
  * true); `logger`.
+ *
+ * Reachability: `host.reachability` (`'unknown' | 'public' | 'private'`)
+ * follows the `weft:reachability` events a service such as @weft/autonat
+ * dispatches on the host; `'unknown'` until then and after `stop()`.
  *
  * Discovery: services exposing `[peerDiscoverySymbol]` (bootstrap, mdns,
  * rendezvous, …) feed the peer store and the host's `peer:discovery` event.
@@ -89,6 +94,8 @@ export {
   type HostConnectionManagerInit,
   type HostInit,
   type ModuleFactory,
+  REACHABILITY_EVENT,
+  type Reachability,
   type ServiceFactoryMap,
   VERSION,
 } from './host.js'

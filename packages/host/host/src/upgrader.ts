@@ -159,7 +159,7 @@ export class Upgrader implements UpgraderInterface {
       throw err
     } finally {
       signal.clear()
-      connectionManager.afterUpgradeInbound()
+      connectionManager.afterUpgradeInbound(maConn)
     }
   }
 

@@ -235,4 +235,22 @@ describe('Connection', () => {
     await closedB
     expect(b.status).not.toBe('open')
   })
+
+  it('a muxer protocol error aborts the connection with that error, on both sides', async () => {
+    const { a, b, outbound } = await pair()
+    const closedA = new Promise<Error | undefined>((resolve) =>
+      a.addEventListener('close', (evt) => resolve(evt.error), { once: true }),
+    )
+    const closedB = new Promise<Error | undefined>((resolve) =>
+      b.addEventListener('close', (evt) => resolve(evt.error), { once: true }),
+    )
+    // a yamux frame of unknown type 7 on stream 1, written straight onto the pipe to b
+    outbound.send(Uint8Array.of(0, 7, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0))
+    expect(await closedB).toMatchObject({ name: 'InvalidFrameError' })
+    expect(b.status).toBe('aborted')
+    // b's muxer answered GoAway(protocol error): a ends with it too
+    expect(await closedA).toMatchObject({ name: 'GoAwayError' })
+    expect(a.status).toBe('aborted')
+    await expect(a.newStream('/echo/1.0.0')).rejects.toThrow()
+  })
 })

@@ -97,6 +97,26 @@ describe('Dialer', () => {
     expect(dialed).toEqual([`/ip6/::1/tcp/1/p2p/${remote}`, `/ip4/10.0.0.1/tcp/1/p2p/${remote}`])
   })
 
+  it("skips another peer's address that equals ours, without calling the dial a self dial", async () => {
+    const remote = await newPeerId()
+    const { dialer, dialed, peer } = await setup(() => ({ ms: 1 }))
+    // the remote announced its loopback address on the port we listen on too
+    const shared = multiaddr('/ip4/127.0.0.1/tcp/9999')
+    const error = await dialer.dial({ peerId: remote, addresses: [shared] }).catch((err: Error) => err)
+    expect(error).toMatchObject({ name: 'NoValidAddressesError' })
+    expect(dialed).toEqual([])
+    // with another address beside it, that one is dialed
+    const other = multiaddr('/ip4/10.77.1.2/tcp/9999')
+    const connection = await dialer.dial({ peerId: remote, addresses: [shared, other] })
+    expect(connection.remoteAddr.toString()).toBe(`${other}/p2p/${remote}`)
+    expect(dialed).toEqual([`${other}/p2p/${remote}`])
+    // a bare address of ours, or our own peer id, is still a self dial
+    await expect(dialer.dial({ addresses: [shared] })).rejects.toMatchObject({ name: 'SelfDialError' })
+    await expect(dialer.dial({ peerId: peer.peerId, addresses: [shared] })).rejects.toMatchObject({
+      name: 'SelfDialError',
+    })
+  })
+
   it('races addresses: the first to connect wins and the slower attempts are aborted', async () => {
     const remote = await newPeerId()
     const { dialer, aborted } = await setup((ma) => ({ ms: ma.toString().includes('::1') ? 500 : 10 }))

@@ -52,8 +52,9 @@ describe('peer discovery wiring and the low watermark', () => {
     await until(() => seen.length === 1)
     expect(seen[0]!.id.equals(other.peerId)).toBe(true)
     const stored = await host.peerStore.get(other.peerId)
+    // the auto-dial may already have added the address it reached (without /p2p)
     expect(stored.addresses.map((address) => address.multiaddr.toString())).toEqual(
-      other.getMultiaddrs().map(String),
+      expect.arrayContaining(other.getMultiaddrs().map(String)),
     )
     await until(() => host.getConnections(other.peerId).length > 0)
   })

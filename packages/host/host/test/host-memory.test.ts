@@ -122,6 +122,33 @@ describe('hosts over the memory transport', () => {
     })
   })
 
+  it("follows a service's weft:reachability events in host.reachability, read-only", async () => {
+    const host = await memoryHost({
+      services: {
+        // dispatches the way @weft/autonat does: on the host's event bus
+        fakeAutonat: (components: { events: EventTarget }) => ({
+          announce: (reachability: string) =>
+            components.events.dispatchEvent(new CustomEvent('weft:reachability', { detail: reachability })),
+        }),
+      },
+    })
+    const service = host.services.fakeAutonat as { announce(reachability: string): void }
+    expect(host.reachability).toBe('unknown')
+    service.announce('public')
+    expect(host.reachability).toBe('public')
+    // a detail that is not a reachability is ignored
+    service.announce('sideways')
+    expect(host.reachability).toBe('public')
+    service.announce('private')
+    expect(host.reachability).toBe('private')
+    expect(() => {
+      ;(host as unknown as { reachability: string }).reachability = 'public'
+    }).toThrow(TypeError)
+    expect(host.reachability).toBe('private')
+    await host.stop()
+    expect(host.reachability).toBe('unknown')
+  })
+
   it('returns public keys it knows and NotFoundError for others', async () => {
     const a = await memoryHost()
     const b = await memoryHost()

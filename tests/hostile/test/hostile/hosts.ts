@@ -135,7 +135,10 @@ export interface HostUnderTest {
   forget(): void
 }
 
-export async function startHostUnderTest(): Promise<HostUnderTest> {
+/** `connectionManager`: options over the suite's short bounds */
+export async function startHostUnderTest(
+  connectionManager: Record<string, number | undefined> = {},
+): Promise<HostUnderTest> {
   const inbound = new ByPort<Error | undefined>()
   const opened = new ByPort<Connection>()
   const closed = new ByPort<Error | undefined>()
@@ -151,6 +154,10 @@ export async function startHostUnderTest(): Promise<HostUnderTest> {
       inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT,
       inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING,
+      // every raw socket of these cases comes from 127.0.0.1: the per-address
+      // cap has its own case (slowloris.test.ts)
+      maxIncomingPendingConnectionsPerAddress: MAX_INCOMING_PENDING,
+      ...connectionManager,
     },
     connectionGater: {
       denyInboundConnection: (maConn: MultiaddrConnection) => {
