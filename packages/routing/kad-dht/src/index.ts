@@ -1,4 +1,70 @@
 /**
- * @weft/kad-dht: Kademlia DHT: peer and content routing per the libp2p kad-dht spec
+ * @weft/kad-dht: the libp2p Kademlia DHT (libp2p/specs kad-dht/README.md)
+ * for peer routing (`findPeer`, `getClosestPeers`) and content routing
+ * (`provide`, `findProviders`, `put`, `get`). k = 20, α = 3, XOR k-buckets
+ * with refresh, iterative lookups that stop on convergence, validated
+ * records (`/pk/` built in, more namespaces pluggable) and provider records
+ * with expiry and republishing, kept in an `interface-datastore`.
+ *
+ * A host service in the js-libp2p shape; the host finds its routers through
+ * `peerRoutingSymbol` / `contentRoutingSymbol`:
+ *
+ * ```ts
+ * import { kadDHT } from '@weft/kad-dht'
+ *
+ * const host = await createHost({ ..., services: { identify: identify(), dht: kadDHT({ clientMode: false }) } })
+ * await host.contentRouting.provide(cid)
+ * for await (const provider of host.contentRouting.findProviders(cid)) console.log(provider.id)
+ * const info = await host.peerRouting.findPeer(peerId)
+ * ```
+ *
+ * Options (`KadDHTInit`, all optional): `protocol` ('/ipfs/kad/1.0.0'; a
+ * private network passes its own), `clientMode` (false: answer requests),
+ * `kBucketSize` (20), `alpha` (3), `datastore` (MemoryDatastore; a
+ * datastore-level `LevelDatastore` persists records), `validators` /
+ * `selectors` (by namespace, beside `pk`), `requestTimeout` (10 s),
+ * `queryTimeout` (60 s), `refreshInterval` (10 min), `maxRecordSize`
+ * (16 KiB), `maxMessageSize` (1 MiB), `maxProvidersPerKey` (100),
+ * `providerExpiry` (48 h), `republishInterval` (22 h), `getQuorum` (16),
+ * `maxInFlightPerPeer` (4), `maxInboundStreams` (32 per connection),
+ * `maxRequestsPerStream` (32), `streamIdleTimeout` (10 s). See options.ts.
+ *
+ * Errors: `NotFoundError` (nothing found), `InvalidRecordError` (a record
+ * fails its validator), `DHTLimitError` (a limit is hit),
+ * `InvalidMessageError` (a peer sent a malformed message; only its stream
+ * is reset), `DHTStoppedError`, `TimeoutError`.
  */
-export {}
+import { KadDHT, type KadDHTComponents } from './kad-dht.js'
+import type { KadDHTInit } from './options.js'
+
+export {
+  commonPrefixLength,
+  compareCloseness,
+  compareDistances,
+  KAD_ID_LENGTH,
+  kadId,
+  xorDistance,
+} from './distance.js'
+export * from './errors.js'
+export { KadDHT, type KadDHTComponents, type PeerLookupResult } from './kad-dht.js'
+export { Message, Record } from './message.pb.js'
+export { DEFAULT_PROTOCOL, type KadDHTInit } from './options.js'
+export { type ProviderRecord, Providers } from './providers.js'
+export { type Candidate, type CandidateState, Lookup, type LookupInit } from './query.js'
+export type { LookupResult, LookupStats, PeerCandidate } from './query-runner.js'
+export { RecordStore } from './record-store.js'
+export {
+  namespaceOf,
+  type Selector,
+  type Selectors,
+  selectPublicKeyRecord,
+  type Validator,
+  type Validators,
+  validatePublicKeyRecord,
+} from './records.js'
+export { type AddResult, RoutingTable, type RoutingTableEntry } from './routing-table.js'
+
+/** The DHT service factory: `kadDHT(init)(components)`. */
+export function kadDHT(init: KadDHTInit = {}): (components: KadDHTComponents) => KadDHT {
+  return (components) => new KadDHT(components, init)
+}

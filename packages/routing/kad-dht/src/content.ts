@@ -1,0 +1,263 @@
+/**
+ * `ContentRouting` over the DHT (libp2p/specs kad-dht/README.md, "Value
+ * storage and retrieval" and "Content provider advertisement and
+ * discovery"): put/get of validated records and provide/findProviders with
+ * republishing of what we provide.
+ */
+import type { AbortOptions, ContentRouting, Provider, RoutingOptions } from '@libp2p/interface'
+import { anySignal, deferred, equalBytes } from '@weft/utils'
+import type { CID } from 'multiformats/cid'
+import { DHTLimitError, NotFoundError } from './errors.js'
+import type { KadDHT } from './kad-dht.js'
+import { Message } from './message.pb.js'
+import { wireBytes } from './network.js'
+import type { ResolvedInit } from './options.js'
+import { fromWire, type PeerCandidate } from './query-runner.js'
+import { selectRecord, validateRecord } from './records.js'
+
+/** how often expired provider records are swept */
+const SWEEP_INTERVAL = 60 * 60_000
+/** peers told of a newer record after a get (entry correction) */
+const MAX_CORRECTIONS = 8
+
+export class Content implements ContentRouting {
+  private readonly provided = new Map<string, CID>()
+  private republishTimer?: ReturnType<typeof setInterval>
+  private sweepTimer?: ReturnType<typeof setInterval>
+  private config?: ResolvedInit
+
+  constructor(private readonly dht: KadDHT) {}
+
+  start(config: ResolvedInit): void {
+    this.config = config
+    if (config.republishInterval > 0) {
+      this.republishTimer = setInterval(() => {
+        void this.republish()
+      }, config.republishInterval)
+      this.republishTimer.unref?.()
+    }
+    this.sweepTimer = setInterval(() => {
+      this.dht.providers.sweep({ signal: this.dht.shutdown.signal }).catch(() => {})
+    }, SWEEP_INTERVAL)
+    this.sweepTimer.unref?.()
+  }
+
+  stop(): void {
+    clearInterval(this.republishTimer)
+    clearInterval(this.sweepTimer)
+    this.republishTimer = undefined
+    this.sweepTimer = undefined
+  }
+
+  /** Announces that we provide `cid` to the k peers closest to it, and keeps republishing it. */
+  async provide(cid: CID, options: RoutingOptions = {}): Promise<void> {
+    const key = cid.multihash.bytes
+    const id = cid.toString()
+    const max = this.config?.maxProvidedKeys ?? 10_000
+    if (!this.provided.has(id) && this.provided.size >= max) {
+      throw new DHTLimitError(`already providing ${max} keys, the limit`)
+    }
+    this.provided.set(id, cid)
+    const self = this.dht.peerId
+    const multiaddrs = await this.dht.addressesOf(self, options)
+    await this.dht.providers.add(key, self, multiaddrs, options)
+    const { closest } = await this.dht.lookup(key, options)
+    const request: Partial<Message> = {
+      type: Message.MessageType.ADD_PROVIDER,
+      key: wireBytes(key),
+      providerPeers: [
+        {
+          id: self.toMultihash().bytes,
+          addrs: multiaddrs.map((addr) => addr.bytes),
+          connection: Message.ConnectionType.NOT_CONNECTED,
+        },
+      ],
+    }
+    await this.sendToAll(closest, request, false, options)
+  }
+
+  async cancelReprovide(cid: CID): Promise<void> {
+    this.provided.delete(cid.toString())
+  }
+
+  /** Providers of `cid`: ours first, then those the network knows, at most `count` (default 20). */
+  async *findProviders(cid: CID, options: RoutingOptions & { count?: number } = {}): AsyncIterable<Provider> {
+    const key = cid.multihash.bytes
+    const count = options.count ?? 20
+    const seen = new Set<string>()
+    for (const record of await this.dht.providers.get(key, options)) {
+      if (seen.size >= count) return
+      seen.add(record.peerId.toString())
+      yield { id: record.peerId, multiaddrs: record.multiaddrs, routing: 'kad-dht' }
+    }
+    if (options.useNetwork === false || seen.size >= count) return
+    // providers are yielded as replies bring them, while the lookup goes on
+    const queue: Provider[] = []
+    let wake = deferred<void>()
+    let done = false
+    let failure: Error | undefined
+    const stop = new AbortController()
+    const signal = anySignal([options.signal, stop.signal])
+    this.dht
+      .lookup(key, {
+        signal,
+        request: { type: Message.MessageType.GET_PROVIDERS, key: wireBytes(key) },
+        onReply: (_peer, reply) => {
+          for (const wire of reply.providerPeers) {
+            const provider = fromWire(wire)
+            if (provider == null || seen.has(provider.peerId.toString())) continue
+            seen.add(provider.peerId.toString())
+            queue.push({ id: provider.peerId, multiaddrs: provider.multiaddrs, routing: 'kad-dht' })
+            this.remember(provider)
+            wake.resolve()
+            if (seen.size >= count) return true
+          }
+          return undefined
+        },
+      })
+      .then(
+        () => {},
+        (err: Error) => {
+          failure = err
+        },
+      )
+      .finally(() => {
+        done = true
+        wake.resolve()
+      })
+    try {
+      while (true) {
+        while (queue.length > 0) yield queue.shift()!
+        if (done) break
+        await wake.promise
+        wake = deferred<void>()
+      }
+      if (failure != null && !stop.signal.aborted) throw failure
+    } finally {
+      // the consumer may stop early: end the lookup with it
+      stop.abort(new Error('findProviders ended'))
+      signal.clear()
+    }
+  }
+
+  /** Stores `value` under `key` locally and on the k peers closest to it. */
+  async put(key: Uint8Array, value: Uint8Array, options: RoutingOptions = {}): Promise<void> {
+    const maxSize = this.config?.maxRecordSize ?? 16 * 1024
+    if (value.byteLength > maxSize) {
+      throw new DHTLimitError(
+        `record value of ${value.byteLength} bytes exceeds the limit of ${maxSize} bytes`,
+      )
+    }
+    await validateRecord(this.dht.validators, key, value, options)
+    const record = await this.dht.records.put(key, value, options)
+    const { closest } = await this.dht.lookup(key, options)
+    await this.sendToAll(
+      closest,
+      { type: Message.MessageType.PUT_VALUE, key: wireBytes(key), record },
+      true,
+      options,
+    )
+  }
+
+  /** The best valid value for `key` among ours and the network's; `NotFoundError` when nobody has one. */
+  async get(key: Uint8Array, options: RoutingOptions = {}): Promise<Uint8Array> {
+    const values: Array<{ value: Uint8Array; from?: PeerCandidate }> = []
+    const local = await this.dht.records.get(key, options)
+    if (local?.value != null) {
+      try {
+        await validateRecord(this.dht.validators, key, local.value, options)
+        values.push({ value: local.value })
+      } catch {
+        // an old record that no longer validates is ignored
+      }
+    }
+    if (options.useNetwork !== false && !(options.useCache === true && values.length > 0)) {
+      const quorum = this.config?.getQuorum ?? 16
+      const pending: Array<Promise<void>> = []
+      await this.dht.lookup(key, {
+        ...options,
+        request: { type: Message.MessageType.GET_VALUE, key: wireBytes(key) },
+        onReply: (peer, reply) => {
+          const record = reply.record
+          const value = record?.value
+          if (record?.key == null || value == null || !equalBytes(record.key, key)) return undefined
+          pending.push(
+            Promise.resolve(validateRecord(this.dht.validators, key, value, options)).then(
+              () => {
+                values.push({ value, from: peer })
+              },
+              () => {},
+            ),
+          )
+          return pending.length >= quorum ? true : undefined
+        },
+      })
+      await Promise.all(pending)
+    }
+    if (values.length === 0) throw new NotFoundError('no peer of the DHT has a value for the key')
+    const best =
+      values[
+        selectRecord(
+          this.dht.selectors,
+          key,
+          values.map((entry) => entry.value),
+        )
+      ]!.value
+    this.correct(key, best, values, options)
+    return best
+  }
+
+  /** Entry correction: peers that sent an older value get the best one (best effort, bounded). */
+  private correct(
+    key: Uint8Array,
+    best: Uint8Array,
+    values: Array<{ value: Uint8Array; from?: PeerCandidate }>,
+    options: AbortOptions,
+  ): void {
+    const outdated = values
+      .filter((entry) => entry.from != null && !equalBytes(entry.value, best))
+      .slice(0, MAX_CORRECTIONS)
+      .map((entry) => entry.from!)
+    if (outdated.length === 0) return
+    const record = { key: wireBytes(key), value: wireBytes(best), timeReceived: new Date().toISOString() }
+    void this.sendToAll(outdated, { type: Message.MessageType.PUT_VALUE, key: record.key, record }, true, {
+      signal: this.dht.shutdown.signal,
+    }).catch(() => {})
+    void options
+  }
+
+  private async republish(): Promise<void> {
+    for (const cid of [...this.provided.values()]) {
+      if (!this.dht.isStarted()) return
+      try {
+        await this.provide(cid, { signal: this.dht.shutdown.signal })
+      } catch {
+        // the next round tries again
+      }
+    }
+  }
+
+  private remember(peer: PeerCandidate): void {
+    if (peer.multiaddrs.length === 0) return
+    this.dht.rememberAddresses(peer.peerId, peer.multiaddrs)
+  }
+
+  private async sendToAll(
+    peers: PeerCandidate[],
+    request: Partial<Message>,
+    expectReply: boolean,
+    options: AbortOptions,
+  ): Promise<number> {
+    const signal = this.dht.operationSignal(options)
+    try {
+      const results = await Promise.allSettled(
+        peers.map(async (peer) =>
+          this.dht.network.send(peer.peerId, peer.multiaddrs, request, { signal, expectReply }),
+        ),
+      )
+      return results.filter((result) => result.status === 'fulfilled').length
+    } finally {
+      signal.clear()
+    }
+  }
+}
