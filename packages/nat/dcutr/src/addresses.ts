@@ -76,3 +76,11 @@ export function isPublicTcp(address: Multiaddr): boolean {
   if (lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80')) return false
   return lower !== '::'
 }
+
+/** 127.0.0.0/8 or ::1: meaningful only on this machine. */
+export function isLoopback(address: Multiaddr): boolean {
+  const ip = address.getComponents()[0]
+  if (ip?.code === CODE_IP4) return (ip.value ?? '').startsWith('127.')
+  if (ip?.code === CODE_IP6) return ip.value === '::1'
+  return false
+}

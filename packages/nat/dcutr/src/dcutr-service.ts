@@ -29,9 +29,9 @@ import {
   type TypedEventTarget,
   type Upgrader,
 } from '@libp2p/interface'
-import { CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
+import { CODE_P2P, CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, delay, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
-import { isPublicTcp, punchAddresses, relayOf } from './addresses.js'
+import { isLoopback, isPublicTcp, punchAddresses, relayOf } from './addresses.js'
 import { DCUtRStoppedError, HolePunchFailedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
@@ -68,6 +68,8 @@ export interface DCUtRComponents {
     ): Promise<Connection>
   }
   transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
+  /** our own addresses: the public ones are offered beside the observed one */
+  addressManager?: { getAddresses(): Multiaddr[] }
 }
 
 /** Which path a relayed connection ended on. */
@@ -364,7 +366,19 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     const observed = this.observed.get(toRelay.id)!
     const localAddr = (toRelay as { localAddr?: Multiaddr }).localAddr
     const port = localAddr?.getComponents().find((component) => component.code === CODE_TCP)?.value
-    return { addrs: [observed], localPort: port == null ? undefined : Number(port) }
+    // A public listen address of ours is reachable whatever the peer's NAT
+    // does: offer it too, so a peer behind a symmetric NAT (or one whose early
+    // SYN a full cone lets through to a socket not yet dialing) still gets in.
+    const listening = (this.components.addressManager?.getAddresses() ?? [])
+      .map((address) =>
+        address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
+      )
+      .filter((address) => isPublicTcp(address) && !isLoopback(address))
+    const addrs = [observed, ...listening.filter((address) => !address.equals(observed))]
+    return {
+      addrs: addrs.slice(0, this.opts.maxAddresses),
+      localPort: port == null ? undefined : Number(port),
+    }
   }
 
   private directConnection(peer: PeerId): Connection | undefined {
