@@ -1,4 +1,83 @@
 /**
- * @weft/gossipsub: gossipsub v1.0/v1.1/v1.2 with peer scoring
+ * @weft/gossipsub: gossipsub v1.0, v1.1 and v1.2 (libp2p/specs
+ * pubsub/gossipsub): meshes of D = 6 (Dlo 4, Dhi 12) kept by a 1 s heartbeat,
+ * a message cache answering IWANT for IHAVE gossip, fanout for topics we
+ * publish to without subscribing; v1.1 peer exchange on PRUNE, backoff, peer
+ * scoring P1–P7 with gossip/publish/graylist thresholds, flood publishing,
+ * opportunistic grafting and outbound mesh quotas; v1.2 IDONTWANT.
+ *
+ * ```ts
+ * import { gossipsub } from '@weft/gossipsub'
+ * const host = await createHost({ ..., services: { identify: identify(), pubsub: gossipsub() } })
+ * const pubsub = host.services.pubsub
+ * pubsub.subscribe('news')
+ * pubsub.addEventListener('message', (evt) => console.log(evt.detail.topic, evt.detail.data))
+ * await pubsub.publish('news', new TextEncoder().encode('hello'))
+ * pubsub.getSubscribers('news'); pubsub.getMeshPeers('news')
+ * ```
+ *
+ * Options (`GossipSubInit`): every @weft/pubsub `PubSubInit` option
+ * (`globalSignaturePolicy` StrictSign, `msgIdFn`, `emitSelf`, bounds, `now`),
+ * the router parameters (`D`, `Dlo`, `Dhi`, `Dscore`, `Dout`, `Dlazy`,
+ * `gossipFactor`, `heartbeatInterval` 1000, `fanoutTTL` 60 s, `mcacheLength` 5,
+ * `mcacheGossip` 3, `pruneBackoff` 60 s, `floodPublish` true, `doPX` false,
+ * `idontwantMinDataSize` 512, …), `scoreParams`, `scoreThresholds`,
+ * `heartbeatTimer` (true) and `random`.
+ *
+ * The router (`GossipRouter`), the score (`PeerScore`) and the message cache
+ * (`MessageCache`) are plain classes with an injected clock, exported for
+ * tests and tools.
  */
-export {}
+import { GossipSub, type GossipSubComponents, type GossipSubInit } from './gossipsub.js'
+
+export {
+  defaultMsgId,
+  type Message,
+  type MsgIdFn,
+  type PublishResult,
+  publicKeyMsgId,
+  type SignaturePolicy,
+  type SignedMessage,
+  StrictNoSign,
+  StrictSign,
+  type Subscription,
+  type SubscriptionChangeData,
+  type TopicValidatorFn,
+  TopicValidatorResult,
+  type UnsignedMessage,
+} from '@weft/pubsub'
+export * from './errors.js'
+export {
+  GossipSub,
+  type GossipSubComponents,
+  type GossipSubEvents,
+  type GossipSubInit,
+  type MeshPeer,
+} from './gossipsub.js'
+export { MessageCache, type MessageCacheInit } from './message-cache.js'
+export {
+  DEFAULT_ROUTER_OPTIONS,
+  FLOODSUB,
+  GOSSIPSUB_V10,
+  GOSSIPSUB_V11,
+  GOSSIPSUB_V12,
+  type RouterOptions,
+  routerOptions,
+} from './options.js'
+export { PeerScore, type PeerScoreInit } from './peer-score.js'
+export { GossipRouter, type PeerInfo, type RouterInit, type RouterNetwork } from './router.js'
+export {
+  DEFAULT_THRESHOLDS,
+  DEFAULT_TOPIC_PARAMS,
+  defaultScoreParams,
+  type PeerScoreParams,
+  type PeerScoreThresholds,
+  type TopicScoreParams,
+  thresholds,
+  validateScoreParams,
+} from './score-params.js'
+
+/** The gossipsub service factory: `gossipsub(init)(components)`. */
+export function gossipsub(init: GossipSubInit = {}): (components: GossipSubComponents) => GossipSub {
+  return (components) => new GossipSub(components, init)
+}

@@ -1,4 +1,69 @@
 /**
- * @weft/pubsub: Shared pubsub machinery: RPC codec, message signing, peer streams, seen cache, topic validation
+ * @weft/pubsub: the machinery floodsub and gossipsub share (libp2p/specs
+ * pubsub/README.md): the RPC codec (`rpc.proto`, generated with protons,
+ * every repeated field bounded), message signing and the StrictSign /
+ * StrictNoSign policies, message ids, a bounded seen-message cache with an
+ * injectable clock, per-peer streams with bounded outbound buffers, topic
+ * validators, and `PubSubBase`, the service shell a router subclasses.
+ *
+ * Applications use a router package (`@weft/floodsub`, `@weft/gossipsub`);
+ * this package is for writing routers and for the shared types:
+ *
+ * ```ts
+ * import { decodeRpc, encodeRpc, TopicValidatorResult } from '@weft/pubsub'
+ * const frame = encodeRpc({ subscriptions: [{ subscribe: true, topic: 'news' }] })
+ * pubsub.topicValidators.set('news', (peer, msg) => TopicValidatorResult.Accept)
+ * ```
+ *
+ * Options (`PubSubInit`): `globalSignaturePolicy` (StrictSign), `emitSelf`
+ * (false), `allowPublishToZeroTopicPeers` (false), `msgIdFn` (from + seqno),
+ * `maxInboundDataLength` (1 MiB), `maxOutboundBufferSize` (4 MiB per peer),
+ * `maxPeers` (1024), `maxTopicsPerPeer` (256), `maxSubscriptions` (1024),
+ * `seenTTL` (120 s), `maxSeenMessages` (100 000), `maxPendingValidations`
+ * (1024), `rpcLimits`, stream limits, `now` (clock).
  */
-export {}
+export {
+  DEFAULT_RPC_LIMITS,
+  decodeRpc,
+  encodeRpc,
+  isEmptyControl,
+  RPC,
+  type RpcLimits,
+} from './codec.js'
+export * from './errors.js'
+export {
+  AuthorCache,
+  buildMessage,
+  defaultMsgId,
+  type Message,
+  type MsgIdFn,
+  msgIdToString,
+  publicKeyMsgId,
+  SIGN_PREFIX,
+  type SignaturePolicy,
+  type SignedMessage,
+  StrictNoSign,
+  StrictSign,
+  seqnoBytes,
+  signingBytes,
+  type TopicValidatorFn,
+  TopicValidatorResult,
+  type UnsignedMessage,
+  type ValidationResult,
+  validateMessage,
+} from './message.js'
+export { PeerStreams, type PeerStreamsInit } from './peer-streams.js'
+export {
+  type PublishResult,
+  PubSubBase,
+  type PubSubComponents,
+  type PubSubCounters,
+  type PubSubEvents,
+  type PubSubInit,
+  type ReceivedMessage,
+  type Subscription,
+  type SubscriptionChangeData,
+} from './pubsub-base.js'
+export { type Clock, SeenCache, type SeenCacheInit } from './seen-cache.js'
+export { type TestConnection, TestNetwork, type TestNode } from './test-network.js'
+export { TopicTable } from './topic-table.js'

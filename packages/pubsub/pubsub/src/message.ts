@@ -1,0 +1,245 @@
+/**
+ * Pubsub messages: the shapes handed to applications (matching
+ * @libp2p/gossipsub's `Message`), signing and the signature policies
+ * (libp2p/specs pubsub/README.md "Message Signing" and "Signature Policy
+ * Options"), and message ids.
+ *
+ * A signed message carries `from` (the author's peer id bytes), an 8-byte
+ * big-endian `seqno`, and a `signature` over `"libp2p-pubsub:"` followed by
+ * the protobuf of the message without its `signature` and `key` fields.
+ */
+import type { PeerId, PrivateKey, PublicKey } from '@libp2p/interface'
+import { publicKeyFromProtobuf, publicKeyToProtobuf, sha256 } from '@weft/crypto'
+import { peerIdFromBytes, peerIdFromPublicKey } from '@weft/peer-id'
+import { concatBytes, equalBytes } from '@weft/utils'
+import type { ValidationFailure } from './errors.js'
+import { RPC } from './rpc.pb.js'
+
+export const StrictSign = 'StrictSign'
+export const StrictNoSign = 'StrictNoSign'
+/** StrictSign: sign ours, require valid signatures; StrictNoSign: no author fields at all. */
+export type SignaturePolicy = typeof StrictSign | typeof StrictNoSign
+
+export enum TopicValidatorResult {
+  /** deliver and forward */
+  Accept = 'accept',
+  /** drop without penalty */
+  Ignore = 'ignore',
+  /** drop and penalise the sender */
+  Reject = 'reject',
+}
+
+export interface SignedMessage {
+  type: 'signed'
+  from: PeerId
+  topic: string
+  data: Uint8Array
+  sequenceNumber: bigint
+  signature: Uint8Array
+  key: PublicKey
+}
+
+export interface UnsignedMessage {
+  type: 'unsigned'
+  topic: string
+  data: Uint8Array
+}
+
+export type Message = SignedMessage | UnsignedMessage
+
+export type TopicValidatorFn = (
+  peer: PeerId,
+  message: Message,
+) => TopicValidatorResult | Promise<TopicValidatorResult>
+
+/** Computes the id that identifies a message in seen caches, IHAVE, IWANT and IDONTWANT. */
+export type MsgIdFn = (message: Message) => Uint8Array
+
+export const SIGN_PREFIX = new TextEncoder().encode('libp2p-pubsub:')
+
+/**
+ * The default id (pubsub/README.md "Message Identification"): `from`
+ * concatenated with `seqno` for signed messages; sha2-256 of the data for
+ * unsigned ones.
+ */
+export function defaultMsgId(message: Message): Uint8Array {
+  if (message.type === 'unsigned') return sha256(message.data)
+  return concatBytes([message.from.toMultihash().bytes, seqnoBytes(message.sequenceNumber)])
+}
+
+/**
+ * The id js-libp2p's gossipsub uses by default: the author's protobuf public
+ * key concatenated with `seqno`. Pass it as `msgIdFn` in networks mixed with
+ * js-libp2p so IHAVE/IWANT/IDONTWANT ids agree across the two stacks.
+ */
+export function publicKeyMsgId(message: Message): Uint8Array {
+  if (message.type === 'unsigned') return sha256(message.data)
+  return concatBytes([publicKeyToProtobuf(message.key), seqnoBytes(message.sequenceNumber)])
+}
+
+/** The generated codec types its bytes as `Uint8Array<ArrayBuffer>`; every Uint8Array we hand it qualifies. */
+function wire(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes as Uint8Array<ArrayBuffer>
+}
+
+export function seqnoBytes(seqno: bigint): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, seqno), false)
+  return out
+}
+
+/** Lower-case hex, the map key for message ids. */
+export function msgIdToString(id: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < id.byteLength; i++) out += HEX[id[i]]
+  return out
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** The bytes a signature covers: the prefix and the message without signature and key. */
+export function signingBytes(raw: RPC.Message): Uint8Array {
+  const body = RPC.Message.encode({ from: raw.from, data: raw.data, seqno: raw.seqno, topic: raw.topic })
+  return concatBytes([SIGN_PREFIX, body])
+}
+
+/** Builds a wire message and its application view under `policy`. */
+export async function buildMessage(
+  policy: SignaturePolicy,
+  privateKey: PrivateKey,
+  author: PeerId,
+  topic: string,
+  data: Uint8Array,
+  sequenceNumber: bigint,
+): Promise<{ raw: RPC.Message; message: Message }> {
+  if (policy === StrictNoSign) {
+    return { raw: { topic, data: wire(data) }, message: { type: 'unsigned', topic, data } }
+  }
+  const raw: RPC.Message = {
+    from: wire(author.toMultihash().bytes),
+    data: wire(data),
+    seqno: seqnoBytes(sequenceNumber),
+    topic,
+  }
+  const signature = await privateKey.sign(signingBytes(raw))
+  raw.signature = wire(signature)
+  // the key is sent only when the peer id cannot carry it (RSA)
+  if (author.publicKey == null) raw.key = wire(publicKeyToProtobuf(privateKey.publicKey))
+  return {
+    raw,
+    message: {
+      type: 'signed',
+      from: author,
+      topic,
+      data,
+      sequenceNumber,
+      signature,
+      key: privateKey.publicKey,
+    },
+  }
+}
+
+export type ValidationResult = { message: Message } | { failure: ValidationFailure }
+
+interface Author {
+  from: PeerId
+  key: PublicKey
+  /** the protobuf key bytes messages carried, when they carried one */
+  keyBytes?: Uint8Array
+}
+
+/**
+ * Authors' peer ids and public keys by their `from` bytes, so a key object
+ * is parsed once per author rather than once per message. Bounded; the
+ * oldest entry goes first.
+ */
+export class AuthorCache {
+  private readonly entries = new Map<string, Author>()
+
+  constructor(private readonly maxSize = 1024) {}
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get(from: Uint8Array): Author | undefined {
+    return this.entries.get(msgIdToString(from))
+  }
+
+  set(from: Uint8Array, value: Author): void {
+    if (this.entries.size >= this.maxSize) {
+      const oldest = this.entries.keys().next()
+      if (oldest.done !== true) this.entries.delete(oldest.value)
+    }
+    this.entries.set(msgIdToString(from), value)
+  }
+}
+
+/**
+ * Checks a received wire message against `policy` and, for signed messages,
+ * its signature. Total: any malformed field yields a failure, never a throw.
+ */
+export async function validateMessage(
+  policy: SignaturePolicy,
+  raw: RPC.Message,
+  authors?: AuthorCache,
+): Promise<ValidationResult> {
+  const topic = raw.topic
+  if (topic == null || topic === '') return { failure: 'missing-topic' }
+  const data = raw.data ?? new Uint8Array(0)
+  if (policy === StrictNoSign) {
+    if (raw.signature != null) return { failure: 'signature-present' }
+    if (raw.seqno != null) return { failure: 'seqno-present' }
+    if (raw.key != null || raw.from != null) return { failure: 'from-present' }
+    return { message: { type: 'unsigned', topic, data } }
+  }
+  if (raw.seqno == null) return { failure: 'missing-seqno' }
+  if (raw.seqno.byteLength !== 8) return { failure: 'invalid-seqno' }
+  if (raw.signature == null) return { failure: 'missing-signature' }
+  if (raw.from == null) return { failure: 'missing-from' }
+  const author = authors?.get(raw.from)
+  if (
+    author != null &&
+    (raw.key == null || (author.keyBytes != null && equalBytes(author.keyBytes, raw.key)))
+  ) {
+    return verify(raw, author.from, author.key)
+  }
+  let from: PeerId
+  try {
+    from = peerIdFromBytes(raw.from)
+  } catch {
+    return { failure: 'invalid-peer-id' }
+  }
+  let key: PublicKey | undefined
+  if (raw.key != null) {
+    try {
+      key = publicKeyFromProtobuf(raw.key)
+    } catch {
+      return { failure: 'invalid-key' }
+    }
+    if (!peerIdFromPublicKey(key).equals(from)) return { failure: 'key-mismatch' }
+    authors?.set(raw.from, { from, key, keyBytes: raw.key })
+  } else {
+    key = from.publicKey
+    if (key == null) return { failure: 'invalid-key' }
+    authors?.set(raw.from, { from, key })
+  }
+  return verify(raw, from, key)
+}
+
+async function verify(raw: RPC.Message, from: PeerId, key: PublicKey): Promise<ValidationResult> {
+  if (raw.signature == null || raw.seqno == null || raw.topic == null) return { failure: 'missing-signature' }
+  const topic = raw.topic
+  const data = raw.data ?? new Uint8Array(0)
+  let valid: boolean
+  try {
+    valid = await key.verify(signingBytes(raw), raw.signature)
+  } catch {
+    valid = false
+  }
+  if (!valid) return { failure: 'invalid-signature' }
+  const sequenceNumber = new DataView(raw.seqno.buffer, raw.seqno.byteOffset, 8).getBigUint64(0, false)
+  return {
+    message: { type: 'signed', from, topic, data, sequenceNumber, signature: raw.signature, key },
+  }
+}
