@@ -9,6 +9,8 @@
  *   factory (testkit depends on no transport, so they can depend on it).
  * - Connections and streams: `waitFor`, `bytes`, `readExact`, `closeEvent`,
  *   `eventOnce`, `tcpHandles` (live TCP handles, to check close leaks none).
+ * - Network namespaces (Linux, root): `createVethNetwork()`, `bundleScript()`,
+ *   `spawnInNamespace()` for tests that cross a real network.
  * - Protocols: `FakeRegistrar` and `fakePeerConnection(remote)`, whose
  *   `newStream` runs the remote registrar's handler over a `streamPair()`.
  *
@@ -29,4 +31,5 @@
 export * from './connection-helpers.js'
 export * from './fake-peer.js'
 export * from './fake-upgrader.js'
+export * from './netns.js'
 export * from './transport-harness.js'
