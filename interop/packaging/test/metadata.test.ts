@@ -32,7 +32,7 @@ function shippedSources(dir: string): string[] {
 function importedPackages(source: string): Set<string> {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1')
   const names = new Set<string>()
-  for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
+  for (const match of code.matchAll(/(?:(?:^|[\s}])from\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
     const specifier = match[1]!
     if (specifier.startsWith('.') || specifier.startsWith('/') || isBuiltin(specifier)) continue
     const parts = specifier.split('/')
