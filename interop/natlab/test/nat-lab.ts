@@ -113,7 +113,17 @@ export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string): str
     '-A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
     '-A INPUT -i wan -j DROP',
     '-A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
-    ...(nat === 'full-cone' ? ['-A FORWARD -i wan -m conntrack --ctstate DNAT -j ACCEPT'] : []),
+    ...(nat === 'full-cone'
+      ? [
+          '-A FORWARD -i wan -m conntrack --ctstate DNAT -j ACCEPT',
+          // the LAN host answers an unsolicited SYN it has no socket for with a
+          // RST; conntrack would end the mapping on it and remap the host's own
+          // punch to the same peer, which an endpoint-independent NAT never
+          // does. Dropping that RST keeps the mapping, so the host's SYN meets
+          // the peer's as a simultaneous open.
+          '-A FORWARD -i lan -p tcp --tcp-flags RST RST -m conntrack --ctstate DNAT -j DROP',
+        ]
+      : []),
     '-A FORWARD -i wan -j DROP',
     'COMMIT',
     '',
