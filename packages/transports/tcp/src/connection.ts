@@ -53,8 +53,6 @@ export class TcpConnection extends AbstractMultiaddrConnection {
   /** unread bytes at which the socket is paused while nobody reads */
   private readonly readHighWater: number
   private readonly socketClosed = deferred<void>()
-  /** true while writes of this loop turn are being gathered (see coalesce) */
-  private corked = false
   private readonly finished = deferred<void>()
 
   constructor(init: TcpConnectionInit) {
@@ -127,30 +125,16 @@ export class TcpConnection extends AbstractMultiaddrConnection {
     const chunks = data[Symbol.iterator]()
     const first = chunks.next()
     if (first.done === true) return { sentBytes: 0, canSendMore: true }
-    this.coalesce(socket)
-    let canSendMore = socket.write(first.value)
+    const second = chunks.next()
+    if (second.done === true) return { sentBytes: data.byteLength, canSendMore: socket.write(first.value) }
+    // a batch of small chunks (frame headers, payloads) goes out in one writev
+    socket.cork()
+    socket.write(first.value)
+    let canSendMore = socket.write(second.value)
     for (let next = chunks.next(); next.done !== true; next = chunks.next())
       canSendMore = socket.write(next.value)
+    socket.uncork()
     return { sentBytes: data.byteLength, canSendMore }
-  }
-
-  /**
-   * Writes made in one turn of the event loop leave in one writev: the socket
-   * stays corked until the loop's check phase, after every promise
-   * continuation of the turn has run. So a multistream proposal and the first
-   * Noise message, or a muxer's answer and its data, share a packet (with
-   * Nagle off, two writes are two packets, and on a real path may cost a
-   * round trip each). Back-pressure is unchanged: `write` still reports a
-   * full buffer.
-   */
-  private coalesce(socket: Socket): void {
-    if (this.corked) return
-    this.corked = true
-    socket.cork()
-    setImmediate(() => {
-      this.corked = false
-      if (!socket.destroyed) socket.uncork()
-    })
   }
 
   protected sendReset(): void {
