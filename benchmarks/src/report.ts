@@ -188,6 +188,23 @@ as of the run above; the figures quoted here come from partial runs
 sessions were building and testing (load average 2–12), so they are
 ratios within one run, not absolutes.
 
+### Summary of the full run above (2026-11-25)
+
+Met: set-up (0.38× js-libp2p), streams per second (3.22×), heap per idle
+connection (0.40× / 0.48×), cold start (0.23×), and mplex throughput (2.95× /
+3.00×, 72–80% of the reference). Missed:
+
+- **yamux throughput, 1.66× / 1.83× js-libp2p** (74% / 82% of the
+  reference, so that half of the target is met): the cipher is the ceiling
+  on 2 cores (below); js-libp2p's yamux already reaches 44% of the reference,
+  so 2× of it would be 88%.
+- **Through the delay proxy, 2.235 round trips against 2.2:** the proxy
+  alone costs 2.096 for two bare round trips; the ≈ 7 ms left is handshake
+  CPU on the critical path on both sides (below).
+- **RSS per idle connection, 0.74× / 0.80×:** V8's young generation stays
+  committed after \`gc()\` (below); the heap, which weft controls, is at
+  0.40× / 0.48×.
+
 ### What changed since the previous full run (2026-11-24)
 
 - **Optimistic stream opening in set-up and streams/s** (both stacks are
@@ -289,14 +306,16 @@ run 2.29, 2.27–2.31), against a target of 2.2.
   remote identity key from SPKI DER (\`createPublicKey\`, ≈ 170 µs) and the
   verification itself (\`crypto.verify\`, ≈ 230 µs in this Node's OpenSSL)
   are 45% of \`performHandshake\`, on the critical path on both sides. A JWK
-  import (≈ 16 µs) saves ≈ 0.3 ms per set-up (the change is proposed to the
-  owner of \`@weft/crypto\`). The rest is spread thin: X25519 (3 per side,
+  import (≈ 16 µs) saves ≈ 0.3 ms per set-up (applied to \`@weft/crypto\`
+  after these partial runs). The rest is spread thin: X25519 (3 per side,
   ≈ 45 µs each), HKDF, key generation, and the JavaScript of the upgrade.
 - **The proxy figure is sensitive to load:** 2.24–2.30 at load 2–3, 2.33–2.53
   at load 6–7 (the direct set-up rose from 7.5 to 19 ms in that run), as
-  the CPU share grows with the machine's other work. The dialer still sends
-  the multistream header and Noise message 1 as two socket writes (a
-  coalescing \`@weft/tcp\` connection would make them one; ≈ 50 µs).
+  the CPU share grows with the machine's other work. Gathering the writes of
+  one event-loop turn in \`@weft/tcp\` (so the multistream header and Noise
+  message 1 share a packet) was tried and reverted: it delays every reply
+  by a loop turn (2.29 against 2.19 round trips, set-up 0.41× against 0.31×
+  js-libp2p, 3 repetitions each, same machine, back to back).
 
 ### Streams per second — ≥ 3× js-libp2p
 
@@ -331,9 +350,9 @@ Partial runs (2–3 repetitions): heap 15.5 KiB (dialer, 0.42×) and
   yamux decoder and connection handlers), 10 bound functions, the Node
   socket and its \`TCPSocketWrap\`, 2 timers (the socket's inactivity timeout
   and yamux's keep-alive). The largest piece left that is not ours is
-  \`@weft/host\`'s \`Connection\`, still a \`TypedEventEmitter\` (≈ 650 bytes plus
-  ≈ 600 per listener); switching it to \`LightEventTarget\` (proposed to its
-  owner) brings the listener below 0.5×.
+  \`@weft/host\`'s \`Connection\`, which was a \`TypedEventEmitter\` (≈ 650 bytes
+  plus ≈ 600 per listener) in these runs and now extends \`LightEventTarget\`
+  too.
 - **RSS:** mostly V8's young generation, grown during 500 handshakes and
   still committed after \`gc()\` (plain Node TCP sockets cost 14 KiB of RSS
   per connection here). With \`NODE_OPTIONS=--max-semi-space-size=1\` the
