@@ -141,6 +141,10 @@ export interface NamespaceProcess<E> {
   events: E[]
   /** resolves with the first event matching, rejects after `timeout` ms or when the process exits */
   waitFor(match: (event: E) => boolean, timeout?: number): Promise<E>
+  /** writes one line to the program's stdin */
+  send(line: string): void
+  /** whether the process has exited, and with which code */
+  exitCode(): number | null | undefined
   /** ends its stdin (the program's cue to stop), then kills it after 6 s */
   stop(): Promise<void>
 }
@@ -151,17 +155,31 @@ export function spawnInNamespace<E>(
   args: string[],
   options: { cwd: string; label: string },
 ): NamespaceProcess<E> {
+  return spawnJsonLines<E>('ip', ['netns', 'exec', namespace, process.execPath, ...args], options)
+}
+
+/** Runs `node <args>` in this network namespace, collecting the JSON lines it prints. */
+export function spawnProgram<E>(
+  args: string[],
+  options: { cwd: string; label: string },
+): NamespaceProcess<E> {
+  return spawnJsonLines<E>(process.execPath, args, options)
+}
+
+function spawnJsonLines<E>(
+  command: string,
+  args: string[],
+  options: { cwd: string; label: string },
+): NamespaceProcess<E> {
   const { label } = options
-  const child: ChildProcessWithoutNullStreams = spawn(
-    'ip',
-    ['netns', 'exec', namespace, process.execPath, ...args],
-    { cwd: options.cwd, stdio: 'pipe' },
-  )
+  const child: ChildProcessWithoutNullStreams = spawn(command, args, { cwd: options.cwd, stdio: 'pipe' })
   const events: E[] = []
   const waiters = new Set<() => void>()
   let stderr = ''
   let exited = false
+  let code: number | null | undefined
   let pending = ''
+  child.stdin.on('error', () => {})
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk
     const lines = pending.split('\n')
@@ -180,8 +198,9 @@ export function spawnInNamespace<E>(
     if (stderr.length < 64 * 1024) stderr += chunk
   })
   const exitedPromise = new Promise<void>((resolve) => {
-    child.on('exit', () => {
+    child.on('exit', (exitCode) => {
       exited = true
+      code = exitCode
       for (const wake of waiters) wake()
       resolve()
     })
@@ -194,7 +213,11 @@ export function spawnInNamespace<E>(
         const check = (): void => {
           const found = events.find(match)
           if (found != null) finish(() => resolve(found))
-          else if (exited) finish(() => reject(new Error(`${label} exited early:\n${stderr}`)))
+          else if (exited) {
+            finish(() =>
+              reject(new Error(`${label} exited early (${code}); saw ${JSON.stringify(events)}\n${stderr}`)),
+            )
+          }
         }
         const timer = setTimeout(
           () =>
@@ -216,6 +239,10 @@ export function spawnInNamespace<E>(
         check()
       })
     },
+    send(line) {
+      if (!exited) child.stdin.write(`${line}\n`)
+    },
+    exitCode: () => (exited ? code : undefined),
     async stop() {
       if (exited) return
       child.stdin.end()
