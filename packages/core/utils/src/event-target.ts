@@ -15,8 +15,11 @@
  * - `once` and `signal` options; objects with `handleEvent`;
  * - `stopImmediatePropagation()` stops the remaining listeners (seen through
  *   `cancelBubble`, which `stopPropagation()` also sets: nothing bubbles here);
- * - a listener that throws does not stop the others, and its error is
- *   reported as uncaught, as Node's `EventTarget` does.
+ * - a listener that throws does not stop the others; its error goes to
+ *   `onListenerError`, which reports it as uncaught, as Node's `EventTarget`
+ *   does. Objects that carry network traffic override it (streams and
+ *   connections abort themselves): a listener that throws because of what a
+ *   remote peer sent must end that peer's stream, never the process.
  * Unlike a native dispatch, `event.target` stays null.
  */
 
@@ -128,11 +131,16 @@ export class LightEventTarget<EventMap extends Record<string, any>> {
         if (typeof callback === 'function') callback.call(this, event)
         else callback.handleEvent(event)
       } catch (err) {
-        reportListenerError(err)
+        this.onListenerError(err, event)
       }
       if (event.cancelBubble) break
     }
     return !event.defaultPrevented
+  }
+
+  /** A listener threw while `event` was dispatched; the default reports the error as uncaught. */
+  protected onListenerError(err: unknown, _event: Event): void {
+    reportListenerError(err)
   }
 
   safeDispatchEvent<Detail>(type: keyof EventMap, detail?: CustomEventInit<Detail>): boolean {

@@ -129,7 +129,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
       throw new StreamStateError(`cannot write to a stream whose writable end is ${this.writeStatus}`)
     }
     if (data.byteLength > 0) this.writeBuffer.append(data)
-    return this.flush()
+    return this.flush(true)
   }
 
   async onDrain(options?: AbortOptions): Promise<void> {
@@ -140,6 +140,17 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     const waiter = deferred<void>()
     this.drainWaiters.push(waiter)
     return raceSignal(waiter.promise, options?.signal)
+  }
+
+  /**
+   * A listener of this stream threw: the error ends the stream, not the
+   * process (a listener that writes to a stream the remote just closed would
+   * otherwise become an uncaught exception).
+   */
+  protected override onListenerError(err: unknown, event: Event): void {
+    const error = err instanceof Error ? err : new Error(String(err))
+    this.log.error('a %s listener threw: %s', event.type, error.message)
+    this.abort(error)
   }
 
   abort(err: Error): void {
@@ -332,7 +343,13 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
 
   // ---- internals -------------------------------------------------------------
 
-  private flush(): boolean {
+  /**
+   * Hands queued bytes to the layer below. When that throws the stream is
+   * aborted; the error reaches the caller only when it is `send()`'s own
+   * caller (`rethrow`): from a 'drain' listener or a close it would escape
+   * the stack, and a remote's FIN must not crash the host.
+   */
+  private flush(rethrow = false): boolean {
     if (this.writableNeedsDrain) {
       this.checkWriteBufferLength()
       return false
@@ -349,8 +366,10 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
         try {
           result = this.sendData(chunk)
         } catch (err) {
+          // the layer below is gone or refused the bytes: this stream is over
           this.abort(err as Error)
-          throw err
+          if (rethrow) throw err
+          return false
         }
         this.writeBuffer.consume(result.sentBytes)
         canSendMore = result.canSendMore

@@ -217,6 +217,25 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.finish(true)
   }
 
+  /**
+   * A listener threw: a 'stream' listener's error ends that stream; any other
+   * ends the connection, never the process.
+   */
+  protected override onListenerError(err: unknown, event: Event): void {
+    const error = err instanceof Error ? err : new Error(String(err))
+    this.log.error('a %s listener threw: %s', event.type, error.message)
+    const stream = (event as CustomEvent<unknown>).detail
+    if (
+      event.type === 'stream' &&
+      stream != null &&
+      typeof (stream as { abort(err: Error): void }).abort === 'function'
+    ) {
+      ;(stream as { abort(err: Error): void }).abort(error)
+    } else {
+      this.abort(error)
+    }
+  }
+
   abort(err: Error): void {
     if (this.finished) return
     this.log('aborting: %s', err.message)

@@ -156,6 +156,25 @@ export class MplexMuxer
     this.status = 'closed'
   }
 
+  /**
+   * A listener threw: a 'stream' listener's error ends that stream; any other
+   * ends the session, never the process.
+   */
+  protected override onListenerError(err: unknown, event: Event): void {
+    const error = err instanceof Error ? err : new Error(String(err))
+    this.log.error('a %s listener threw: %s', event.type, error.message)
+    const stream = (event as CustomEvent<unknown>).detail
+    if (
+      event.type === 'stream' &&
+      stream != null &&
+      typeof (stream as { abort(err: Error): void }).abort === 'function'
+    ) {
+      ;(stream as { abort(err: Error): void }).abort(error)
+    } else {
+      this.abort(error)
+    }
+  }
+
   abort(err: Error): void {
     if (this.status === 'closed' && this.writerClosed) return
     this.log('abort: %s', err.message)
