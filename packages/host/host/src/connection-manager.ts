@@ -8,8 +8,12 @@
  * `maxIncomingPendingConnections` inbound upgrades at once, of which at most
  * `maxIncomingPendingConnectionsPerAddress` come from one remote IP address
  * (so one source cannot hold every upgrade slot until the upgrade timeout;
- * addresses without an IP, such as memory or relayed ones, are not counted
- * per address). It dispatches
+ * addresses without an IP, such as memory ones, are not counted per
+ * address). A relayed upgrade has no IP of its own: it counts once for its
+ * relay and once for the peer it claims to come from, each under the same
+ * per-address cap, and relayed upgrades together hold at most
+ * `maxIncomingPendingRelayedConnections` slots, so no relay, and no set of
+ * relays, can take the slots direct connections need. It dispatches
  * `peer:connect` on a peer's first connection and `peer:disconnect` when its
  * last one closes; the upgrader dispatches `connection:open`/`close`.
  *
@@ -37,7 +41,15 @@ import {
   type Stream,
   type TypedEventTarget,
 } from '@libp2p/interface'
-import { CODE_IP4, CODE_IP6, CODE_IP6ZONE, isMultiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import {
+  CODE_IP4,
+  CODE_IP6,
+  CODE_IP6ZONE,
+  CODE_P2P,
+  CODE_P2P_CIRCUIT,
+  isMultiaddr,
+  type Multiaddr,
+} from '@multiformats/multiaddr'
 import { AutoDialer, type AutoDialerInit } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
 import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
@@ -59,6 +71,11 @@ export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
    * cap off)
    */
   maxIncomingPendingConnectionsPerAddress?: number
+  /**
+   * inbound relayed connections (circuit relay STOP) being upgraded at once
+   * (default half of `maxIncomingPendingConnections`, at least 1)
+   */
+  maxIncomingPendingRelayedConnections?: number
 }
 
 export class ConnectionManager implements ConnectionManagerInterface, Startable {
@@ -70,8 +87,10 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   private readonly maxIncomingPendingConnections: number
   private readonly maxIncomingPendingPerAddress: number
   private incomingPending = 0
-  /** the remote IP of each inbound connection being upgraded (at most `maxIncomingPendingConnections`) */
-  private readonly pendingAddress = new Map<MultiaddrConnection, string>()
+  private readonly maxIncomingPendingRelayed: number
+  private incomingPendingRelayed = 0
+  /** the slot keys (remote IP, or relay and claimed peer) of each inbound connection being upgraded */
+  private readonly pendingAddress = new Map<MultiaddrConnection, string[]>()
   /** how many inbound upgrades each remote IP holds */
   private readonly pendingPerAddress = new Map<string, number>()
   private started = false
@@ -85,6 +104,9 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     this.maxConnections = init.maxConnections ?? 300
     this.maxIncomingPendingConnections = init.maxIncomingPendingConnections ?? 10
     this.maxIncomingPendingPerAddress = init.maxIncomingPendingConnectionsPerAddress ?? 3
+    this.maxIncomingPendingRelayed =
+      init.maxIncomingPendingRelayedConnections ??
+      Math.max(1, Math.floor(this.maxIncomingPendingConnections / 2))
     if (!(this.maxIncomingPendingPerAddress >= 1))
       throw new RangeError(
         `maxIncomingPendingConnectionsPerAddress must be at least 1, got ${this.maxIncomingPendingPerAddress}`,
@@ -219,21 +241,26 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
       )
       return false
     }
-    const address = remoteIp(maConn.remoteAddr)
-    if (address != null) {
-      const held = this.pendingPerAddress.get(address) ?? 0
+    const relayed = isRelayed(maConn.remoteAddr)
+    if (relayed && this.incomingPendingRelayed >= this.maxIncomingPendingRelayed) {
+      this.log(
+        'refusing %s: %d relayed inbound upgrades pending',
+        maConn.remoteAddr.toString(),
+        this.incomingPendingRelayed,
+      )
+      return false
+    }
+    const keys = slotKeys(maConn.remoteAddr)
+    for (const key of keys) {
+      const held = this.pendingPerAddress.get(key) ?? 0
       if (held >= this.maxIncomingPendingPerAddress) {
-        this.log(
-          'refusing %s: %d inbound upgrades pending from %s',
-          maConn.remoteAddr.toString(),
-          held,
-          address,
-        )
+        this.log('refusing %s: %d inbound upgrades pending from %s', maConn.remoteAddr.toString(), held, key)
         return false
       }
-      this.pendingPerAddress.set(address, held + 1)
-      this.pendingAddress.set(maConn, address)
     }
+    for (const key of keys) this.pendingPerAddress.set(key, (this.pendingPerAddress.get(key) ?? 0) + 1)
+    if (keys.length > 0) this.pendingAddress.set(maConn, keys)
+    if (relayed) this.incomingPendingRelayed++
     this.incomingPending++
     return true
   }
@@ -246,12 +273,15 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   afterUpgradeInbound(maConn?: MultiaddrConnection): void {
     if (this.incomingPending > 0) this.incomingPending--
     if (maConn == null) return
-    const address = this.pendingAddress.get(maConn)
-    if (address == null) return
+    if (isRelayed(maConn.remoteAddr) && this.incomingPendingRelayed > 0) this.incomingPendingRelayed--
+    const keys = this.pendingAddress.get(maConn)
+    if (keys == null) return
     this.pendingAddress.delete(maConn)
-    const held = (this.pendingPerAddress.get(address) ?? 1) - 1
-    if (held > 0) this.pendingPerAddress.set(address, held)
-    else this.pendingPerAddress.delete(address)
+    for (const key of keys) {
+      const held = (this.pendingPerAddress.get(key) ?? 1) - 1
+      if (held > 0) this.pendingPerAddress.set(key, held)
+      else this.pendingPerAddress.delete(key)
+    }
   }
 
   async isDialable(multiaddr: Multiaddr | Multiaddr[], options: IsDialableOptions = {}): Promise<boolean> {
@@ -372,14 +402,28 @@ export function parseTarget(target: DialTarget): DialRequest {
   return { peerId, addresses }
 }
 
-/** The IP address a direct address starts with (`/ip4/…`, `/ip6/…`, `/ip6zone/…/ip6/…`), or undefined. */
-function remoteIp(address: Multiaddr): string | undefined {
-  // a relayed address starts with the relay's IP, not the remote peer's
-  if (isRelayed(address)) return undefined
-  for (const component of address.getComponents()) {
-    if (component.code === CODE_IP6ZONE) continue
-    if (component.code === CODE_IP4 || component.code === CODE_IP6) return component.value
-    return undefined
+/**
+ * What an inbound connection's pending upgrade counts against: the IP a
+ * direct address starts with (`/ip4/…`, `/ip6/…`, `/ip6zone/…/ip6/…`); for a
+ * relayed one (`…/p2p/<relay>/p2p-circuit/p2p/<peer>`), its relay and the
+ * peer it claims to be, since the relay's IP is shared by every circuit.
+ */
+function slotKeys(address: Multiaddr): string[] {
+  const components = address.getComponents()
+  const circuit = components.findIndex((component) => component.code === CODE_P2P_CIRCUIT)
+  if (circuit >= 0) {
+    const relay = components[circuit - 1]
+    const peer = components[circuit + 1]
+    const keys: string[] = []
+    if (relay?.code === CODE_P2P && relay.value != null) keys.push(`relay:${relay.value}`)
+    if (peer?.code === CODE_P2P && peer.value != null) keys.push(`peer:${peer.value}`)
+    return keys
   }
-  return undefined
+  for (const component of components) {
+    if (component.code === CODE_IP6ZONE) continue
+    if ((component.code === CODE_IP4 || component.code === CODE_IP6) && component.value != null)
+      return [component.value]
+    return []
+  }
+  return []
 }

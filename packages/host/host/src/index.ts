@@ -28,7 +28,9 @@
  * `transports`, `connectionEncrypters`, `streamMuxers` and `services` (module
  * factories, each given the typed `Components` object); `connectionManager:
  * { maxConnections = 300, maxIncomingPendingConnections = 10,
- * maxIncomingPendingConnectionsPerAddress = 3 (per remote IP), dialTimeout =
+ * maxIncomingPendingConnectionsPerAddress = 3 (per remote IP; per relay and per
+ * claimed peer for a circuit), maxIncomingPendingRelayedConnections = half of
+ * maxIncomingPendingConnections, dialTimeout =
  * 5 s, inboundUpgradeTimeout = 3 s, maxParallelDials = 100,
  * maxDialQueueLength = 500, maxPeerAddrsToDial = 25, maxDialsPerPeer = 4,
  * minConnections = 10 (low watermark: auto-dial known and discovered peers
