@@ -6,15 +6,16 @@
  * the server sends back over the same connection. The test saves a
  * screenshot to examples/browser-chat/test-results/browser-chat.png.
  *
- * It needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run
- * installs it). Without it the test is skipped, outside CI only: in CI a
- * missing browser is a failure.
+ * It needs /usr/bin/chromium (`apt-get install -y chromium`; the test
+ * command installs it as root, scripts/system-tools.mjs). Without it the
+ * test is not run and says so in its title, outside CI only: in CI a missing
+ * browser is a failure.
  */
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
+import { notRunReason } from '@weft/testkit'
 import { type Browser, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +24,7 @@ import { exampleRoot, pageConfig } from '../src/vite-config.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 
-const why = !existsSync(CHROMIUM) && process.env.CI == null ? ` (skipped: no ${CHROMIUM} outside CI)` : ''
+const why = notRunReason([CHROMIUM])
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,10 +5,13 @@
  * (whose low watermark dials discovered peers) connects to the js node. Then
  * the other way round: weft's mdns module running inside js-libp2p.
  */
+import { notRunReason } from '@weft/testkit'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { bundlePeer, createVethNetwork, type PeerProcess, spawnPeer, type VethNetwork } from './mdns-netns.js'
 
-describe('mDNS interop (weft ⇄ js-libp2p @libp2p/mdns)', () => {
+const notRun = notRunReason(['root', 'ip'])
+
+describe.skipIf(notRun !== '')(`mDNS interop (weft ⇄ js-libp2p @libp2p/mdns)${notRun}`, () => {
   let network: VethNetwork | undefined
   let bundle: ReturnType<typeof bundlePeer> | undefined
   const peers: PeerProcess[] = []

@@ -23,6 +23,14 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
+import { notRunReason } from '@weft/testkit'
+
+/**
+ * `''` when the lab can be built here; otherwise the ` (not run: needs …)`
+ * suffix every lab suite adds to its title (see @weft/testkit's
+ * `notRunReason`): the lab needs root, iproute2, iptables and sysctl.
+ */
+export const LAB_NOT_RUN = notRunReason(['root', 'ip', 'iptables-restore', 'sysctl'])
 
 const run = promisify(execFile)
 

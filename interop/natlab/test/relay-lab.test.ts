@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Agent } from './agent.js'
-import { NAT_TYPES, NatLab } from './nat-lab.js'
+import { LAB_NOT_RUN, NAT_TYPES, NatLab } from './nat-lab.js'
 
 const HOST_AGENT = fileURLToPath(new URL('./host-agent.mjs', import.meta.url))
 
@@ -33,7 +33,7 @@ afterAll(async () => {
   await lab?.destroy()
 })
 
-describe.each(NAT_TYPES)('a listener behind %s', (nat) => {
+describe.skipIf(LAB_NOT_RUN !== '').each(NAT_TYPES)(`a listener behind %s${LAB_NOT_RUN}`, (nat) => {
   it('reserves on the public relay and is reached through it', async () => {
     const host = lab.host(nat)
     const listener = await Agent.start(lab, host.namespace, HOST_AGENT, `listener-${nat}`)

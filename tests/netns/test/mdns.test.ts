@@ -4,10 +4,13 @@
  * `mdns()` find each other and connect (their default low watermark,
  * `minConnections`, dials what they discover).
  */
+import { notRunReason } from '@weft/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundlePeer, createVethNetwork, type PeerProcess, spawnPeer, type VethNetwork } from './netns.js'
 
-describe('mDNS across network namespaces', () => {
+const notRun = notRunReason(['root', 'ip'])
+
+describe.skipIf(notRun !== '')(`mDNS across network namespaces${notRun}`, () => {
   let network: VethNetwork | undefined
   let bundle: ReturnType<typeof bundlePeer> | undefined
   const peers: PeerProcess[] = []
