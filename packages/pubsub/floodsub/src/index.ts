@@ -15,7 +15,9 @@
  * Options are @weft/pubsub's `PubSubInit`: `globalSignaturePolicy`
  * (StrictSign), `emitSelf`, `allowPublishToZeroTopicPeers`, `msgIdFn`,
  * `maxInboundDataLength` (1 MiB), `maxOutboundBufferSize` (4 MiB), `maxPeers`,
- * `maxTopicsPerPeer`, `seenTTL`, `maxSeenMessages`, …
+ * `maxTopicsPerPeer`, `seenTTL`, `maxSeenMessages`, `maxVerificationsPerPeer`
+ * (512 signature checks per peer per `verificationWindow` of 1000 ms; copies
+ * of a known message cost none), …
  */
 import { FloodSub, type FloodSubComponents, type FloodSubInit } from './floodsub.js'
 

@@ -23,10 +23,13 @@ export function handleIHave(
     info.askedThisTick >= router.options.maxIHaveLength
   )
     return []
+  // at most maxIHaveLength advertised ids are looked at per peer and heartbeat, however many RPCs carry
   const wanted = new Set<string>()
-  for (const { topicID, messageIDs } of ihave) {
+  outer: for (const { topicID, messageIDs } of ihave) {
     if (topicID == null || !router.mesh.has(topicID)) continue
     for (const bytes of messageIDs) {
+      if (info.advertisedThisTick >= router.options.maxIHaveLength) break outer
+      info.advertisedThisTick++
       const id = idToString(bytes)
       if (!router.network.seen(id) && !router.promises.has(id)) wanted.add(id)
     }
@@ -47,10 +50,14 @@ export function handleIHave(
 
 export function handleIWant(router: GossipRouter, from: string, iwant: RPC.ControlIWant[]): RPC.Message[] {
   if (iwant.length === 0 || router.score.score(from) < router.thresholds.gossipThreshold) return []
+  const info = router.peers.get(from)
+  if (info == null) return []
   const out: RPC.Message[] = []
+  // at most maxIHaveLength requested ids are looked at per peer and heartbeat (we never ask for more)
   for (const { messageIDs } of iwant) {
     for (const bytes of messageIDs) {
-      if (out.length >= router.options.maxIHaveLength) return out
+      if (info.wantedThisTick >= router.options.maxIHaveLength) return out
+      info.wantedThisTick++
       const hit = router.mcache.getForPeer(idToString(bytes), from)
       if (hit != null && hit.count <= router.options.gossipRetransmission) out.push(hit.message)
     }
@@ -66,8 +73,11 @@ export function handleGraft(
   const prune: RPC.ControlPrune[] = []
   const score = router.score.score(from)
   const now = router.now()
+  // one answer per topic, however often an RPC repeats it
+  const done = new Set<string>()
   for (const { topicID: topic } of graft) {
-    if (topic == null) continue
+    if (topic == null || done.has(topic)) continue
+    done.add(topic)
     const mesh = router.mesh.get(topic)
     if (mesh == null) continue // not subscribed: spec lets us ignore it
     if (mesh.has(from)) continue
@@ -97,9 +107,11 @@ export function handleGraft(
 }
 
 export function handlePrune(router: GossipRouter, from: string, prune: RPC.ControlPrune[]): void {
+  const done = new Set<string>()
   for (const { topicID: topic, backoff, peers } of prune) {
     // backoffs only for topics we have a mesh for: a PRUNE cannot grow our maps
-    if (topic == null || !router.mesh.has(topic)) continue
+    if (topic == null || !router.mesh.has(topic) || done.has(topic)) continue
+    done.add(topic)
     if (router.mesh.get(topic)?.delete(from) === true) {
       router.score.prune(from, topic)
       router.network.onPrune?.(from, topic)

@@ -82,7 +82,12 @@ export class GossipSub extends PubSubBase<GossipSubEvents> {
     private readonly gossipComponents: GossipSubComponents,
     init: GossipSubInit = {},
   ) {
-    super(gossipComponents, init, 'weft:gossipsub')
+    // verification budgets run per heartbeat unless a window is given
+    super(
+      gossipComponents,
+      { ...init, verificationWindow: init.verificationWindow ?? init.heartbeatInterval ?? 1000 },
+      'weft:gossipsub',
+    )
     const options = routerOptions(init)
     this.protocols = [GOSSIPSUB_V12, GOSSIPSUB_V11, GOSSIPSUB_V10]
     if (options.fallbackToFloodsub) this.protocols.push(FLOODSUB)
@@ -249,6 +254,11 @@ export class GossipSub extends PubSubBase<GossipSubEvents> {
     received?: ReceivedMessage,
   ): void {
     this.router.onRejected(from.key, topic, received?.idString)
+  }
+
+  protected override onOverBudget(peer: PeerStreams, _topic: string, penalise: boolean): void {
+    // flooding us with messages to verify is misbehaviour: P7 (gossipsub-v1.1.md "The Score Function")
+    if (penalise) this.router.score.addPenalty(peer.key, 1)
   }
 
   protected onIgnored(received: ReceivedMessage): void {

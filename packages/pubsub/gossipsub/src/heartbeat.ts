@@ -33,7 +33,9 @@ export function runHeartbeat(router: GossipRouter): void {
   settlePromises(router, now)
   for (const info of router.peers.values()) {
     info.ihaveThisTick = 0
+    info.advertisedThisTick = 0
     info.askedThisTick = 0
+    info.wantedThisTick = 0
     info.idontwantThisTick = 0
     for (const [id, tick] of info.dontSend) {
       if (router.ticks - tick < options.idontwantTicks) break

@@ -24,6 +24,19 @@
  * `idontwantMinDataSize` 512, …), `scoreParams`, `scoreThresholds`,
  * `heartbeatTimer` (true) and `random`.
  *
+ * Hostile input: a received message's id is computed before its signature is
+ * checked, so a copy of a message seen or being verified is dropped (still
+ * counted for P3) without any verification; each peer may cost at most
+ * `maxVerificationsPerPeer` (512) signature checks per `verificationWindow`
+ * (default `heartbeatInterval`), messages over it are dropped unverified,
+ * counted in `counters.droppedOverBudget` and earn a P7 behaviour penalty
+ * (one for the first drop of a window, one more per further 512). Per peer
+ * and heartbeat at most `maxIHaveLength` (5000) IHAVE ids and IWANT ids are
+ * looked at; IWANT answers go out in RPCs under 1 MiB; repeated GRAFT/PRUNE
+ * topics in one RPC are handled once; RPCs are capped by `rpcLimits` and
+ * `maxInboundDataLength` (1 MiB), the queue to each peer by
+ * `maxOutboundBufferSize` (4 MiB).
+ *
  * The router (`GossipRouter`), the score (`PeerScore`) and the message cache
  * (`MessageCache`) are plain classes with an injected clock, exported for
  * tests and tools.

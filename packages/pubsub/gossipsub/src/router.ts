@@ -41,8 +41,12 @@ export interface PeerInfo {
   /** IDONTWANT ids from this peer → heartbeat tick they arrived */
   dontSend: Map<string, number>
   idontwantThisTick: number
+  /** IHAVE RPCs, ids looked at in them, and ids we asked for, this heartbeat */
   ihaveThisTick: number
+  advertisedThisTick: number
   askedThisTick: number
+  /** ids looked at in this peer's IWANTs this heartbeat */
+  wantedThisTick: number
 }
 
 export interface RouterInit {
@@ -97,7 +101,9 @@ export class GossipRouter {
         dontSend: new Map(),
         idontwantThisTick: 0,
         ihaveThisTick: 0,
+        advertisedThisTick: 0,
         askedThisTick: 0,
+        wantedThisTick: 0,
       })
     }
     this.score.addPeer(key, id, ips)
@@ -289,12 +295,23 @@ export class GossipRouter {
     const prune = handleGraft(this, from, ctrl.graft)
     handlePrune(this, from, ctrl.prune)
     handleIDontWant(this, from, ctrl.idontwant)
-    if (iwant.length > 0 || prune.length > 0 || messages.length > 0) {
-      this.network.send(from, {
-        messages,
-        control: iwant.length > 0 || prune.length > 0 ? control({ iwant, prune }) : undefined,
-      })
+    if (iwant.length > 0 || prune.length > 0) {
+      this.network.send(from, { control: control({ iwant, prune }) })
     }
+    // IWANT answers go in RPCs the peer accepts (1 MiB by default): one huge RPC would be refused whole
+    let batch: RPC.Message[] = []
+    let bytes = 0
+    for (const message of messages) {
+      const size = approximateSize(message)
+      if (batch.length > 0 && bytes + size > IWANT_RPC_BYTES) {
+        this.network.send(from, { messages: batch })
+        batch = []
+        bytes = 0
+      }
+      batch.push(message)
+      bytes += size
+    }
+    if (batch.length > 0) this.network.send(from, { messages: batch })
   }
 
   // ---- helpers shared with the heartbeat --------------------------------
@@ -360,6 +377,22 @@ export class GossipRouter {
   heartbeat(): void {
     runHeartbeat(this)
   }
+}
+
+/** bytes of messages per IWANT answer RPC, below the 1 MiB peers accept by default */
+const IWANT_RPC_BYTES = 1_000_000
+
+/** A message's encoded size, to within a few bytes of protobuf framing. */
+function approximateSize(message: RPC.Message): number {
+  return (
+    16 +
+    (message.from?.byteLength ?? 0) +
+    (message.data?.byteLength ?? 0) +
+    (message.seqno?.byteLength ?? 0) +
+    (message.topic?.length ?? 0) * 3 +
+    (message.signature?.byteLength ?? 0) +
+    (message.key?.byteLength ?? 0)
+  )
 }
 
 export function control(parts: Partial<RPC.ControlMessage>): RPC.ControlMessage {

@@ -20,7 +20,10 @@
  * `maxInboundDataLength` (1 MiB), `maxOutboundBufferSize` (4 MiB per peer),
  * `maxPeers` (1024), `maxTopicsPerPeer` (256), `maxSubscriptions` (1024),
  * `seenTTL` (120 s), `maxSeenMessages` (100 000), `maxPendingValidations`
- * (1024), `rpcLimits`, stream limits, `now` (clock).
+ * (1024), `maxVerificationsPerPeer` (512 signature checks per peer per
+ * `verificationWindow`, 1000 ms; messages over it are dropped unverified),
+ * `rpcLimits`, stream limits, `now` (clock). Copies of a message seen or
+ * being verified are dropped before any signature check.
  */
 export {
   DEFAULT_RPC_LIMITS,
@@ -38,6 +41,7 @@ export {
   type Message,
   type MsgIdFn,
   msgIdToString,
+  parseMessage,
   publicKeyMsgId,
   SIGN_PREFIX,
   type SignaturePolicy,
@@ -51,6 +55,7 @@ export {
   type UnsignedMessage,
   type ValidationResult,
   validateMessage,
+  verifySignature,
 } from './message.js'
 export { PeerStreams, type PeerStreamsInit } from './peer-streams.js'
 export {
@@ -67,3 +72,4 @@ export {
 export { type Clock, SeenCache, type SeenCacheInit } from './seen-cache.js'
 export { type TestConnection, TestNetwork, type TestNode } from './test-network.js'
 export { TopicTable } from './topic-table.js'
+export { VerificationBudget, type VerificationBudgetInit } from './verification-budget.js'

@@ -3,6 +3,9 @@
  * topologies, keeps one `PeerStreams` per peer, tracks which peers subscribe
  * to which topics, runs every received message through the signature policy,
  * the seen cache and the topic validators, and delivers `'message'` events.
+ * A received message's id is computed before its signature is checked, so
+ * copies cost no verification, and each peer's verifications per window are
+ * rationed (`maxVerificationsPerPeer` per `verificationWindow`).
  * What to forward and to whom is the router's business: floodsub and
  * gossipsub subclass this and implement the `protected abstract` hooks.
  */
@@ -34,11 +37,13 @@ import {
   type Message,
   type MsgIdFn,
   msgIdToString,
+  parseMessage,
   type SignaturePolicy,
+  type SignedMessage,
   StrictSign,
   type TopicValidatorFn,
   TopicValidatorResult,
-  validateMessage,
+  verifySignature,
 } from './message.js'
 import { PeerStreams } from './peer-streams.js'
 import { type Clock, SeenCache } from './seen-cache.js'
@@ -52,6 +57,7 @@ import type {
   ReceivedMessage,
   Subscription,
 } from './types.js'
+import { VerificationBudget } from './verification-budget.js'
 
 export type {
   PublishResult,
@@ -63,6 +69,9 @@ export type {
   Subscription,
   SubscriptionChangeData,
 } from './types.js'
+
+/** peers remembered per message under verification, for P3 credit (the score keeps 64 too) */
+const MAX_PEERS_PER_VERIFYING_MESSAGE = 64
 
 export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   extends TypedEventEmitter<Events>
@@ -79,6 +88,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     published: 0,
     graylistedRpcs: 0,
     droppedForLoad: 0,
+    droppedOverBudget: 0,
     droppedRpcs: 0,
   }
   abstract readonly protocols: string[]
@@ -104,10 +114,12 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   private readonly rpcLimits: RpcLimits
   private readonly streamOptions: StreamHandlerOptions
   private readonly streamOpenTimeout: number
+  /** ids of messages past their signature check whose topic validation is running */
   private readonly validating = new Set<string>()
+  /** ids of messages whose signature is being checked → other peers that sent a copy meanwhile */
+  private readonly verifying = new Map<string, Set<PeerStreams>>()
   private readonly authors = new AuthorCache()
-  /** signature (hex) → message id of messages whose signature checked out, to skip re-verifying copies */
-  private readonly verified: SeenCache<string>
+  private readonly budget: VerificationBudget
   private topologyIds: string[] = []
   private sequence = BigInt(Date.now()) * 1_000_000n
 
@@ -132,7 +144,11 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.streamOpenTimeout = init.streamOpenTimeout ?? 10_000
     this.now = init.now ?? Date.now
     this.seen = new SeenCache({ ttl: init.seenTTL, maxSize: init.maxSeenMessages, now: this.now })
-    this.verified = new SeenCache({ ttl: init.seenTTL, maxSize: init.maxSeenMessages, now: this.now })
+    this.budget = new VerificationBudget({
+      limit: init.maxVerificationsPerPeer ?? 512,
+      window: init.verificationWindow ?? 1000,
+      now: this.now,
+    })
     this.streamOptions = {
       maxInboundStreams: init.maxInboundStreams ?? 2,
       maxOutboundStreams: init.maxOutboundStreams ?? 1,
@@ -174,6 +190,13 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     frame: Uint8Array,
   ): PeerId[]
   protected abstract handleControl(peer: PeerStreams, control: RPC.ControlMessage): void
+  /**
+   * A message from `peer` was dropped unverified: the peer used up its
+   * verification budget for this window. `penalise` is true for the first
+   * such drop of a window and once more per further `maxVerificationsPerPeer`
+   * drops (gossipsub: a P7 behaviour penalty). Floodsub has no score.
+   */
+  protected onOverBudget(_peer: PeerStreams, _topic: string, _penalise: boolean): void {}
 
   // ---- lifecycle ------------------------------------------------------------
 
@@ -210,8 +233,9 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.topics.clear()
     this.subscriptions.clear()
     this.seen.clear()
-    this.verified.clear()
+    this.verifying.clear()
     this.validating.clear()
+    this.budget.clear()
   }
 
   // ---- public API -------------------------------------------------------------
@@ -322,6 +346,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     if (peer == null) return
     this.peers.delete(key)
     this.topics.removePeer(key)
+    this.budget.remove(key)
     this.onPeerRemoved(peer)
     peer.close()
   }
@@ -407,6 +432,14 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
 
   // ---- messages -----------------------------------------------------------
 
+  /**
+   * Everything before the first `await` runs here, synchronously for the
+   * whole RPC: the id comes from what the message claims (`parseMessage`, no
+   * signature check), so a copy of a message seen, being verified or being
+   * validated is dropped (and credited to its sender for P3) without any
+   * verification; only then does the sender's verification budget pay for a
+   * signature check.
+   */
   private handleMessage(peer: PeerStreams, raw: RPC.Message): void {
     this.counters.received++
     // we neither deliver nor relay topics we do not subscribe to: drop before any work
@@ -414,44 +447,109 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
       this.counters.ignored++
       return
     }
-    if (this.validating.size >= this.maxPendingValidations) {
+    const topic = raw.topic
+    const signed = this.globalSignaturePolicy === StrictSign
+    // with the default id (from + seqno) a copy is recognised from its raw bytes, before any parsing;
+    // parseMessage accepts only the canonical encoding of `from`, so the two ids agree
+    if (signed && this.msgIdFn === defaultMsgId && raw.from != null && raw.seqno?.byteLength === 8) {
+      if (this.dropCopy(peer, msgIdToString(raw.from) + msgIdToString(raw.seqno), topic)) return
+    }
+    // parsing an author we have not met costs a key decoding: it is paid from the budget too
+    let charged = false
+    if (signed && raw.from != null && !this.authors.has(raw.from)) {
+      if (!this.chargeVerification(peer, topic)) return
+      charged = true
+    }
+    const parsed = parseMessage(this.globalSignaturePolicy, raw, this.authors)
+    if ('failure' in parsed) {
+      this.counters.rejected++
+      this.onRejected(peer, topic, parsed.failure)
+      return
+    }
+    const { message } = parsed
+    let id: Uint8Array
+    try {
+      id = this.msgIdFn(message)
+    } catch (err) {
+      this.log('msgIdFn threw on a message from %p: %e', peer.id, err)
+      this.counters.ignored++
+      return
+    }
+    const idString = msgIdToString(id)
+    if (this.dropCopy(peer, idString, topic)) return
+    if (this.validating.size + this.verifying.size >= this.maxPendingValidations) {
       this.counters.droppedForLoad++
       return
     }
-    void this.processMessage(peer, raw).catch((err: Error) =>
-      this.log.error('processing a message failed: %e', err),
-    )
+    if (message.type === 'signed' && !charged && !this.chargeVerification(peer, topic)) return
+    const received: ReceivedMessage = { id, idString, raw, message, from: peer }
+    let processing: Promise<void>
+    if (message.type === 'unsigned') {
+      processing = this.acceptNew(received)
+    } else {
+      this.verifying.set(idString, new Set())
+      processing = this.verifyThenAccept(received, message)
+    }
+    processing.catch((err: Error) => this.log.error('processing a message failed: %e', err))
   }
 
-  private async processMessage(from: PeerStreams, raw: RPC.Message): Promise<void> {
-    // a copy of a message we verified: no second signature check
-    const signatureKey = raw.signature != null ? msgIdToString(raw.signature) : undefined
-    const knownId = signatureKey != null ? this.verified.get(signatureKey) : undefined
-    if (knownId != null && this.seen.has(knownId)) {
+  /** Whether message `idString` is seen, being verified or being validated: then the copy is counted and dropped. */
+  private dropCopy(peer: PeerStreams, idString: string, topic: string): boolean {
+    const verifying = this.verifying.get(idString)
+    if (verifying != null) {
+      // credited once the first copy checks out (a set: one entry per peer, bounded)
       this.counters.duplicates++
-      this.onDuplicate(knownId, from, raw.topic ?? '')
-      return
+      if (verifying.size < MAX_PEERS_PER_VERIFYING_MESSAGE) verifying.add(peer)
+      return true
     }
-    const checked = await validateMessage(this.globalSignaturePolicy, raw, this.authors)
-    if ('failure' in checked) {
-      this.counters.rejected++
-      this.onRejected(from, raw.topic, checked.failure)
-      return
-    }
-    const { message } = checked
-    const id = this.msgIdFn(message)
-    const idString = msgIdToString(id)
     if (this.seen.has(idString) || this.validating.has(idString)) {
       this.counters.duplicates++
-      this.onDuplicate(idString, from, message.topic)
+      this.onDuplicate(idString, peer, topic)
+      return true
+    }
+    return false
+  }
+
+  /** Takes one verification from `peer`'s budget; false (dropped, counted, maybe penalised) when none is left. */
+  private chargeVerification(peer: PeerStreams, topic: string): boolean {
+    const decision = this.budget.take(peer.key)
+    if (decision === 'ok') return true
+    this.counters.droppedOverBudget++
+    this.onOverBudget(peer, topic, decision === 'drop-and-penalise')
+    return false
+  }
+
+  private async verifyThenAccept(received: ReceivedMessage, message: SignedMessage): Promise<void> {
+    const { idString, raw, from } = received
+    let copies: Set<PeerStreams> | undefined
+    let valid = false
+    try {
+      valid = await verifySignature(raw, message)
+    } finally {
+      // copies that arrived meanwhile were not verified: on failure they are simply dropped
+      // (the id stays unseen, so a genuine copy arriving later is verified on its own)
+      copies = this.verifying.get(idString)
+      this.verifying.delete(idString)
+    }
+    if (!this.started) return
+    if (!valid) {
+      this.counters.rejected++
+      this.onRejected(from, message.topic, 'invalid-signature')
       return
     }
-    const received: ReceivedMessage = { id, idString, raw, message, from }
-    if (signatureKey != null) this.verified.add(signatureKey, idString)
+    await this.acceptNew(received, copies)
+  }
+
+  /** A message that passed the signature policy and is new: mark it seen, run the topic validator, deliver, relay. */
+  private async acceptNew(received: ReceivedMessage, copies?: Set<PeerStreams>): Promise<void> {
+    const { idString, message, raw, from } = received
     this.validating.add(idString)
     try {
       this.seen.add(idString)
       this.onFirstSeen(received)
+      for (const peer of copies ?? []) {
+        if (peer !== from) this.onDuplicate(idString, peer, message.topic)
+      }
       const result = await this.runTopicValidator(from, message)
       if (!this.started) return
       if (result === TopicValidatorResult.Reject) {

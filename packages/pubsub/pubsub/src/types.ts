@@ -47,8 +47,17 @@ export interface PubSubInit {
   /** seen-message cache time to live in ms (default 120 000) and size (default 100 000) */
   seenTTL?: number
   maxSeenMessages?: number
-  /** messages being validated at once; more are dropped (default 1024) */
+  /** messages being verified or validated at once; more are dropped (default 1024) */
   maxPendingValidations?: number
+  /**
+   * signature verifications one peer may cost us per `verificationWindow`
+   * (default 512, about 50 ms of Ed25519 work); messages over it are dropped
+   * unverified, counted in `droppedOverBudget` and reported to the router
+   * (gossipsub: a P7 penalty). Copies of a known message cost none.
+   */
+  maxVerificationsPerPeer?: number
+  /** ms of a verification budget window (default 1000; gossipsub: `heartbeatInterval`) */
+  verificationWindow?: number
   /** limits applied when decoding each RPC */
   rpcLimits?: Partial<RpcLimits>
   /** streams per connection (defaults 2 inbound, 1 outbound) */
@@ -99,6 +108,8 @@ export interface PubSubCounters {
   graylistedRpcs: number
   /** messages dropped because too many were being validated */
   droppedForLoad: number
+  /** messages dropped unverified because their sender used up its verification budget */
+  droppedOverBudget: number
   /** RPCs to peers dropped: their outbound buffer was full or no stream was open */
   droppedRpcs: number
 }
