@@ -26,8 +26,9 @@ import {
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromBytes } from '@weft/peer-id'
 import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
-import { dialBackCandidates, isRelayedAddress } from './addresses.js'
+import { dialBackCandidates, ipOf, isPrivateIp, isRelayedAddress } from './addresses.js'
 import { Message } from './autonat.pb.js'
+import { DialBudget } from './dial-budget.js'
 import { AutoNATStoppedError, DialRefusedError } from './errors.js'
 import { PROTOCOL, readMessage, writeMessage } from './messages.js'
 import { type Reachability, ReachabilityTracker } from './reachability.js'
@@ -41,6 +42,15 @@ export interface AutoNATInit {
   maxConcurrentDialBacks?: number
   /** addresses of one request the server tries (default 16) */
   maxAddressesPerRequest?: number
+  /** dial-backs per peer per minute, one at a time; more get E_DIAL_REFUSED (default 3) */
+  maxDialBacksPerPeer?: number
+  /** dial-backs in all per minute; more get E_DIAL_REFUSED (default 30) */
+  maxDialBacksPerMinute?: number
+  /**
+   * dial requesters back that connect from a private, loopback, link-local or
+   * other special-purpose IP (default false; for tests and LANs)
+   */
+  allowPrivateAddresses?: boolean
   /** agreeing answers that decide reachability (default 3) */
   threshold?: number
   /** ms between rounds of checks (default 15 min; 0: only on identify) */
@@ -93,6 +103,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
   private readonly inFlight = new Set<string>()
   private readonly log: Logger
   private readonly opts: Required<AutoNATInit>
+  private readonly budget: DialBudget
   private dialBacks = 0
   private timer?: ReturnType<typeof setTimeout>
   private current: Reachability = 'unknown'
@@ -109,6 +120,9 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
       dialTimeout: init.dialTimeout ?? 15_000,
       maxConcurrentDialBacks: init.maxConcurrentDialBacks ?? 4,
       maxAddressesPerRequest: init.maxAddressesPerRequest ?? 16,
+      maxDialBacksPerPeer: init.maxDialBacksPerPeer ?? 3,
+      maxDialBacksPerMinute: init.maxDialBacksPerMinute ?? 30,
+      allowPrivateAddresses: init.allowPrivateAddresses ?? false,
       threshold: init.threshold ?? 3,
       refreshInterval: init.refreshInterval ?? 15 * 60_000,
       maxServersPerRound: init.maxServersPerRound ?? 4,
@@ -116,6 +130,10 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
       maxKnownServers: init.maxKnownServers ?? 64,
     }
     this.tracker = new ReachabilityTracker({ threshold: this.opts.threshold })
+    this.budget = new DialBudget({
+      perPeer: this.opts.maxDialBacksPerPeer,
+      total: this.opts.maxDialBacksPerMinute,
+    })
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: PROTOCOL,
@@ -151,6 +169,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     await this.handler.stop()
     this.knownServers.clear()
+    this.budget.clear()
   }
 
   /** Asks `peer` to dial us back and counts its answer. */
@@ -161,7 +180,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
       const connection =
         this.components.connectionManager
           .getConnections(peer)
-          .find((candidate) => candidate.status === 'open' && candidate.limits == null) ??
+          .find((candidate) => candidate.status === 'open' && !isRelayedAddress(candidate.remoteAddr)) ??
         (await this.components.connectionManager.openConnection(peer, { signal }))
       stream = await connection.newStream(PROTOCOL, { signal })
       const reader = new StreamReader(stream)
@@ -252,7 +271,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
   private async checkKnown(key: string): Promise<void> {
     const connection = this.components.connectionManager
       .getConnections()
-      .find((candidate) => candidate.remotePeer.toString() === key && candidate.limits == null)
+      .find((candidate) => candidate.remotePeer.toString() === key && !isRelayedAddress(candidate.remoteAddr))
     if (connection == null || this.inFlight.has(key)) return
     this.inFlight.add(key)
     try {
@@ -266,7 +285,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
 
   private onIdentify(evt: CustomEvent<IdentifyResult>): void {
     const { peerId, protocols, connection } = evt.detail
-    if (!protocols.includes(PROTOCOL) || connection.limits != null) return
+    if (!protocols.includes(PROTOCOL) || isRelayedAddress(connection.remoteAddr)) return
     const key = peerId.toString()
     if (!this.knownServers.has(key) && this.knownServers.size >= this.opts.maxKnownServers) return
     this.knownServers.add(key)
@@ -315,6 +334,10 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
       if (isRelayedAddress(connection.remoteAddr)) {
         return await answer(Message.ResponseStatus.E_DIAL_REFUSED, 'no dial-backs over relayed connections')
       }
+      const observedIp = ipOf(connection.remoteAddr)
+      if (!this.opts.allowPrivateAddresses && (observedIp == null || isPrivateIp(observedIp))) {
+        return await answer(Message.ResponseStatus.E_DIAL_REFUSED, 'no dial-backs to private addresses')
+      }
       const requested: Multiaddr[] = []
       for (const bytes of peer.addrs) {
         try {
@@ -337,6 +360,9 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
       if (this.dialBacks >= this.opts.maxConcurrentDialBacks) {
         return await answer(Message.ResponseStatus.E_DIAL_REFUSED, 'too many dial-backs in progress')
       }
+      const key = connection.remotePeer.toString()
+      const refusal = this.budget.take(key)
+      if (refusal != null) return await answer(Message.ResponseStatus.E_DIAL_REFUSED, refusal)
       this.dialBacks++
       try {
         const reached = await this.dialBack(connection.remotePeer, candidates, signal)
@@ -344,6 +370,7 @@ export class AutoNAT extends TypedEventEmitter<AutoNATEvents> implements Startab
         return await answer(Message.ResponseStatus.OK, undefined, reached)
       } finally {
         this.dialBacks--
+        this.budget.release(key)
       }
     } catch (err) {
       this.log('AutoNAT request from %p failed: %s', connection.remotePeer, (err as Error).message)

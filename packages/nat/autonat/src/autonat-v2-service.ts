@@ -32,8 +32,9 @@ import {
   StreamReader,
   sendAll,
 } from '@weft/utils'
-import { ipOf, isRelayedAddress } from './addresses.js'
+import { ipOf, isPrivateIp, isRelayedAddress } from './addresses.js'
 import { DialBack, DialBackResponse, DialResponse, DialStatus, Message } from './autonat-v2.pb.js'
+import { DialBudget } from './dial-budget.js'
 import { AutoNATStoppedError, DialRefusedError } from './errors.js'
 
 export const DIAL_REQUEST_PROTOCOL = '/libp2p/autonat/2/dial-request'
@@ -41,6 +42,8 @@ export const DIAL_BACK_PROTOCOL = '/libp2p/autonat/2/dial-back'
 const MAX_MESSAGE_SIZE = 8192
 /** "the data field in each individual protobuf is limited to 4096 bytes" */
 const MAX_DIAL_DATA_CHUNK = 4096
+/** requested addresses looked at (a client sends at most 32) */
+const MAX_ADDRESSES_EXAMINED = 32
 
 export interface AutoNATv2Init {
   /** answer dial requests (default true) */
@@ -57,6 +60,10 @@ export interface AutoNATv2Init {
   requestTimeout?: number
   /** dial-backs at once; more requests get E_REQUEST_REJECTED (default 4) */
   maxConcurrentDialBacks?: number
+  /** dial-backs per peer per minute, one at a time; more get E_REQUEST_REJECTED (default 3) */
+  maxDialBacksPerPeer?: number
+  /** dial-backs in all per minute; more get E_REQUEST_REJECTED (default 30) */
+  maxDialBacksPerMinute?: number
   /** nonces awaited at once (default 32) */
   maxPendingChecks?: number
 }
@@ -94,6 +101,7 @@ export class AutoNATv2 implements Startable {
   private readonly nonces = new Map<bigint, () => void>()
   private readonly opts: Required<AutoNATv2Init>
   private readonly log: Logger
+  private readonly budget: DialBudget
   private activeDialBacks = 0
 
   constructor(
@@ -109,8 +117,14 @@ export class AutoNATv2 implements Startable {
       dialTimeout: init.dialTimeout ?? 15_000,
       requestTimeout: init.requestTimeout ?? 30_000,
       maxConcurrentDialBacks: init.maxConcurrentDialBacks ?? 4,
+      maxDialBacksPerPeer: init.maxDialBacksPerPeer ?? 3,
+      maxDialBacksPerMinute: init.maxDialBacksPerMinute ?? 30,
       maxPendingChecks: init.maxPendingChecks ?? 32,
     }
+    this.budget = new DialBudget({
+      perPeer: this.opts.maxDialBacksPerPeer,
+      total: this.opts.maxDialBacksPerMinute,
+    })
     const stopped = () => new AutoNATStoppedError('AutoNAT v2 stopped')
     this.requests = new ProtocolHandler({
       registrar: components.registrar,
@@ -141,6 +155,7 @@ export class AutoNATv2 implements Startable {
     await this.requests.stop()
     await this.dialBacks.stop()
     this.nonces.clear()
+    this.budget.clear()
   }
 
   /**
@@ -164,7 +179,7 @@ export class AutoNATv2 implements Startable {
       const connection =
         this.components.connectionManager
           .getConnections(peer)
-          .find((candidate) => candidate.status === 'open' && candidate.limits == null) ??
+          .find((candidate) => candidate.status === 'open' && !isRelayedAddress(candidate.remoteAddr)) ??
         (await this.components.connectionManager.openConnection(peer, { signal }))
       stream = await connection.newStream(DIAL_REQUEST_PROTOCOL, { signal })
       const reader = new StreamReader(stream)
@@ -254,6 +269,12 @@ export class AutoNATv2 implements Startable {
       if (this.activeDialBacks >= this.opts.maxConcurrentDialBacks) {
         return await answer(DialResponse.ResponseStatus.E_REQUEST_REJECTED)
       }
+      const peer = connection.remotePeer.toString()
+      const refusal = this.budget.take(peer)
+      if (refusal != null) {
+        this.log('dial request from %p rejected: %s', connection.remotePeer, refusal)
+        return await answer(DialResponse.ResponseStatus.E_REQUEST_REJECTED)
+      }
       this.activeDialBacks++
       try {
         if (ipOf(picked.address) !== ipOf(connection.remoteAddr)) {
@@ -263,6 +284,7 @@ export class AutoNATv2 implements Startable {
         await answer(DialResponse.ResponseStatus.OK, picked.index, dialStatus)
       } finally {
         this.activeDialBacks--
+        this.budget.release(peer)
       }
     } catch (err) {
       this.log('dial request from %p failed: %s', connection.remotePeer, (err as Error).message)
@@ -275,7 +297,7 @@ export class AutoNATv2 implements Startable {
 
   /** The first requested address we may dial. */
   private pick(addrs: Uint8Array[]): { address: Multiaddr; index: number } | undefined {
-    for (let index = 0; index < addrs.length; index++) {
+    for (let index = 0; index < Math.min(addrs.length, MAX_ADDRESSES_EXAMINED); index++) {
       let address: Multiaddr
       try {
         address = multiaddr(addrs[index]!)
@@ -298,9 +320,10 @@ export class AutoNATv2 implements Startable {
     while (received < numBytes) {
       const data = (await read(reader, signal)).dialDataResponse?.data
       if (data == null) throw new InvalidMessageError('expected a DialDataResponse')
-      if (data.byteLength > MAX_DIAL_DATA_CHUNK) {
+      // an empty chunk pays nothing: refuse it rather than loop on it
+      if (data.byteLength === 0 || data.byteLength > MAX_DIAL_DATA_CHUNK) {
         throw new InvalidMessageError(
-          `a DialDataResponse of ${data.byteLength} bytes, over ${MAX_DIAL_DATA_CHUNK}`,
+          `a DialDataResponse of ${data.byteLength} bytes, expected 1 to ${MAX_DIAL_DATA_CHUNK}`,
         )
       }
       received += data.byteLength
@@ -356,21 +379,4 @@ async function read(reader: StreamReader, signal: AbortSignal): Promise<Message>
 
 async function write(stream: Stream, message: Message, signal: AbortSignal): Promise<void> {
   await sendAll(stream, encodeLengthPrefixed(Message.encode(message)), { signal })
-}
-
-/** RFC 1918, loopback, link-local, CGNAT and IPv6 ULA / link-local / loopback. */
-export function isPrivateIp(ip: string): boolean {
-  if (ip.includes(':')) {
-    const lower = ip.toLowerCase()
-    return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80')
-  }
-  const [a = 0, b = 0] = ip.split('.').map(Number)
-  return (
-    a === 10 ||
-    a === 127 ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 169 && b === 254) ||
-    (a === 100 && b >= 64 && b <= 127)
-  )
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { isPrivateIp } from './addresses.js'
 import { DialBack } from './autonat-v2.pb.js'
-import { isPrivateIp } from './autonat-v2-service.js'
 
 describe('AutoNAT v2 helpers', () => {
   it('tells private addresses from public ones', () => {
@@ -15,10 +15,19 @@ describe('AutoNAT v2 helpers', () => {
       '::1',
       'fd00::1',
       'fe80::1',
+      '0.0.0.0',
+      '192.0.0.8',
+      '198.18.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      'not an ip',
     ]) {
       expect(isPrivateIp(ip), ip).toBe(true)
     }
-    for (const ip of ['198.51.100.7', '172.32.0.1', '8.8.8.8', '2001:db8::1']) {
+    for (const ip of ['198.51.100.7', '172.32.0.1', '8.8.8.8', '2001:db8::1', '::ffff:8.8.8.8']) {
       expect(isPrivateIp(ip), ip).toBe(false)
     }
   })

@@ -8,7 +8,10 @@
  * `reachability:change` event on the service and a `weft:reachability` event
  * on the host. Addresses a server reached are confirmed with the address
  * manager. The server dials requesters back only on the IP it sees them
- * connect from, never over relayed connections.
+ * connect from, never over relayed connections, never at a private,
+ * loopback or other special-purpose IP unless `allowPrivateAddresses`, one
+ * dial-back per peer at a time and at most `maxDialBacksPerPeer` per peer and
+ * `maxDialBacksPerMinute` in all per minute (v1 and v2 alike).
  *
  * @example
  * ```ts
@@ -21,7 +24,8 @@
  * Options (`AutoNATInit`): `server` (true), `dialTimeout` (15 s),
  * `maxConcurrentDialBacks` (4), `maxAddressesPerRequest` (16), `threshold`
  * (3), `refreshInterval` (15 min), `maxServersPerRound` (4), `requestTimeout`
- * (30 s), `maxKnownServers` (64).
+ * (30 s), `maxKnownServers` (64), `maxDialBacksPerPeer` (3 a minute),
+ * `maxDialBacksPerMinute` (30), `allowPrivateAddresses` (false).
  *
  * AutoNAT v2 (autonat/autonat-v2.md), `autoNATv2()`: `check(peer, addrs)`
  * asks one server about one of `addrs` and returns `{ status, address,
@@ -34,7 +38,7 @@
 import { AutoNAT, type AutoNATComponents, type AutoNATInit } from './autonat-service.js'
 import { AutoNATv2, type AutoNATv2Components, type AutoNATv2Init } from './autonat-v2-service.js'
 
-export { dialBackCandidates, ipOf } from './addresses.js'
+export { dialBackCandidates, ipOf, isPrivateIp } from './addresses.js'
 export { Message } from './autonat.pb.js'
 export {
   AutoNAT,
@@ -60,8 +64,8 @@ export {
   type AutoNATv2Init,
   DIAL_BACK_PROTOCOL,
   DIAL_REQUEST_PROTOCOL,
-  isPrivateIp,
 } from './autonat-v2-service.js'
+export { DialBudget, type DialBudgetInit } from './dial-budget.js'
 export * from './errors.js'
 export { MAX_MESSAGE_SIZE, PROTOCOL } from './messages.js'
 export { type Reachability, ReachabilityTracker, type ReachabilityTrackerInit } from './reachability.js'

@@ -38,7 +38,11 @@ async function relay(): Promise<Host<{ relay: CircuitRelayServer; autonat: AutoN
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify(), autonat: autoNAT({ dialTimeout: 2_000 }), relay: circuitRelayServer() },
+    services: {
+      identify: identify(),
+      autonat: autoNAT({ dialTimeout: 2_000, allowPrivateAddresses: true }),
+      relay: circuitRelayServer(),
+    },
   })
   hosts.push(host)
   return host

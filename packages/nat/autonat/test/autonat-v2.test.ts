@@ -77,4 +77,19 @@ describe('AutoNAT v2 on TCP loopback', () => {
     const result = await client.services.autonat.check(server.peerId, [bare(client)])
     expect(result).toEqual({ status: DialResponse.ResponseStatus.E_DIAL_REFUSED, dialDataSent: 0 })
   })
+
+  it('dials one peer back at most maxDialBacksPerPeer times a minute', async () => {
+    const server = await node(['/ip4/127.0.0.1/tcp/0'], { maxDialBacksPerPeer: 2 })
+    const client = await node(['/ip4/127.0.0.1/tcp/0'])
+    await client.dial(server.getMultiaddrs()[0]!)
+    const statuses: DialResponse.ResponseStatus[] = []
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await client.services.autonat.check(server.peerId, [bare(client)])).status)
+    }
+    expect(statuses).toEqual([
+      DialResponse.ResponseStatus.OK,
+      DialResponse.ResponseStatus.OK,
+      DialResponse.ResponseStatus.E_REQUEST_REJECTED,
+    ])
+  })
 })

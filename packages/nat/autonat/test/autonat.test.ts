@@ -19,7 +19,11 @@ async function node(listen: string[], init: AutoNATInit = {}): Promise<AutoNATHo
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    services: { identify: identify(), autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, ...init }) },
+    services: {
+      identify: identify(),
+      // every host here is on loopback, a private range
+      autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, allowPrivateAddresses: true, ...init }),
+    },
   })
   hosts.push(host)
   return host as AutoNATHost
@@ -76,5 +80,22 @@ describe('AutoNAT v1 on TCP loopback', () => {
     await connect(client, quiet)
     await expect(client.services.autonat.check(quiet.peerId)).rejects.toThrow()
     expect(client.services.autonat.reachability).toBe('unknown')
+  })
+
+  it('refuses to dial back a requester seen at a private address unless allowed', async () => {
+    const server = await node(['/ip4/127.0.0.1/tcp/0'], { allowPrivateAddresses: false })
+    const client = await node(['/ip4/127.0.0.1/tcp/0'])
+    const result = await client.services.autonat.check(await connect(client, server))
+    expect(result.status).toBe('E_DIAL_REFUSED')
+    expect(result.reachable).toBeUndefined()
+  })
+
+  it('dials one peer back at most maxDialBacksPerPeer times a minute', async () => {
+    const server = await node(['/ip4/127.0.0.1/tcp/0'], { maxDialBacksPerPeer: 2 })
+    const client = await node(['/ip4/127.0.0.1/tcp/0'], { server: false })
+    const peer = await connect(client, server)
+    const statuses: string[] = []
+    for (let i = 0; i < 4; i++) statuses.push((await client.services.autonat.check(peer)).status)
+    expect(statuses).toEqual(['OK', 'OK', 'E_DIAL_REFUSED', 'E_DIAL_REFUSED'])
   })
 })

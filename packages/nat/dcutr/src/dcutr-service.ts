@@ -13,11 +13,20 @@
  * `attempts` times (the spec's three), then keeps the relayed connection.
  * Each outcome is reported as an `upgrade` event: `direct` with the address
  * that worked, or `relay` with the reason.
+ *
+ * The addresses in a `Connect` are the remote's word, so both sides treat
+ * them as a request to dial a third party: DCUtR answers only on relayed
+ * connections, dials only addresses that pass `mayDial` (public unless
+ * `allowPrivateAddresses`) and the connection gater, at most `maxAddresses`
+ * of them, once each per round; A answers at most `attempts` rounds per
+ * relayed connection, one hole punch per remote peer at a time and at most
+ * `maxConcurrentUpgrades` at once, and never retries on its own.
  */
 import {
   type AbortOptions,
   type ComponentLogger,
   type Connection,
+  type ConnectionGater,
   type IdentifyResult,
   type Libp2pEvents,
   type Logger,
@@ -31,11 +40,18 @@ import {
 } from '@libp2p/interface'
 import { CODE_P2P, CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, delay, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
-import { isLoopback, isPublicTcp, punchAddresses, relayOf } from './addresses.js'
-import { DCUtRStoppedError, HolePunchFailedError } from './errors.js'
+import {
+  isPublicTcp,
+  isRelayed,
+  MAX_ENTRIES_EXAMINED,
+  mayDial,
+  punchAddresses,
+  relayOf,
+} from './addresses.js'
+import { DCUtRStoppedError, HolePunchFailedError, HolePunchRefusedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
-import { isRefused, withRole } from './punch-upgrader.js'
+import { withRole } from './punch-upgrader.js'
 
 export interface DCUtRInit {
   /** rounds of Connect/Sync/dial before giving up (default 3, the spec's "retry twice") */
@@ -46,10 +62,16 @@ export interface DCUtRInit {
   exchangeTimeout?: number
   /** ms the relayed connection stays open after a direct one exists (default 5 000; -1 keeps it) */
   relayGracePeriod?: number
-  /** upgrades running at once (default 16) */
+  /** upgrades running at once, and hole punches answered at once (default 16 each) */
   maxConcurrentUpgrades?: number
   /** addresses of the peer dialed per round (default 4) */
   maxAddresses?: number
+  /**
+   * dial private, loopback, link-local and other special-purpose addresses a
+   * peer names (default false: a remote could otherwise point us at hosts on
+   * our LAN; for tests and LANs)
+   */
+  allowPrivateAddresses?: boolean
   /** first dial the peer's public listen addresses directly (default true) */
   unilateral?: boolean
 }
@@ -68,6 +90,8 @@ export interface DCUtRComponents {
     ): Promise<Connection>
   }
   transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
+  /** asked (`denyDialMultiaddr`) before each hole-punch dial, which bypasses the dialer */
+  connectionGater?: ConnectionGater
   /** our own addresses: the public ones are offered beside the observed one */
   addressManager?: { getAddresses(): Multiaddr[] }
 }
@@ -105,7 +129,12 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private readonly observed = new Map<string, Multiaddr>()
   /** listen addresses peers announced over relayed connections, by connection id */
   private readonly announced = new Map<string, Multiaddr[]>()
+  /** peers we run the initiating side (B) with */
   private readonly active = new Set<string>()
+  /** peers we answer (A), with what cancels the round in flight */
+  private readonly responding = new Map<string, AbortController>()
+  /** rounds answered per relayed connection, by connection id */
+  private readonly roundsAnswered = new Map<string, number>()
   private readonly graceTimers = new Set<ReturnType<typeof setTimeout>>()
   private readonly opts: Required<DCUtRInit>
   private readonly log: Logger
@@ -125,11 +154,13 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       maxConcurrentUpgrades: init.maxConcurrentUpgrades ?? 16,
       maxAddresses: init.maxAddresses ?? 4,
       unilateral: init.unilateral ?? true,
+      allowPrivateAddresses: init.allowPrivateAddresses ?? false,
     }
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: PROTOCOL,
-      options: { maxInboundStreams: 1, maxOutboundStreams: 1, runOnLimitedConnection: true },
+      // two: B's next round may open a new stream while the last one closes
+      options: { maxInboundStreams: 2, maxOutboundStreams: 1, runOnLimitedConnection: true },
       handler: (stream, connection) => void this.onStream(stream, connection),
       stoppedError: () => new DCUtRStoppedError('DCUtR stopped'),
     })
@@ -165,6 +196,9 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     this.observed.clear()
     this.announced.clear()
     this.active.clear()
+    for (const round of this.responding.values()) round.abort(new DCUtRStoppedError('DCUtR stopped'))
+    this.responding.clear()
+    this.roundsAnswered.clear()
   }
 
   /**
@@ -225,11 +259,12 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     while (!this.announced.has(relayed.id) && Date.now() < deadline && relayed.status === 'open') {
       await delay(25, options)
     }
+    // the dialer asks the connection gater about each of them
     const candidates = punchAddresses(
       (this.announced.get(relayed.id) ?? []).map((address) => address.bytes),
-      this.opts.maxAddresses * 2,
+      MAX_ENTRIES_EXAMINED,
     )
-      .filter(isPublicTcp)
+      .filter((address) => mayDial(address, this.opts.allowPrivateAddresses))
       .slice(0, this.opts.maxAddresses)
     if (candidates.length === 0) return undefined
     const signal = anySignal([options.signal, this.handler.signal], this.opts.punchTimeout)
@@ -266,7 +301,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       )
       const response = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
       rtt = performance.now() - sent
-      theirs = punchAddresses(response.ObsAddrs, this.opts.maxAddresses)
+      theirs = await this.dialable(relayed.remotePeer, response.ObsAddrs)
       await writeHolePunch(stream, { type: HolePunch.Type.SYNC, ObsAddrs: [] }, { signal: exchange })
       reader.release()
       await stream.close({ signal: exchange }).catch(() => {})
@@ -276,43 +311,135 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     } finally {
       exchange.clear()
     }
-    if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address to dial')
+    if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address we may dial')
     await delay(rtt / 2, { signal: anySignal([options.signal, this.handler.signal]) })
     return this.punch(relayed.remotePeer, theirs, plan.localPort, false, options)
   }
 
-  /** The responding side (A): answer Connect, dial on Sync. */
+  /**
+   * The responding side (A): answer Connect, dial once on Sync, and again for
+   * each new round B starts (on this stream, as the spec says, or on a new
+   * one, which cancels the round in flight), up to `attempts` rounds per
+   * relayed connection. A stream on a direct connection is reset unanswered.
+   */
   private async onStream(stream: Stream, connection: Connection): Promise<void> {
-    const exchange = anySignal([this.handler.signal], this.opts.exchangeTimeout)
+    const key = connection.remotePeer.toString()
+    const refusal = this.refusal(connection, key)
+    if (refusal != null) {
+      this.log('refused a hole punch from %p: %s', connection.remotePeer, refusal)
+      stream.abort(new HolePunchRefusedError(refusal))
+      return
+    }
+    this.responding.get(key)?.abort(new HolePunchFailedError('the peer started a new round'))
+    const round = new AbortController()
+    this.responding.set(key, round)
     const reader = new StreamReader(stream)
-    let theirs: Multiaddr[]
-    const plan = this.punchPlan(connection)
     try {
-      const request = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
-      theirs = punchAddresses(request.ObsAddrs, this.opts.maxAddresses)
+      // each pass takes one of the connection's `attempts` rounds or leaves
+      while (true) {
+        const theirs = await this.answerRound(stream, reader, connection, round.signal)
+        if (theirs == null) return
+        try {
+          await this.punch(connection.remotePeer, theirs, this.punchPlan(connection).localPort, true, {
+            signal: round.signal,
+          })
+          return
+        } catch (err) {
+          // B starts the next round, if any; we never dial again on our own
+          this.log('dialing %p failed: %s', connection.remotePeer, (err as Error).message)
+          if (round.signal.aborted) return
+        }
+      }
+    } catch (err) {
+      this.log('hole punch request from %p failed: %s', connection.remotePeer, (err as Error).message)
+      stream.abort(err as Error)
+    } finally {
+      reader.release()
+      if (this.responding.get(key) === round) this.responding.delete(key)
+      // done with it whichever way this ended: free the connection's stream slot
+      if (stream.writeStatus === 'writable') {
+        const signal = AbortSignal.timeout(this.opts.exchangeTimeout)
+        await stream.close({ signal }).catch((err: Error) => stream.abort(err))
+      }
+    }
+  }
+
+  /** Why a hole punch request on `connection` is refused, or undefined to answer it. */
+  private refusal(connection: Connection, key: string): string | undefined {
+    if (!isRelayed(connection)) return 'not a relayed connection'
+    if (this.active.has(key)) return 'we are upgrading this connection ourselves'
+    if (!this.responding.has(key) && this.responding.size >= this.opts.maxConcurrentUpgrades) {
+      return `${this.responding.size} hole punches in progress`
+    }
+    if ((this.roundsAnswered.get(connection.id) ?? 0) >= this.opts.attempts) {
+      return `no more than ${this.opts.attempts} rounds per connection`
+    }
+    if (!this.roundsAnswered.has(connection.id) && this.roundsAnswered.size >= MAX_OBSERVED) {
+      return 'too many relayed connections with rounds in progress'
+    }
+    return undefined
+  }
+
+  /**
+   * One Connect/Connect/Sync exchange as A, counted against the connection's
+   * `attempts` rounds; the addresses to dial, or undefined when B ended the
+   * stream between rounds or named none we may dial.
+   *
+   * @throws HolePunchRefusedError when the connection had all its rounds
+   */
+  private async answerRound(
+    stream: Stream,
+    reader: StreamReader,
+    connection: Connection,
+    cancel: AbortSignal,
+  ): Promise<Multiaddr[] | undefined> {
+    const exchange = anySignal([this.handler.signal, cancel], this.opts.exchangeTimeout)
+    try {
+      let request: HolePunch
+      try {
+        request = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
+      } catch (err) {
+        // B closed the stream after a round: nothing more to do
+        if ((err as Error).name === 'UnexpectedEOFError' && reader.bufferedBytes === 0) return undefined
+        throw err
+      }
+      const rounds = this.roundsAnswered.get(connection.id) ?? 0
+      if (rounds >= this.opts.attempts) {
+        throw new HolePunchRefusedError(`no more than ${this.opts.attempts} rounds per connection`)
+      }
+      this.roundsAnswered.set(connection.id, rounds + 1)
+      const theirs = await this.dialable(connection.remotePeer, request.ObsAddrs)
+      const plan = this.punchPlan(connection)
       await writeHolePunch(
         stream,
         { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
         { signal: exchange },
       )
       await readHolePunch(reader, HolePunch.Type.SYNC, { signal: exchange })
-      reader.release()
-      await stream.close({ signal: exchange }).catch(() => {})
-    } catch (err) {
-      this.log('hole punch request from %p failed: %s', connection.remotePeer, (err as Error).message)
-      stream.abort(err as Error)
-      return
+      return theirs.length === 0 ? undefined : theirs
     } finally {
-      reader.release()
       exchange.clear()
     }
-    if (theirs.length === 0) return
-    try {
-      await this.punch(connection.remotePeer, theirs, plan.localPort, true, {})
-    } catch (err) {
-      // B retries; its next Connect starts a new round here
-      this.log('dialing %p failed: %s', connection.remotePeer, (err as Error).message)
+  }
+
+  /**
+   * The addresses in a peer's `ObsAddrs` we agree to dial: punchable, public
+   * unless `allowPrivateAddresses`, allowed by the connection gater, at most
+   * `maxAddresses`.
+   */
+  private async dialable(peer: PeerId, obsAddrs: Uint8Array[]): Promise<Multiaddr[]> {
+    const candidates = punchAddresses(obsAddrs, MAX_ENTRIES_EXAMINED)
+      .filter((address) => mayDial(address, this.opts.allowPrivateAddresses))
+      .slice(0, this.opts.maxAddresses)
+    const gater = this.components.connectionGater
+    const out: Multiaddr[] = []
+    for (const address of candidates) {
+      if ((await gater?.denyDialMultiaddr?.(address.encapsulate(`/p2p/${peer.toString()}`))) === true) {
+        continue
+      }
+      out.push(address)
     }
+    return out
   }
 
   /** Dials every address at once from `localPort`; the first connection wins, the rest are cancelled. */
@@ -331,17 +458,10 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
         addrs.map(async (address) => {
           const transport = this.components.transportManager.dialTransportForMultiaddr(address)
           if (transport == null) throw new HolePunchFailedError(`no transport dials ${address.toString()}`)
-          const dialOptions = { upgrader, signal, localPort }
-          // a RST (the peer's SYN had not left yet, or no NAT drops ours) is
-          // not the end: try again until the round's deadline
-          while (true) {
-            try {
-              return await transport.dial(address, dialOptions)
-            } catch (err) {
-              if (!isRefused(err) || signal.aborted) throw err
-              await delay(50 + Math.floor(Math.random() * 100), { signal })
-            }
-          }
+          // one dial per address per round: a refusal ends it, and the next
+          // round (B's to start) is the retry
+          const dialOptions = { upgrader, signal, localPort } // localPort: @weft/tcp's option
+          return await transport.dial(address, dialOptions)
         }),
       )
       cancel.abort(new HolePunchFailedError('another address connected first'))
@@ -360,7 +480,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     const relay = relayOf(relayed.remoteAddr)
     const toRelay = this.components.connectionManager
       .getConnections()
-      .filter((connection) => connection.remotePeer.toString() === relay && connection.limits == null)
+      .filter((connection) => connection.remotePeer.toString() === relay && !isRelayed(connection))
       .find((connection) => this.observed.has(connection.id))
     if (toRelay == null) return { addrs: [] }
     const observed = this.observed.get(toRelay.id)!
@@ -373,7 +493,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       .map((address) =>
         address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
       )
-      .filter((address) => isPublicTcp(address) && !isLoopback(address))
+      .filter(isPublicTcp)
     const addrs = [observed, ...listening.filter((address) => !address.equals(observed))]
     return {
       addrs: addrs.slice(0, this.opts.maxAddresses),
@@ -384,12 +504,12 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private directConnection(peer: PeerId): Connection | undefined {
     return this.components.connectionManager
       .getConnections(peer)
-      .find((connection) => connection.status === 'open' && connection.limits == null)
+      .find((connection) => connection.status === 'open' && !isRelayed(connection))
   }
 
   private onIdentify(evt: CustomEvent<IdentifyResult>): void {
     const { connection, observedAddr, listenAddrs } = evt.detail
-    if (connection.limits != null) {
+    if (isRelayed(connection)) {
       if (this.announced.size < MAX_OBSERVED) this.announced.set(connection.id, listenAddrs.slice(0, 32))
       return
     }
@@ -401,14 +521,20 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private onConnectionClose(evt: CustomEvent<Connection>): void {
     this.observed.delete(evt.detail.id)
     this.announced.delete(evt.detail.id)
+    this.roundsAnswered.delete(evt.detail.id)
   }
 
   private onConnectionOpen(evt: CustomEvent<Connection>): void {
     const connection = evt.detail
     // B is the side a relayed connection came in to
-    if (connection.limits == null || connection.direction !== 'inbound') return
+    if (!isRelayed(connection) || connection.direction !== 'inbound') return
     const key = connection.remotePeer.toString()
-    if (this.active.has(key) || this.active.size >= this.opts.maxConcurrentUpgrades) return
+    if (
+      this.active.has(key) ||
+      this.responding.has(key) ||
+      this.active.size >= this.opts.maxConcurrentUpgrades
+    )
+      return
     this.active.add(key)
     this.upgrade(connection)
       .catch((err: Error) => this.log('upgrade of %p failed: %s', connection.remotePeer, err.message))

@@ -18,3 +18,12 @@ export class DCUtRStoppedError extends Error {
   static override name = 'DCUtRStoppedError'
   override name = 'DCUtRStoppedError'
 }
+
+/**
+ * A hole punch request was refused: not on a relayed connection, too many in
+ * progress, or more rounds than allowed.
+ */
+export class HolePunchRefusedError extends Error {
+  static override name = 'HolePunchRefusedError'
+  override name = 'HolePunchRefusedError'
+}

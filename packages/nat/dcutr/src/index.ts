@@ -23,11 +23,20 @@
  *
  * Options (`DCUtRInit`): `attempts` (3), `punchTimeout` (5 s),
  * `exchangeTimeout` (10 s), `relayGracePeriod` (5 s; -1 keeps the relayed
- * connection), `maxConcurrentUpgrades` (16), `maxAddresses` (4).
+ * connection), `maxConcurrentUpgrades` (16), `maxAddresses` (4),
+ * `unilateral` (true), `allowPrivateAddresses` (false).
+ *
+ * A peer's `Connect` names addresses for us to dial, so DCUtR answers only
+ * on relayed connections (a stream on a direct one is reset unanswered),
+ * dials only public addresses (private, loopback, link-local and other
+ * special-purpose ranges need `allowPrivateAddresses`) that the connection
+ * gater allows, at most `maxAddresses` of them once per round, answers at
+ * most `attempts` rounds per relayed connection and one hole punch per peer
+ * at a time.
  */
 import { DCUtR, type DCUtRComponents, type DCUtRInit } from './dcutr-service.js'
 
-export { isPunchableTcp, punchAddresses, relayOf } from './addresses.js'
+export { isPublicTcp, isPunchableTcp, isRelayed, mayDial, punchAddresses, relayOf } from './addresses.js'
 export {
   DCUtR,
   type DCUtRComponents,

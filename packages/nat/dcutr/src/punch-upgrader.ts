@@ -5,12 +5,6 @@
  */
 import type { MultiaddrConnection, PeerId, Upgrader, UpgraderOptions } from '@libp2p/interface'
 
-/** A RST: the peer's SYN had not left yet, or nothing dropped ours. */
-export function isRefused(err: unknown): boolean {
-  const code = (err as { code?: string })?.code
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET'
-}
-
 /**
  * The upgrader for a punched connection: the dialing socket is upgraded as
  * the client (A, `initiator`) or the server (B) the spec assigns, whichever

@@ -27,7 +27,7 @@ async function node(listen: string[], withRelay = false): Promise<Host<{ dcutr: 
     streamMuxers: [yamux()],
     services: {
       identify: identify(),
-      dcutr: dcutr({ relayGracePeriod: 100 }),
+      dcutr: dcutr({ relayGracePeriod: 100, allowPrivateAddresses: true }),
       ...(withRelay ? { relay: circuitRelayServer() } : {}),
     },
   })
