@@ -15,7 +15,7 @@ import type { ResolvedInit } from './options.js'
 import { fromWire, type PeerCandidate } from './query-runner.js'
 import { selectRecord, validateRecord } from './records.js'
 
-/** how often expired provider records are swept */
+/** how often expired provider and value records are swept (each sweep visits only expired ones) */
 const SWEEP_INTERVAL = 60 * 60_000
 /** peers told of a newer record after a get (entry correction) */
 const MAX_CORRECTIONS = 8
@@ -25,6 +25,8 @@ export class Content implements ContentRouting {
   private republishTimer?: ReturnType<typeof setInterval>
   private sweepTimer?: ReturnType<typeof setInterval>
   private config?: ResolvedInit
+  /** a republish round is under way: the next tick skips rather than start another */
+  private republishing = false
 
   constructor(private readonly dht: KadDHT) {}
 
@@ -37,7 +39,11 @@ export class Content implements ContentRouting {
       this.republishTimer.unref?.()
     }
     this.sweepTimer = setInterval(() => {
-      this.dht.providers.sweep({ signal: this.dht.shutdown.signal }).catch(() => {})
+      const signal = this.dht.shutdown.signal
+      void this.dht.providers
+        .sweep({ signal })
+        .then(async () => this.dht.records.sweep({ signal }))
+        .catch(() => {})
     }, SWEEP_INTERVAL)
     this.sweepTimer.unref?.()
   }
@@ -85,7 +91,7 @@ export class Content implements ContentRouting {
     const key = cid.multihash.bytes
     const count = options.count ?? 20
     const seen = new Set<string>()
-    for (const record of await this.dht.providers.get(key, options)) {
+    for (const record of await this.dht.providers.get(key, { signal: options.signal, limit: count })) {
       if (seen.size >= count) return
       seen.add(record.peerId.toString())
       yield { id: record.peerId, multiaddrs: record.multiaddrs, routing: 'kad-dht' }
@@ -226,14 +232,21 @@ export class Content implements ContentRouting {
     void options
   }
 
+  /** One lookup at a time, at most `maxProvidedKeys` of them; a round still running when the next is due goes on alone. */
   private async republish(): Promise<void> {
-    for (const cid of [...this.provided.values()]) {
-      if (!this.dht.isStarted()) return
-      try {
-        await this.provide(cid, { signal: this.dht.shutdown.signal })
-      } catch {
-        // the next round tries again
+    if (this.republishing) return
+    this.republishing = true
+    try {
+      for (const cid of [...this.provided.values()]) {
+        if (!this.dht.isStarted()) return
+        try {
+          await this.provide(cid, { signal: this.dht.shutdown.signal })
+        } catch {
+          // the next round tries again
+        }
       }
+    } finally {
+      this.republishing = false
     }
   }
 

@@ -25,9 +25,20 @@
  * `selectors` (by namespace, beside `pk`), `requestTimeout` (10 s),
  * `queryTimeout` (60 s), `refreshInterval` (10 min), `maxRecordSize`
  * (16 KiB), `maxMessageSize` (1 MiB), `maxProvidersPerKey` (100),
- * `providerExpiry` (48 h), `republishInterval` (22 h), `getQuorum` (16),
+ * `maxProviders` (20 000 provider records in all), `maxRecords` (10 000
+ * PUT_VALUE records), `maxRecordBytes` (16 MiB of them), `providerExpiry`
+ * (48 h), `republishInterval` (22 h), `getQuorum` (16),
  * `maxInFlightPerPeer` (4), `maxInboundStreams` (32 per connection),
  * `maxRequestsPerStream` (32), `streamIdleTimeout` (10 s). See options.ts.
+ *
+ * Stored records are indexed in memory by key, so a request touches only
+ * the datastore entries of its own key, by exact key, whatever datastore is
+ * plugged in (the index is built once, on first use, from one chunked query).
+ * When a store cap is hit, the least recently added or renewed record gives
+ * way: refusing instead would let whoever filled the store once keep honest
+ * providers out for the whole expiry, while evicting makes an attacker pay
+ * for every record it keeps in and honest publishers come back on republish.
+ * Expired records are swept hourly, visiting only the expired ones.
  *
  * Errors: `NotFoundError` (nothing found), `InvalidRecordError` (a record
  * fails its validator), `DHTLimitError` (a limit is hit),

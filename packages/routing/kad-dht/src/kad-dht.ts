@@ -122,8 +122,13 @@ export class KadDHT implements Startable, PeerRouting {
       datastore,
       expiry: this.config.providerExpiry,
       maxPerKey: this.config.maxProvidersPerKey,
+      maxTotal: this.config.maxProviders,
     })
-    this.records = new RecordStore({ datastore })
+    this.records = new RecordStore({
+      datastore,
+      maxRecords: this.config.maxRecords,
+      maxBytes: this.config.maxRecordBytes,
+    })
     this.validators = { ...defaultValidators(), ...init.validators }
     this.selectors = { ...defaultSelectors(), ...init.selectors }
     this.network = new Network(components, {

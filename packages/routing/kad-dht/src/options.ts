@@ -34,8 +34,14 @@ export interface KadDHTInit {
   maxRecordSize?: number
   /** largest message read from a stream (default 1 MiB) */
   maxMessageSize?: number
-  /** providers kept per key (default 100) */
+  /** providers kept per key (default 100); when full, the oldest gives way */
   maxProvidersPerKey?: number
+  /** provider records kept in all (default 20 000); when full, the oldest gives way */
+  maxProviders?: number
+  /** PUT_VALUE records kept (default 10 000); when full, the oldest gives way */
+  maxRecords?: number
+  /** bytes of PUT_VALUE records kept (default 16 MiB); when full, the oldest give way */
+  maxRecordBytes?: number
   /** providers returned per GET_PROVIDERS reply (default 20) */
   maxProvidersPerReply?: number
   /** ms a provider record lives (default 48 h) */
@@ -74,6 +80,9 @@ export function resolveInit(init: KadDHTInit): ResolvedInit {
     maxRecordSize: init.maxRecordSize ?? 16 * 1024,
     maxMessageSize: init.maxMessageSize ?? 1024 * 1024,
     maxProvidersPerKey: init.maxProvidersPerKey ?? 100,
+    maxProviders: init.maxProviders ?? 20_000,
+    maxRecords: init.maxRecords ?? 10_000,
+    maxRecordBytes: init.maxRecordBytes ?? 16 * 1024 * 1024,
     maxProvidersPerReply: init.maxProvidersPerReply ?? 20,
     providerExpiry: init.providerExpiry ?? 48 * 60 * 60_000,
     republishInterval: init.republishInterval ?? 22 * 60 * 60_000,
@@ -94,6 +103,11 @@ export function resolveInit(init: KadDHTInit): ResolvedInit {
     if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
       throw new RangeError(`${name} must be a positive number, got ${value}`)
     }
+  }
+  if (resolved.maxRecordBytes < resolved.maxRecordSize * 2) {
+    throw new RangeError(
+      `maxRecordBytes (${resolved.maxRecordBytes}) must hold at least two records of maxRecordSize (${resolved.maxRecordSize})`,
+    )
   }
   return resolved
 }

@@ -10,8 +10,9 @@ import { peerIdFromBytes } from '@weft/peer-id'
 import { anySignal, equalBytes, StreamReader, sendAll } from '@weft/utils'
 import { kadId } from './distance.js'
 import { InvalidMessageError } from './errors.js'
+import { yieldToEventLoop } from './event-loop.js'
 import { Message } from './message.pb.js'
-import { encodeMessage, parseAddrs, readMessage } from './network.js'
+import { encodeMessage, readMessage, wireBytes } from './network.js'
 import type { Providers } from './providers.js'
 import type { RecordStore } from './record-store.js'
 import { type Validators, validateRecord } from './records.js'
@@ -130,14 +131,24 @@ export class RequestHandler {
     key: Uint8Array<ArrayBuffer>,
     options?: AbortOptions,
   ): Promise<Partial<Message>> {
-    const providers = await this.init.providers.get(key, options)
+    const providers = await this.init.providers.getWire(key, {
+      signal: options?.signal,
+      limit: this.init.maxProvidersPerReply,
+    })
     const providerPeers: Message.Peer[] = []
-    for (const provider of providers.slice(0, this.init.maxProvidersPerReply)) {
-      let addrs = provider.multiaddrs
-      if (addrs.length === 0) addrs = await this.init.addressesOf(provider.peerId, options)
+    for (const provider of providers) {
+      let addrs = provider.addrs
+      if (addrs.length === 0) {
+        try {
+          const known = await this.init.addressesOf(peerIdFromBytes(provider.id), options)
+          addrs = known.map((addr) => addr.bytes)
+        } catch {
+          // a peer id that does not parse: sent without addresses
+        }
+      }
       providerPeers.push({
-        id: provider.peerId.toMultihash().bytes,
-        addrs: addrs.map((addr) => addr.bytes),
+        id: wireBytes(provider.id),
+        addrs: addrs.map(wireBytes),
         connection: Message.ConnectionType.NOT_CONNECTED,
       })
     }
@@ -156,20 +167,15 @@ export class RequestHandler {
     options?: AbortOptions,
   ): Promise<void> {
     // only the sender may announce itself (spec: "the receiver ... checks that
-    // the provider is the sender")
+    // the provider is the sender"); compared as bytes, nothing parsed
+    const sender = from.toMultihash().bytes
     for (const peer of request.providerPeers) {
-      let peerId: PeerId
-      try {
-        if (peer.id == null) continue
-        peerId = peerIdFromBytes(peer.id)
-      } catch {
+      if (peer.id == null) continue
+      if (!equalBytes(peer.id, sender)) {
+        this.init.log('ignoring ADD_PROVIDER from %p for another peer', from)
         continue
       }
-      if (!peerId.equals(from)) {
-        this.init.log('ignoring ADD_PROVIDER from %p for another peer %p', from, peerId)
-        continue
-      }
-      await this.init.providers.add(key, from, parseAddrs(peer.addrs, 16), options)
+      await this.init.providers.addWire(key, from, peer.addrs, options)
       return
     }
   }
@@ -202,6 +208,9 @@ export async function serveRequests(stream: Stream, connection: Connection, init
         if (request == null) break
         const reply = await init.handler.handle(connection.remotePeer, request, { signal })
         if (reply != null) await sendAll(stream, encodeMessage(reply), { signal })
+        // requests already buffered would otherwise run back to back in
+        // microtasks: let other streams and sockets in between
+        await yieldToEventLoop()
       } finally {
         signal.clear()
       }
