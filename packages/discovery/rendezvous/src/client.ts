@@ -26,9 +26,9 @@ import {
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { openPeerRecord, PeerRecord, RecordEnvelope } from '@weft/record'
 import { anySignal, StreamReader } from '@weft/utils'
-import { RendezvousError, RendezvousStoppedError } from './errors.js'
+import { InvalidMessageError, RendezvousError, RendezvousStoppedError } from './errors.js'
 import { Message } from './rendezvous.pb.js'
-import { DEFAULT_MAX_RESPONSE_SIZE, PROTOCOL, readMessage, toNumber, writeMessage } from './wire.js'
+import { DEFAULT_MAX_RESPONSE_SIZE, nextTurn, PROTOCOL, readMessage, toNumber, writeMessage } from './wire.js'
 
 export interface RendezvousInit {
   /** rendezvous points (multiaddrs ending in /p2p/<id>) used by the automatic mode */
@@ -81,6 +81,10 @@ export interface DiscoverResult {
 const P2P = 421
 const MAX_POINTS = 32
 const MAX_NAMESPACES = 64
+/** bytes of a cookie we keep (ours are 9 plus the namespace); one per point and namespace */
+const MAX_COOKIE_LENGTH = 1024
+/** signed records of an answer opened between two turns of the event loop */
+const OPENS_PER_TURN = 16
 
 export class Rendezvous extends TypedEventEmitter<PeerDiscoveryEvents> implements PeerDiscovery, Startable {
   readonly [Symbol.toStringTag] = '@weft/rendezvous'
@@ -207,8 +211,15 @@ export class Rendezvous extends TypedEventEmitter<PeerDiscoveryEvents> implement
       throw new RendezvousError('E_INTERNAL_ERROR', 'expected a DISCOVER_RESPONSE')
     }
     checkStatus(answer.status, answer.statusText)
+    if (answer.cookie != null && answer.cookie.byteLength > MAX_COOKIE_LENGTH) {
+      throw new InvalidMessageError(
+        `a rendezvous cookie is at most ${MAX_COOKIE_LENGTH} bytes, got ${answer.cookie.byteLength}`,
+      )
+    }
     const registrations: DiscoveredRegistration[] = []
-    for (const registration of answer.registrations) {
+    for (const [index, registration] of answer.registrations.entries()) {
+      // up to 1 000 signatures and records to parse: let other work run now and then
+      if (index > 0 && index % OPENS_PER_TURN === 0) await nextTurn()
       if (registration.signedPeerRecord == null) continue
       try {
         const { record } = await openPeerRecord(registration.signedPeerRecord)
@@ -217,13 +228,14 @@ export class Rendezvous extends TypedEventEmitter<PeerDiscoveryEvents> implement
           multiaddrs: record.multiaddrs,
           namespace: registration.ns ?? '',
           ttl: toNumber(registration.ttl) ?? 0,
-          signedPeerRecord: registration.signedPeerRecord,
+          // a copy: the answer's buffer may be megabytes, and callers keep records
+          signedPeerRecord: registration.signedPeerRecord.slice(),
         })
       } catch (err) {
         this.log('skipping an invalid registration: %s', (err as Error).message)
       }
     }
-    return { registrations, cookie: answer.cookie }
+    return { registrations, cookie: answer.cookie?.slice() }
   }
 
   private async request(

@@ -4,9 +4,16 @@
  *
  * - `rendezvousServer(init)`: a rendezvous point. Peers register themselves
  *   (a signed peer record) under a namespace for a ttl; others discover them
- *   with a limit and a cookie that returns only what is new. Bounded by
- *   `maxRegistrationsPerPeer`, `maxRegistrations`, `maxDiscoverLimit`, ttl
- *   bounds and namespace length.
+ *   with a limit and a cookie that returns only what is new. Bounded in count
+ *   (`maxRegistrationsPerPeer`, `maxRegistrations`, `maxDiscoverLimit`) and
+ *   in bytes: stored bytes per peer and in total (`maxBytesPerPeer`,
+ *   `maxBytes`, `maxRecordSize`), the bytes of one DISCOVER answer
+ *   (`maxResponseSize`: answers are paged by a byte budget too, and the
+ *   cookie continues after the last registration sent) and the answers held
+ *   for peers that do not read (`maxDiscoversPerPeer`,
+ *   `maxPendingResponseBytes`). A limit hit is answered with the spec's
+ *   status: E_INVALID_SIGNED_PEER_RECORD for a record too large,
+ *   E_UNAVAILABLE for no room or too many answers in flight.
  * - `rendezvous(init)`: the client. `register(point, ns, { ttl })`,
  *   `unregister(point, ns)`, `discover(point, { namespace, limit, cookie })`;
  *   and, as a peer discovery module, automatic registration under
@@ -32,11 +39,16 @@
  * Server options (`RendezvousServerInit`): `minTtl` = 7 200 s, `maxTtl` =
  * 259 200 s, `defaultTtl` = 7 200 s, `maxNamespaceLength` = 255,
  * `maxRegistrationsPerPeer` = 1 000, `maxRegistrations` = 100 000,
- * `maxDiscoverLimit` = 1 000, `maxMessageSize` = 80 KiB, `timeout` = 10 s,
+ * `maxRecordSize` = 8 KiB, `maxBytesPerPeer` = 1 MiB, `maxBytes` = 32 MiB
+ * (stored bytes: records plus namespaces), `maxDiscoverLimit` = 1 000,
+ * `maxResponseSize` = 1 MiB (at most 4 MiB, what the client accepts),
+ * `maxDiscoversPerPeer` = 2, `maxPendingResponseBytes` = 8 MiB,
+ * `maxMessageSize` = `maxRecordSize` + 1 KiB, `timeout` = 10 s,
  * `maxRequestsPerStream` = 100, `maxInboundStreams` = 8, `gcInterval` = 60 s.
  * Client options (`RendezvousInit`): `rendezvousPoints`, `namespaces`, `ttl`
  * = 7 200 s, `discoverInterval` = 60 s, `discoverLimit` = 100, `timeout` =
- * 10 s, `maxRegistrations` = 1 000.
+ * 10 s, `maxRegistrations` = 1 000 per answer (answers of at most 4 MiB;
+ * cookies of at most 1 KiB).
  */
 import { Rendezvous, type RendezvousComponents, type RendezvousInit } from './client.js'
 import { RendezvousServer, type RendezvousServerComponents, type RendezvousServerInit } from './server.js'

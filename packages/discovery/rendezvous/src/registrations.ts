@@ -5,18 +5,30 @@
  *
  * - a registration lives `ttl` seconds (default 2 h; refused outside
  *   `[minTtl, maxTtl]`, by default 2 h–72 h); registering again replaces it;
- * - a peer holds at most `maxRegistrationsPerPeer` (1 000), the table at most
- *   `maxRegistrations` (100 000); beyond them the request is refused;
+ * - a peer holds at most `maxRegistrationsPerPeer` (1 000) registrations and
+ *   `maxBytesPerPeer` (1 MiB) of stored bytes, the table at most
+ *   `maxRegistrations` (100 000) and `maxBytes` (32 MiB); beyond them the
+ *   request is refused with E_UNAVAILABLE. Stored bytes are the signed peer
+ *   record's plus the namespace's; the record is copied, so nothing else it
+ *   was cut from is kept alive. A record over `maxRecordSize` (8 KiB) is
+ *   refused with E_INVALID_SIGNED_PEER_RECORD;
  * - a namespace is 1–255 bytes;
- * - discovery returns at most `maxDiscoverLimit` (1 000) registrations, in
- *   the order they were made, and a cookie; given that cookie again it
- *   returns only registrations made since.
+ * - discovery returns at most `maxDiscoverLimit` (1 000) registrations and at
+ *   most the byte budget it is given (but always one, if any is left), in the
+ *   order they were made, and a cookie; given that cookie again it returns
+ *   only registrations made since, so a client pages through everything.
  *
  * Cookies are opaque to clients: a version byte, the 8-byte big-endian
  * sequence number of the last registration returned, and the namespace
  * (empty for "all namespaces"). A cookie for another namespace, or one that
  * does not parse, is refused with E_INVALID_COOKIE.
+ *
+ * Work per request does not grow with the table: registrations are kept in
+ * sequence order (a cookie is a binary search away), expired ones met by
+ * discovery are dropped on the spot, and full sweeps run from the server's
+ * timer or, when a limit is reached, at most once a second.
  */
+import { SequenceList } from './sequence-list.js'
 
 export interface RegistrationLimits {
   /** seconds (default 7 200) */
@@ -29,6 +41,12 @@ export interface RegistrationLimits {
   maxRegistrationsPerPeer: number
   maxRegistrations: number
   maxDiscoverLimit: number
+  /** bytes of one signed peer record (default 8 KiB) */
+  maxRecordSize: number
+  /** stored bytes (records and namespaces) one peer may hold (default 1 MiB) */
+  maxBytesPerPeer: number
+  /** stored bytes (records and namespaces) of the whole table (default 32 MiB) */
+  maxBytes: number
 }
 
 export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
@@ -39,13 +57,22 @@ export const DEFAULT_REGISTRATION_LIMITS: RegistrationLimits = {
   maxRegistrationsPerPeer: 1000,
   maxRegistrations: 100_000,
   maxDiscoverLimit: 1000,
+  maxRecordSize: 8 * 1024,
+  maxBytesPerPeer: 1024 * 1024,
+  maxBytes: 32 * 1024 * 1024,
 }
+
+/**
+ * Upper bound of the bytes a registration takes in a DISCOVER_RESPONSE
+ * beyond its namespace and record: the field tags, length varints and ttl.
+ */
+export const REGISTRATION_WIRE_OVERHEAD = 32
 
 export interface Registration {
   namespace: string
   /** the registering peer, as a string */
   peer: string
-  /** the signed peer record (an envelope), as received */
+  /** the signed peer record (an envelope), a copy of the bytes received */
   signedPeerRecord: Uint8Array<ArrayBuffer>
   /** seconds granted */
   ttl: number
@@ -53,10 +80,13 @@ export interface Registration {
   expires: number
   /** order of registration, for cookies */
   sequence: number
+  /** stored bytes counted against the limits: the record's and the namespace's */
+  size: number
 }
 
 export type Refusal =
   | 'E_INVALID_NAMESPACE'
+  | 'E_INVALID_SIGNED_PEER_RECORD'
   | 'E_INVALID_TTL'
   | 'E_INVALID_COOKIE'
   | 'E_UNAVAILABLE'
@@ -74,26 +104,53 @@ export class RegistrationRefusedError extends Error {
 }
 
 const COOKIE_VERSION = 1
+/** a full sweep of the table, when a limit is reached, at most this often (ms) */
+const SWEEP_INTERVAL = 1000
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
+interface Namespace {
+  byPeer: Map<string, Registration>
+  ordered: SequenceList<Registration>
+}
+
+interface Holding {
+  count: number
+  bytes: number
+}
+
 export class Registrations {
-  private readonly limits: RegistrationLimits
-  /** namespace → peer → registration, in registration order */
-  private readonly byNamespace = new Map<string, Map<string, Registration>>()
-  private readonly perPeer = new Map<string, number>()
-  private total = 0
+  readonly limits: Readonly<RegistrationLimits>
+  private readonly byNamespace = new Map<string, Namespace>()
+  /** every registration, for discovery across all namespaces */
+  private readonly ordered = new SequenceList<Registration>()
+  private readonly perPeer = new Map<string, Holding>()
+  private totalBytes = 0
   private sequence = 0
+  private lastSweep = Number.NEGATIVE_INFINITY
 
   constructor(limits: Partial<RegistrationLimits> = {}) {
     this.limits = { ...DEFAULT_REGISTRATION_LIMITS, ...limits }
     if (!(this.limits.minTtl > 0 && this.limits.minTtl <= this.limits.maxTtl)) {
       throw new RangeError(`need 0 < minTtl ≤ maxTtl, got ${this.limits.minTtl} and ${this.limits.maxTtl}`)
     }
+    for (const name of ['maxRecordSize', 'maxBytesPerPeer', 'maxBytes'] as const) {
+      if (!(this.limits[name] > 0)) throw new RangeError(`${name} must be positive, got ${this.limits[name]}`)
+    }
   }
 
   get size(): number {
-    return this.total
+    return this.ordered.size
+  }
+
+  /** Stored bytes (records and namespaces) of every registration. */
+  get bytes(): number {
+    return this.totalBytes
+  }
+
+  /** Stored bytes (records and namespaces) of `peer`'s registrations. */
+  bytesOf(peer: string): number {
+    return this.perPeer.get(peer)?.bytes ?? 0
   }
 
   checkNamespace(namespace: string | undefined, allowEmpty = false): string {
@@ -107,12 +164,27 @@ export class Registrations {
     return ns
   }
 
-  /** Adds or replaces `peer`'s registration under `namespace`; returns it. */
-  register(
-    input: { namespace: string; peer: string; signedPeerRecord: Uint8Array<ArrayBuffer>; ttl?: number },
+  /** Refuses a signed peer record over `maxRecordSize` before anyone spends work on it. */
+  checkRecordSize(size: number): void {
+    if (size > this.limits.maxRecordSize) {
+      throw new RegistrationRefusedError(
+        'E_INVALID_SIGNED_PEER_RECORD',
+        `a signed peer record is at most ${this.limits.maxRecordSize} bytes, got ${size}`,
+      )
+    }
+  }
+
+  /**
+   * Throws the refusal `register` would throw now (bad namespace, record size
+   * or ttl, or no room), without registering: lets the server refuse before
+   * it spends work on the record's signature.
+   */
+  check(
+    input: { namespace: string; peer: string; signedPeerRecord: Uint8Array; ttl?: number },
     now: number,
-  ): Registration {
+  ): { namespace: string; ttl: number; size: number } {
     const namespace = this.checkNamespace(input.namespace)
+    this.checkRecordSize(input.signedPeerRecord.byteLength)
     const ttl = input.ttl == null || input.ttl === 0 ? this.limits.defaultTtl : input.ttl
     if (!(ttl >= this.limits.minTtl && ttl <= this.limits.maxTtl)) {
       throw new RegistrationRefusedError(
@@ -120,106 +192,149 @@ export class Registrations {
         `ttl must be ${this.limits.minTtl} to ${this.limits.maxTtl} seconds, got ${ttl}`,
       )
     }
-    this.expire(now)
-    const peers = this.byNamespace.get(namespace)
-    const existing = peers?.get(input.peer)
-    if (existing == null) {
-      if ((this.perPeer.get(input.peer) ?? 0) >= this.limits.maxRegistrationsPerPeer) {
-        throw new RegistrationRefusedError(
-          'E_UNAVAILABLE',
-          `a peer may hold at most ${this.limits.maxRegistrationsPerPeer} registrations`,
-        )
-      }
-      if (this.total >= this.limits.maxRegistrations) {
-        throw new RegistrationRefusedError('E_UNAVAILABLE', 'the rendezvous point is full')
-      }
-    } else {
-      this.remove(existing)
+    const size = input.signedPeerRecord.byteLength + encoder.encode(namespace).byteLength
+    let refusal = this.refusal(namespace, input.peer, size)
+    if (refusal != null && now - this.lastSweep >= SWEEP_INTERVAL) {
+      // expired registrations may hold the room: sweep, then look again
+      this.expire(now)
+      refusal = this.refusal(namespace, input.peer, size)
     }
+    if (refusal != null) throw new RegistrationRefusedError('E_UNAVAILABLE', refusal)
+    return { namespace, ttl, size }
+  }
+
+  /** Adds or replaces `peer`'s registration under `namespace`; returns it. */
+  register(
+    input: { namespace: string; peer: string; signedPeerRecord: Uint8Array; ttl?: number },
+    now: number,
+  ): Registration {
+    const { namespace, ttl, size } = this.check(input, now)
+    const existing = this.byNamespace.get(namespace)?.byPeer.get(input.peer)
+    if (existing != null) this.remove(existing)
     const registration: Registration = {
       namespace,
       peer: input.peer,
-      signedPeerRecord: input.signedPeerRecord,
+      // a copy: the bytes received may be a view into a larger buffer
+      signedPeerRecord: input.signedPeerRecord.slice() as Uint8Array<ArrayBuffer>,
       ttl,
       expires: now + ttl * 1000,
       sequence: ++this.sequence,
+      size,
     }
-    let map = this.byNamespace.get(namespace)
-    if (map == null) {
-      map = new Map()
-      this.byNamespace.set(namespace, map)
+    let entry = this.byNamespace.get(namespace)
+    if (entry == null) {
+      entry = { byPeer: new Map(), ordered: new SequenceList() }
+      this.byNamespace.set(namespace, entry)
     }
-    map.set(input.peer, registration)
-    this.perPeer.set(input.peer, (this.perPeer.get(input.peer) ?? 0) + 1)
-    this.total++
+    entry.byPeer.set(input.peer, registration)
+    entry.ordered.push(registration)
+    this.ordered.push(registration)
+    const holding = this.perPeer.get(input.peer) ?? { count: 0, bytes: 0 }
+    holding.count++
+    holding.bytes += size
+    this.perPeer.set(input.peer, holding)
+    this.totalBytes += size
     return registration
   }
 
   /** Removes `peer`'s registration under `namespace`, if any (a no-op otherwise, as the spec says). */
   unregister(namespace: string, peer: string): void {
-    const existing = this.byNamespace.get(namespace)?.get(peer)
+    const existing = this.byNamespace.get(namespace)?.byPeer.get(peer)
     if (existing != null) this.remove(existing)
   }
 
   /**
    * Registrations under `namespace` (all when empty) made after the cookie's,
-   * at most `limit` (0 or absent: `maxDiscoverLimit`), and the next cookie.
+   * at most `limit` (0 or absent: `maxDiscoverLimit`) and at most `maxBytes`
+   * on the wire (each counted as its stored bytes plus
+   * REGISTRATION_WIRE_OVERHEAD; the first is returned whatever its size), and
+   * the cookie that continues after the last one returned.
    */
   discover(
     namespace: string | undefined,
     limit: number | undefined,
     cookie: Uint8Array | undefined,
     now: number,
-  ): { registrations: Registration[]; cookie: Uint8Array<ArrayBuffer> } {
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): { registrations: Registration[]; cookie: Uint8Array<ArrayBuffer>; bytes: number } {
     const ns = this.checkNamespace(namespace, true)
     const after = cookie == null || cookie.byteLength === 0 ? 0 : parseCookie(cookie, ns)
     const max = Math.min(
       limit == null || limit <= 0 ? this.limits.maxDiscoverLimit : limit,
       this.limits.maxDiscoverLimit,
     )
-    this.expire(now)
-    let candidates: Registration[]
-    if (ns !== '') {
-      candidates = [...(this.byNamespace.get(ns)?.values() ?? [])]
-    } else {
-      candidates = [...this.byNamespace.values()].flatMap((map) => [...map.values()])
-      candidates.sort((a, b) => a.sequence - b.sequence)
-    }
+    const source = ns === '' ? this.ordered : this.byNamespace.get(ns)?.ordered
     const registrations: Registration[] = []
+    let bytes = 0
     let last = after
-    for (const registration of candidates) {
-      if (registration.sequence <= after) continue
+    for (const registration of source?.after(after) ?? []) {
+      if (registration.expires <= now) {
+        this.remove(registration)
+        continue
+      }
       if (registrations.length >= max) break
+      const wireSize = registration.size + REGISTRATION_WIRE_OVERHEAD
+      if (registrations.length > 0 && bytes + wireSize > maxBytes) break
       registrations.push(registration)
+      bytes += wireSize
       last = registration.sequence
     }
-    return { registrations, cookie: makeCookie(last, ns) }
+    return { registrations, cookie: makeCookie(last, ns), bytes }
   }
 
   /** Drops every registration whose time has come. */
   expire(now: number): void {
-    for (const map of this.byNamespace.values()) {
-      for (const registration of map.values()) {
-        if (registration.expires <= now) this.remove(registration)
-      }
+    this.lastSweep = now
+    for (const registration of this.ordered.after(0)) {
+      if (registration.expires <= now) this.remove(registration)
     }
   }
 
   clear(): void {
     this.byNamespace.clear()
+    this.ordered.clear()
     this.perPeer.clear()
-    this.total = 0
+    this.totalBytes = 0
+  }
+
+  /** Why `peer` may not store `size` more bytes under `namespace`, or undefined. */
+  private refusal(namespace: string, peer: string, size: number): string | undefined {
+    // a registration being replaced gives its room back
+    const existing = this.byNamespace.get(namespace)?.byPeer.get(peer)
+    const holding = this.perPeer.get(peer) ?? { count: 0, bytes: 0 }
+    const peerCount = holding.count - (existing == null ? 0 : 1)
+    const peerBytes = holding.bytes - (existing?.size ?? 0) + size
+    const totalCount = this.size - (existing == null ? 0 : 1)
+    const totalBytes = this.totalBytes - (existing?.size ?? 0) + size
+    if (peerCount >= this.limits.maxRegistrationsPerPeer) {
+      return `a peer may hold at most ${this.limits.maxRegistrationsPerPeer} registrations`
+    }
+    if (peerBytes > this.limits.maxBytesPerPeer) {
+      return `a peer may store at most ${this.limits.maxBytesPerPeer} bytes of registrations, this would make ${peerBytes}`
+    }
+    if (totalCount >= this.limits.maxRegistrations) {
+      return `the rendezvous point is full: it holds ${this.limits.maxRegistrations} registrations`
+    }
+    if (totalBytes > this.limits.maxBytes) {
+      return `the rendezvous point is full: it stores at most ${this.limits.maxBytes} bytes of registrations`
+    }
+    return undefined
   }
 
   private remove(registration: Registration): void {
-    const map = this.byNamespace.get(registration.namespace)
-    if (map?.get(registration.peer) !== registration) return
-    map.delete(registration.peer)
-    if (map.size === 0) this.byNamespace.delete(registration.namespace)
-    const count = (this.perPeer.get(registration.peer) ?? 1) - 1
-    if (count <= 0) this.perPeer.delete(registration.peer)
-    else this.perPeer.set(registration.peer, count)
-    this.total--
+    const entry = this.byNamespace.get(registration.namespace)
+    if (entry?.byPeer.get(registration.peer) !== registration) return
+    entry.byPeer.delete(registration.peer)
+    entry.ordered.delete(registration)
+    if (entry.byPeer.size === 0) this.byNamespace.delete(registration.namespace)
+    this.ordered.delete(registration)
+    const holding = this.perPeer.get(registration.peer)
+    if (holding != null) {
+      holding.count--
+      holding.bytes -= registration.size
+      if (holding.count <= 0) this.perPeer.delete(registration.peer)
+    }
+    this.totalBytes -= registration.size
   }
 }
 

@@ -1,22 +1,52 @@
 /**
  * The rendezvous point: serves /rendezvous/1.0.0 from a `Registrations`
  * table. A stream may carry several requests, one after the other (at most
- * `maxRequestsPerStream`), each answered before the next is read; the whole
- * stream is bounded by `timeout`. A registration must carry a signed peer
- * record of the peer on the other end of the connection (E_NOT_AUTHORIZED
- * otherwise). Expired registrations are swept every `gcInterval` ms.
+ * `maxRequestsPerStream`), each answered, and the answer drained, before the
+ * next is read; the whole stream is bounded by `timeout`. A registration must
+ * carry a signed peer record of the peer on the other end of the connection
+ * (E_NOT_AUTHORIZED otherwise). Expired registrations are swept every
+ * `gcInterval` ms.
+ *
+ * DISCOVER answers are bounded in bytes: each at most `maxResponseSize`
+ * (paged by a byte budget as well as by count: the cookie continues after
+ * the last registration sent), at most `maxDiscoversPerPeer` of one peer in
+ * flight (built but not yet taken by the peer) and at most
+ * `maxPendingResponseBytes` of them in flight in all. Past those limits the
+ * answer is a short E_UNAVAILABLE, so a peer that asks and does not read
+ * cannot make the point hold answers without bound.
  */
 import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import { openPeerRecord } from '@weft/record'
 import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
 import { RendezvousStoppedError } from './errors.js'
-import { type RegistrationLimits, RegistrationRefusedError, Registrations } from './registrations.js'
+import {
+  REGISTRATION_WIRE_OVERHEAD,
+  type RegistrationLimits,
+  RegistrationRefusedError,
+  Registrations,
+} from './registrations.js'
 import { Message } from './rendezvous.pb.js'
-import { DEFAULT_MAX_MESSAGE_SIZE, PROTOCOL, readMessage, toNumber, writeMessage } from './wire.js'
+import {
+  DEFAULT_MAX_RESPONSE_SIZE,
+  MAX_DISCOVERED,
+  nextTurn,
+  PROTOCOL,
+  REQUEST_OVERHEAD,
+  RESPONSE_OVERHEAD,
+  readMessage,
+  toNumber,
+  writeMessage,
+} from './wire.js'
 
 export interface RendezvousServerInit extends Partial<RegistrationLimits> {
-  /** bytes of one request (default 80 KiB) */
+  /** bytes of one request (default `maxRecordSize` + 1 KiB) */
   maxMessageSize?: number
+  /** bytes of one DISCOVER answer (default 1 MiB, at most 4 MiB: what a weft client accepts) */
+  maxResponseSize?: number
+  /** DISCOVER answers one peer may have in flight (default 2) */
+  maxDiscoversPerPeer?: number
+  /** bytes of DISCOVER answers in flight across all peers (default 8 MiB) */
+  maxPendingResponseBytes?: number
   /** ms a stream may stay open (default 10 000) */
   timeout?: number
   /** requests served on one stream (default 100) */
@@ -38,18 +68,55 @@ export class RendezvousServer implements Startable {
   private readonly log: Logger
   private readonly handler: ProtocolHandler
   private readonly maxMessageSize: number
+  /** bytes of registrations one DISCOVER answer may carry */
+  private readonly discoverBudget: number
+  private readonly maxDiscoversPerPeer: number
+  private readonly maxPendingResponseBytes: number
   private readonly timeout: number
   private readonly maxRequestsPerStream: number
   private readonly gcInterval: number
+  /** DISCOVER answers in flight, per peer */
+  private readonly discoversInFlight = new Map<string, number>()
+  private pendingResponseBytes = 0
   private gcTimer?: ReturnType<typeof setInterval>
 
   constructor(components: RendezvousServerComponents, init: RendezvousServerInit = {}) {
     this.log = components.logger.forComponent('weft:rendezvous:server')
     this.registrations = new Registrations(init)
-    this.maxMessageSize = init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE
+    const limits = this.registrations.limits
+    this.maxMessageSize = init.maxMessageSize ?? limits.maxRecordSize + REQUEST_OVERHEAD
+    const maxResponseSize = init.maxResponseSize ?? 1024 * 1024
+    this.discoverBudget = maxResponseSize - RESPONSE_OVERHEAD - limits.maxNamespaceLength
+    this.maxDiscoversPerPeer = init.maxDiscoversPerPeer ?? 2
+    this.maxPendingResponseBytes = init.maxPendingResponseBytes ?? 8 * 1024 * 1024
     this.timeout = init.timeout ?? 10_000
     this.maxRequestsPerStream = init.maxRequestsPerStream ?? 100
     this.gcInterval = init.gcInterval ?? 60_000
+    if (maxResponseSize > DEFAULT_MAX_RESPONSE_SIZE) {
+      throw new RangeError(
+        `maxResponseSize is at most ${DEFAULT_MAX_RESPONSE_SIZE} bytes (what a client accepts), got ${maxResponseSize}`,
+      )
+    }
+    // every registration must fit in an answer on its own, or paging stalls
+    const largest = limits.maxRecordSize + limits.maxNamespaceLength + REGISTRATION_WIRE_OVERHEAD
+    if (this.discoverBudget < largest) {
+      throw new RangeError(
+        `maxResponseSize must hold the largest registration: at least ${largest + RESPONSE_OVERHEAD + limits.maxNamespaceLength} bytes, got ${maxResponseSize}`,
+      )
+    }
+    if (limits.maxDiscoverLimit > MAX_DISCOVERED) {
+      throw new RangeError(
+        `maxDiscoverLimit is at most ${MAX_DISCOVERED} (what a client accepts), got ${limits.maxDiscoverLimit}`,
+      )
+    }
+    if (!(this.maxDiscoversPerPeer >= 1)) {
+      throw new RangeError(`maxDiscoversPerPeer must be at least 1, got ${this.maxDiscoversPerPeer}`)
+    }
+    if (!(this.maxPendingResponseBytes >= maxResponseSize)) {
+      throw new RangeError(
+        `maxPendingResponseBytes must be at least maxResponseSize (${maxResponseSize}), got ${this.maxPendingResponseBytes}`,
+      )
+    }
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: PROTOCOL,
@@ -59,6 +126,11 @@ export class RendezvousServer implements Startable {
       },
       stoppedError: () => new RendezvousStoppedError('the rendezvous point stopped'),
     })
+  }
+
+  /** Bytes of DISCOVER answers built and not yet taken by their peers. */
+  get pendingBytes(): number {
+    return this.pendingResponseBytes
   }
 
   isStarted(): boolean {
@@ -90,8 +162,16 @@ export class RendezvousServer implements Startable {
           if ((err as Error).name === 'UnexpectedEOFError' && reader.bufferedBytes === 0) break
           throw err
         }
-        const response = await this.answer(request, connection)
-        if (response != null) await writeMessage(stream, response, { signal })
+        if (request.type === Message.MessageType.DISCOVER) {
+          await this.serveDiscover(stream, request, connection, signal)
+        } else {
+          const response = await this.answer(request, connection)
+          if (response != null) await writeMessage(stream, response, { signal })
+        }
+        // a REGISTER costs a signature check and a record parse, a DISCOVER
+        // an encoding: let other work run between requests, so that a burst
+        // already buffered cannot hold the event loop
+        await nextTurn()
       }
       await stream.close({ signal })
     } catch (err) {
@@ -100,6 +180,39 @@ export class RendezvousServer implements Startable {
     } finally {
       signal.clear()
       reader.release()
+    }
+  }
+
+  /** Answers a DISCOVER and waits until the peer has taken the answer, holding its bytes in the counts meanwhile. */
+  private async serveDiscover(
+    stream: Stream,
+    request: Message,
+    connection: Connection,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const inFlight = this.discoversInFlight.get(peer) ?? 0
+    if (inFlight >= this.maxDiscoversPerPeer) {
+      const text = `at most ${this.maxDiscoversPerPeer} DISCOVER answers per peer may wait to be read`
+      await writeMessage(stream, unavailable(text), { signal })
+      return
+    }
+    const room = Math.min(this.discoverBudget, this.maxPendingResponseBytes - this.pendingResponseBytes)
+    const { response, bytes } = this.discover(request, Date.now(), room)
+    if (bytes > room) {
+      const text = 'the rendezvous point is busy sending other answers; try again later'
+      await writeMessage(stream, unavailable(text), { signal })
+      return
+    }
+    this.discoversInFlight.set(peer, inFlight + 1)
+    this.pendingResponseBytes += bytes
+    try {
+      await writeMessage(stream, response, { signal })
+    } finally {
+      this.pendingResponseBytes -= bytes
+      const left = (this.discoversInFlight.get(peer) ?? 1) - 1
+      if (left <= 0) this.discoversInFlight.delete(peer)
+      else this.discoversInFlight.set(peer, left)
     }
   }
 
@@ -115,8 +228,6 @@ export class RendezvousServer implements Startable {
         if (request.unregister?.ns != null)
           this.registrations.unregister(request.unregister.ns, connection.remotePeer.toString())
         return undefined
-      case Message.MessageType.DISCOVER:
-        return { type: Message.MessageType.DISCOVER_RESPONSE, discoverResponse: this.discover(request, now) }
       default:
         throw new RegistrationRefusedError(
           'E_NOT_AUTHORIZED',
@@ -135,6 +246,19 @@ export class RendezvousServer implements Startable {
     if (register == null || record == null) {
       return refuse('E_INVALID_SIGNED_PEER_RECORD', 'the registration carries no signed peer record')
     }
+    const input = {
+      namespace: register.ns ?? '',
+      peer: connection.remotePeer.toString(),
+      signedPeerRecord: record,
+      ttl: toNumber(register.ttl, 0xffffffff),
+    }
+    try {
+      // refuse what would be refused anyway before verifying a signature
+      this.registrations.check(input, now)
+    } catch (err) {
+      if (err instanceof RegistrationRefusedError) return refuse(err.status, err.message)
+      throw err
+    }
     try {
       const { record: opened } = await openPeerRecord(record)
       if (!opened.peerId.equals(connection.remotePeer)) {
@@ -144,15 +268,8 @@ export class RendezvousServer implements Startable {
       return refuse('E_INVALID_SIGNED_PEER_RECORD', `invalid signed peer record: ${(err as Error).message}`)
     }
     try {
-      const registration = this.registrations.register(
-        {
-          namespace: register.ns ?? '',
-          peer: connection.remotePeer.toString(),
-          signedPeerRecord: record,
-          ttl: toNumber(register.ttl, 0xffffffff),
-        },
-        now,
-      )
+      // checked again: the table may have changed while the signature was verified
+      const registration = this.registrations.register(input, now)
       this.log(
         '%p registered in "%s" for %d s',
         connection.remotePeer,
@@ -166,16 +283,18 @@ export class RendezvousServer implements Startable {
     }
   }
 
-  private discover(request: Message, now: number): Message.DiscoverResponse {
+  /** The answer to a DISCOVER carrying at most `maxBytes` of registrations, and those bytes. */
+  private discover(request: Message, now: number, maxBytes: number): { response: Message; bytes: number } {
     const discover = request.discover ?? {}
     try {
-      const { registrations, cookie } = this.registrations.discover(
+      const { registrations, cookie, bytes } = this.registrations.discover(
         discover.ns,
         toNumber(discover.limit, 0xffffffff),
         discover.cookie,
         now,
+        maxBytes,
       )
-      return {
+      const discoverResponse: Message.DiscoverResponse = {
         status: Message.ResponseStatus.OK,
         cookie,
         registrations: registrations.map((registration) => ({
@@ -184,10 +303,23 @@ export class RendezvousServer implements Startable {
           ttl: BigInt(Math.max(0, Math.ceil((registration.expires - now) / 1000))),
         })),
       }
+      return { response: { type: Message.MessageType.DISCOVER_RESPONSE, discoverResponse }, bytes }
     } catch (err) {
       if (!(err instanceof RegistrationRefusedError)) throw err
-      return { status: Message.ResponseStatus[err.status], statusText: err.message, registrations: [] }
+      const discoverResponse = {
+        status: Message.ResponseStatus[err.status],
+        statusText: err.message,
+        registrations: [],
+      }
+      return { response: { type: Message.MessageType.DISCOVER_RESPONSE, discoverResponse }, bytes: 0 }
     }
+  }
+}
+
+function unavailable(text: string): Message {
+  return {
+    type: Message.MessageType.DISCOVER_RESPONSE,
+    discoverResponse: { status: Message.ResponseStatus.E_UNAVAILABLE, statusText: text, registrations: [] },
   }
 }
 
