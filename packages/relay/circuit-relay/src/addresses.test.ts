@@ -2,7 +2,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { describe, expect, it } from 'vitest'
-import { isDialableCircuit, isListenableCircuit, parseCircuitAddress } from './addresses.js'
+import {
+  isDialableCircuit,
+  isListenableCircuit,
+  parseCircuitAddress,
+  reservationAddressKey,
+} from './addresses.js'
 
 const relay = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const target = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
@@ -39,5 +44,15 @@ describe('circuit addresses', () => {
       expect.objectContaining({ name: 'InvalidRelayAddressError' }),
     )
     expect(isDialableCircuit(noId)).toBe(false)
+  })
+})
+
+describe('reservationAddressKey', () => {
+  it('keys IPv4 by address and IPv6 by its /64', () => {
+    expect(reservationAddressKey(multiaddr('/ip4/10.0.0.1/tcp/1'))).toBe('10.0.0.1')
+    expect(reservationAddressKey(multiaddr('/ip6/2001:db8:0:1::5/tcp/1'))).toBe('2001:db8:0:1::/64')
+    expect(reservationAddressKey(multiaddr('/ip6/2001:db8:0:1:ffff::6/tcp/1'))).toBe('2001:db8:0:1::/64')
+    expect(reservationAddressKey(multiaddr('/ip6/::1/tcp/1'))).toBe('0:0:0:0::/64')
+    expect(reservationAddressKey(multiaddr('/dns4/example.invalid/tcp/1'))).toBeUndefined()
   })
 })

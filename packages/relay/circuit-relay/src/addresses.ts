@@ -91,3 +91,33 @@ export function isListenableCircuit(address: Multiaddr): boolean {
 export function isCircuitAddress(address: Multiaddr): boolean {
   return address.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
 }
+
+const CODE_IP4 = 4
+const CODE_IP6 = 41
+
+/**
+ * The address a reservation counts against: the IPv4 address, or the /64 of
+ * an IPv6 one (a single host usually holds a whole /64); undefined when the
+ * address names no IP (a relayed or DNS address).
+ */
+export function reservationAddressKey(address: Multiaddr): string | undefined {
+  const first = address.getComponents()[0]
+  if (first?.value == null) return undefined
+  if (first.code === CODE_IP4) return first.value
+  if (first.code !== CODE_IP6) return undefined
+  const groups = expandIp6(first.value)
+  return groups == null ? first.value : `${groups.slice(0, 4).join(':')}::/64`
+}
+
+/** The eight 16-bit groups of an IPv6 address, lower-case without leading zeros; undefined if malformed. */
+function expandIp6(text: string): string[] | undefined {
+  const [head, tail, ...rest] = text.toLowerCase().split('::')
+  if (rest.length > 0 || head == null) return undefined
+  const left = head === '' ? [] : head.split(':')
+  const right = tail == null || tail === '' ? [] : tail.split(':')
+  const missing = 8 - left.length - right.length
+  if (tail == null ? missing !== 0 : missing < 1) return undefined
+  const groups = [...left, ...Array.from({ length: tail == null ? 0 : missing }, () => '0'), ...right]
+  if (groups.some((group) => !/^[0-9a-f]{1,4}$/.test(group))) return undefined
+  return groups.map((group) => Number.parseInt(group, 16).toString(16))
+}

@@ -8,6 +8,11 @@ export const MAX_MESSAGE_SIZE = 4096
 
 /** Reservations the relay holds at once (js-libp2p's default too). */
 export const DEFAULT_MAX_RESERVATIONS = 15
+/**
+ * Reservations peers behind one IPv4 address (or IPv6 /64) may hold: peer ids
+ * cost nothing, so without it one host takes every slot.
+ */
+export const DEFAULT_MAX_RESERVATIONS_PER_IP = 4
 /** How long a reservation lasts before the client must refresh it: 2 hours. */
 export const DEFAULT_RESERVATION_TTL = 2 * 60 * 60 * 1000
 /** Longest a relayed circuit may stay open: 2 minutes. */

@@ -7,7 +7,7 @@
  *   that goes over its time or data limit.
  * - `circuitRelayTransport()`: the `/p2p-circuit` transport. Dials
  *   `<relay>/p2p/<relay id>/p2p-circuit/p2p/<target>`, accepts circuits on the
- *   stop protocol, and "listens" on `<relay>/p2p/<relay id>/p2p-circuit` (a
+ *   stop protocol (over direct connections only: no circuit over a circuit), and "listens" on `<relay>/p2p/<relay id>/p2p-circuit` (a
  *   reservation on that relay) or a bare `/p2p-circuit` (reservations on up to
  *   `maxReservations` relays found through identify). Relayed connections
  *   carry `limits`: only protocols registered with `runOnLimitedConnection`
@@ -30,6 +30,7 @@
  * ```
  *
  * Server options (`CircuitRelayServerInit`): `maxReservations` (15),
+ * `maxReservationsPerIp` (4, per IPv4 address or IPv6 /64),
  * `reservationTtl` (2 h), `durationLimit` (2 min), `dataLimit` (128 KiB per
  * direction), `maxCircuits` (64), `maxCircuitsPerPeer` (16), `hopTimeout`
  * (30 s), `maxInboundHopStreams` (32). Transport options

@@ -16,6 +16,32 @@ function store(
 }
 
 describe('ReservationStore', () => {
+  it('grants at most maxReservationsPerIp slots to peers behind one address', () => {
+    const clock = { t: 0 }
+    const s = store(clock, { maxReservations: 10, maxReservationsPerIp: 2 })
+    expect(s.reserve('a', '10.0.0.1').ok).toBe(true)
+    expect(s.reserve('b', '10.0.0.1').ok).toBe(true)
+    // a third peer id from the same address is refused; another address is not
+    expect(s.reserve('c', '10.0.0.1')).toEqual({ ok: false })
+    expect(s.reserve('d', '10.0.0.2').ok).toBe(true)
+    // a refresh of a held slot always succeeds
+    expect(s.reserve('a', '10.0.0.1').ok).toBe(true)
+    // the slot frees when its holder leaves or expires
+    s.remove('a')
+    expect(s.reserve('c', '10.0.0.1').ok).toBe(true)
+    clock.t = 1_000
+    expect(s.reserve('e', '10.0.0.1').ok).toBe(true)
+    expect(s.reservationCount).toBe(1)
+  })
+
+  it('counts a peer that reserves again from another address under the new one', () => {
+    const s = store({ t: 0 }, { maxReservations: 10, maxReservationsPerIp: 1 })
+    expect(s.reserve('a', '10.0.0.1').ok).toBe(true)
+    expect(s.reserve('a', '10.0.0.2').ok).toBe(true)
+    expect(s.reserve('b', '10.0.0.1').ok).toBe(true)
+    expect(s.reserve('c', '10.0.0.2')).toEqual({ ok: false })
+  })
+
   it('grants up to maxReservations, refreshes existing ones, and refuses the rest', () => {
     const clock = { t: 0 }
     const s = store(clock)

@@ -2,11 +2,15 @@
  * The relay's book of reservations and open circuits, pure logic with an
  * injectable clock: at most `maxReservations` peers hold a slot (a refresh of
  * an existing slot always succeeds), each slot lasts `reservationTtl` ms, and
- * circuits are capped overall and per peer.
+ * circuits are capped overall and per peer. Peers behind one address share
+ * `maxReservationsPerIp` slots, so one host cannot take every slot with
+ * fresh peer ids.
  */
 
 export interface ReservationStoreInit {
   maxReservations: number
+  /** reservations held by peers behind one address (default: maxReservations) */
+  maxReservationsPerIp?: number
   /** ms a reservation lasts */
   reservationTtl: number
   maxCircuits: number
@@ -17,8 +21,15 @@ export interface ReservationStoreInit {
 
 export type ReserveResult = { ok: true; expires: number } | { ok: false }
 
+interface Held {
+  expires: number
+  /** the address the reservation was made from, when known */
+  ip?: string
+}
+
 export class ReservationStore {
-  private readonly reservations = new Map<string, number>()
+  private readonly reservations = new Map<string, Held>()
+  private readonly perIp = new Map<string, number>()
   private readonly circuitsPerPeer = new Map<string, number>()
   private circuits = 0
   private readonly now: () => number
@@ -35,42 +46,50 @@ export class ReservationStore {
     return this.circuits
   }
 
-  /** Makes or refreshes the reservation of `peer`. */
-  reserve(peer: string): ReserveResult {
+  /** Makes or refreshes the reservation of `peer`, made from address `ip` when known. */
+  reserve(peer: string, ip?: string): ReserveResult {
     const now = this.now()
     const known = this.reservations.get(peer)
-    if (known == null || known <= now) {
-      if (known != null) this.reservations.delete(peer)
+    if (known != null && (known.expires <= now || known.ip !== ip)) {
+      // expired, or the peer came back from another address: count it afresh
+      this.delete(peer)
+    }
+    if (!this.reservations.has(peer)) {
       if (this.reservations.size >= this.init.maxReservations) this.sweep()
       if (this.reservations.size >= this.init.maxReservations) return { ok: false }
+      if (ip != null && (this.perIp.get(ip) ?? 0) >= this.maxPerIp) {
+        this.sweep()
+        if ((this.perIp.get(ip) ?? 0) >= this.maxPerIp) return { ok: false }
+      }
+      if (ip != null) this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1)
     }
     const expires = now + this.init.reservationTtl
-    this.reservations.set(peer, expires)
+    this.reservations.set(peer, { expires, ip })
     return { ok: true, expires }
   }
 
   /** Whether `peer` holds a reservation that has not expired. */
   has(peer: string): boolean {
-    const expires = this.reservations.get(peer)
-    if (expires == null) return false
-    if (expires <= this.now()) {
-      this.reservations.delete(peer)
+    const held = this.reservations.get(peer)
+    if (held == null) return false
+    if (held.expires <= this.now()) {
+      this.delete(peer)
       return false
     }
     return true
   }
 
   remove(peer: string): boolean {
-    return this.reservations.delete(peer)
+    return this.delete(peer)
   }
 
   /** Drops expired reservations; returns how many. */
   sweep(): number {
     const now = this.now()
     let removed = 0
-    for (const [peer, expires] of this.reservations) {
-      if (expires <= now) {
-        this.reservations.delete(peer)
+    for (const [peer, held] of this.reservations) {
+      if (held.expires <= now) {
+        this.delete(peer)
         removed++
       }
     }
@@ -97,8 +116,25 @@ export class ReservationStore {
 
   clear(): void {
     this.reservations.clear()
+    this.perIp.clear()
     this.circuitsPerPeer.clear()
     this.circuits = 0
+  }
+
+  private get maxPerIp(): number {
+    return this.init.maxReservationsPerIp ?? this.init.maxReservations
+  }
+
+  private delete(peer: string): boolean {
+    const held = this.reservations.get(peer)
+    if (held == null) return false
+    this.reservations.delete(peer)
+    if (held.ip != null) {
+      const left = (this.perIp.get(held.ip) ?? 0) - 1
+      if (left <= 0) this.perIp.delete(held.ip)
+      else this.perIp.set(held.ip, left)
+    }
+    return true
   }
 
   private bump(peer: string, delta: number): void {

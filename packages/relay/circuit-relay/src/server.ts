@@ -19,7 +19,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromBytes } from '@weft/peer-id'
 import { RecordEnvelope } from '@weft/record'
 import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
-import { isCircuitAddress } from './addresses.js'
+import { isCircuitAddress, reservationAddressKey } from './addresses.js'
 import { HopMessage, Status, StopMessage } from './circuit.pb.js'
 import { CircuitBridge } from './circuit-bridge.js'
 import {
@@ -29,6 +29,7 @@ import {
   DEFAULT_MAX_CIRCUITS,
   DEFAULT_MAX_CIRCUITS_PER_PEER,
   DEFAULT_MAX_RESERVATIONS,
+  DEFAULT_MAX_RESERVATIONS_PER_IP,
   DEFAULT_RESERVATION_TTL,
   HOP_PROTOCOL,
   STOP_PROTOCOL,
@@ -41,6 +42,8 @@ import { ReservationVoucher } from './voucher.js'
 export interface CircuitRelayServerInit {
   /** peers holding a reservation at once (default 15); more are refused with RESERVATION_REFUSED */
   maxReservations?: number
+  /** reservations held by peers behind one IPv4 address or IPv6 /64 (default 4); more are refused */
+  maxReservationsPerIp?: number
   /** ms a reservation lasts (default 2 h) */
   reservationTtl?: number
   /** ms a circuit may stay open (default 2 min; 0: unlimited) */
@@ -89,6 +92,7 @@ export class CircuitRelayServer implements Startable {
     this.maxCircuitsPerPeer = maxCircuitsPerPeer
     this.store = new ReservationStore({
       maxReservations: init.maxReservations ?? DEFAULT_MAX_RESERVATIONS,
+      maxReservationsPerIp: init.maxReservationsPerIp ?? DEFAULT_MAX_RESERVATIONS_PER_IP,
       reservationTtl: this.reservationTtl,
       maxCircuits: init.maxCircuits ?? DEFAULT_MAX_CIRCUITS,
       maxCircuitsPerPeer,
@@ -205,9 +209,14 @@ export class CircuitRelayServer implements Startable {
       await writeHop(stream, { type: HopMessage.Type.STATUS, status: Status.PERMISSION_DENIED }, { signal })
       return
     }
-    const result = this.store.reserve(peer.toString())
+    const result = this.store.reserve(peer.toString(), reservationAddressKey(connection.remoteAddr))
     if (!result.ok) {
-      this.log('refused a reservation for %p: %d reservations held', peer, this.store.reservationCount)
+      this.log(
+        'refused a reservation for %p from %a: %d reservations held',
+        peer,
+        connection.remoteAddr,
+        this.store.reservationCount,
+      )
       await writeHop(stream, { type: HopMessage.Type.STATUS, status: Status.RESERVATION_REFUSED }, { signal })
       return
     }

@@ -190,6 +190,12 @@ export class CircuitRelayTransport implements Transport, Startable {
         await stream.close({ signal })
       }
       if (request.type !== StopMessage.Type.CONNECT) return await answer(Status.UNEXPECTED_MESSAGE)
+      // no circuit over a circuit (relay/circuit-v2.md): a relayed connection whose relay
+      // announced no limit is not `limited`, so the registrar alone would let this through
+      if (isCircuitAddress(connection.remoteAddr)) {
+        this.log('refused a stop request over the relayed connection %s', connection.id)
+        return await answer(Status.PERMISSION_DENIED)
+      }
       let source: PeerId
       try {
         if (request.peer?.id == null) throw new Error('no peer id')

@@ -1,9 +1,9 @@
 /** The relay answers malformed or unexpected hop requests with a status, and only that stream ends. */
 import { encodeLengthPrefixed, StreamReader } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HOP_PROTOCOL, HopMessage, Status } from '../src/index.js'
-import { readHop, writeHop } from '../src/messages.js'
-import { clientHost, relayHost, stopAll } from './nodes.js'
+import { HOP_PROTOCOL, HopMessage, STOP_PROTOCOL, Status, StopMessage } from '../src/index.js'
+import { readHop, readStop, writeHop, writeStop } from '../src/messages.js'
+import { circuitAddressOf, clientHost, relayHost, stopAll, until } from './nodes.js'
 
 afterEach(stopAll)
 
@@ -52,5 +52,29 @@ describe('the relay against hostile hop requests', () => {
     stream.send(encodeLengthPrefixed(new Uint8Array(10_000)))
     await expect(readHop(new StreamReader(stream), { signal: AbortSignal.timeout(5_000) })).rejects.toThrow()
     expect(connection.status).toBe('open')
+  })
+})
+
+describe('the stop handler against a circuit over a circuit', () => {
+  it('refuses a STOP that arrives over a relayed connection (no relaying over a relay)', async () => {
+    // a relay that announces no limit makes relayed connections that are not `limited`,
+    // so the registrar alone does not keep the stop protocol off them
+    const relay = await relayHost({ durationLimit: 0, dataLimit: 0n })
+    const listener = await clientHost([`${relay.getMultiaddrs()[0]}/p2p-circuit`])
+    const dialer = await clientHost()
+    const relayed = await dialer.dial(circuitAddressOf(listener))
+    expect(relayed.direct).toBe(false)
+    await until(() => listener.getConnections(dialer.peerId).length === 1)
+    const stream = await relayed.newStream(STOP_PROTOCOL, { runOnLimitedConnection: true })
+    await writeStop(stream, {
+      type: StopMessage.Type.CONNECT,
+      peer: { id: dialer.peerId.toMultihash().bytes, addrs: [] },
+    })
+    const answer = await readStop(new StreamReader(stream), { signal: AbortSignal.timeout(5_000) })
+    expect(answer).toMatchObject({ type: StopMessage.Type.STATUS, status: Status.PERMISSION_DENIED })
+    // no nested circuit was upgraded, and the relayed connection itself is untouched
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(listener.getConnections(dialer.peerId).length).toBe(1)
+    expect(relayed.status).toBe('open')
   })
 })

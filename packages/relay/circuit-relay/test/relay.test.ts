@@ -69,6 +69,16 @@ describe('circuit relay v2 on TCP loopback (weft relay, weft clients)', () => {
     expect(relay.services.relay.hasReservation(third.peerId)).toBe(true)
   })
 
+  it('refuses a reservation beyond maxReservationsPerIp from one address', async () => {
+    // one host behind one address must not take every slot with fresh peer ids
+    const relay = await relayHost({ maxReservations: 10, maxReservationsPerIp: 2 })
+    const address = `${relay.getMultiaddrs()[0]}/p2p-circuit`
+    await clientHost([address])
+    await clientHost([address])
+    await expect(clientHost([address])).rejects.toThrow(/RESERVATION_REFUSED/)
+    expect(relay.services.relay.reservationCount).toBe(2)
+  })
+
   it('resets a circuit that goes over its data limit', async () => {
     const relay = await relayHost({ dataLimit: 16_384n })
     const listener = await clientHost([`${relay.getMultiaddrs()[0]}/p2p-circuit`])
