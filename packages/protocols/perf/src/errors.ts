@@ -27,3 +27,12 @@ export class PerfServiceStoppedError extends Error {
     super(message)
   }
 }
+
+/** The server already serves its `maxServedStreams` perf streams; the new one is reset. */
+export class TooManyServedStreamsError extends Error {
+  static override name = 'TooManyServedStreamsError'
+  override name = 'TooManyServedStreamsError'
+  constructor(readonly limit: number) {
+    super(`the perf server already serves its limit of ${limit} streams`)
+  }
+}

@@ -20,13 +20,15 @@
  * open stream and `servePerf(stream, { maxRequestBytes, block })` serves one.
  *
  * Options (`PerfInit`): `protocolName` ('/perf/1.0.0'), `maxInboundStreams` /
- * `maxOutboundStreams` (per connection; 32), `runOnLimitedConnection`
+ * `maxOutboundStreams` (per connection; 32), `maxServedStreams` (inbound
+ * streams served at once over all connections; 64), `runOnLimitedConnection`
  * (false), `writeBlockSize` (bytes per send; 64 KiB, at most 4 MiB),
  * `maxRequestBytes` (largest download a client may ask of us; 4 GiB),
  * `timeout` (ms per exchange on either side; 600 000), `reportInterval` (ms
  * between intermediary reports; 1000).
  *
  * Errors: `RequestTooLargeError` (server, request over `maxRequestBytes`),
+ * `TooManyServedStreamsError` (server, a stream over `maxServedStreams`),
  * `UnexpectedEOFError` (header or download cut short), `InvalidMessageError`
  * (the server sent more than asked), `TimeoutError`, `PerfServiceStoppedError`.
  * Like every perf implementation, do not enable the server on public hosts:
@@ -50,6 +52,7 @@ export {
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_OUTBOUND_STREAMS,
   DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_SERVED_STREAMS,
   DEFAULT_TIMEOUT,
   type Perf,
   type PerfComponents,

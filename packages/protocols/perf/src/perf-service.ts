@@ -18,7 +18,7 @@ import {
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, ProtocolHandler } from '@weft/utils'
-import { PerfServiceStoppedError } from './errors.js'
+import { PerfServiceStoppedError, TooManyServedStreamsError } from './errors.js'
 import {
   DEFAULT_REPORT_INTERVAL,
   DEFAULT_WRITE_BLOCK_SIZE,
@@ -34,6 +34,8 @@ export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 1024
 export const DEFAULT_TIMEOUT = 600_000
 export const DEFAULT_MAX_INBOUND_STREAMS = 32
 export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
+/** inbound streams served at once over all connections: more connections must not mean more work */
+export const DEFAULT_MAX_SERVED_STREAMS = 64
 
 export interface PerfInit {
   /** protocol id (default '/perf/1.0.0') */
@@ -42,6 +44,8 @@ export interface PerfInit {
   maxInboundStreams?: number
   /** concurrent outbound perf streams per connection (default 32) */
   maxOutboundStreams?: number
+  /** inbound perf streams served at once over all connections (default 64); more are reset */
+  maxServedStreams?: number
   /** serve and measure over limited (relayed) connections (default false: perf is heavy) */
   runOnLimitedConnection?: boolean
   /** bytes per `send()` when uploading or serving (default 64 KiB, at most 4 MiB) */
@@ -89,6 +93,7 @@ export class PerfService implements Startable, Perf {
   private readonly maxOutboundStreams: number
   private readonly runOnLimitedConnection: boolean
   private readonly maxRequestBytes: number
+  private readonly maxServedStreams: number
   private readonly timeout: number
   private readonly reportInterval: number
   /** one block of zeros, sent again and again and never modified */
@@ -109,6 +114,10 @@ export class PerfService implements Startable, Perf {
     this.maxOutboundStreams = positiveInteger(
       init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
       'maxOutboundStreams',
+    )
+    this.maxServedStreams = positiveInteger(
+      init.maxServedStreams ?? DEFAULT_MAX_SERVED_STREAMS,
+      'maxServedStreams',
     )
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
     const writeBlockSize = positiveInteger(init.writeBlockSize ?? DEFAULT_WRITE_BLOCK_SIZE, 'writeBlockSize')
@@ -192,6 +201,12 @@ export class PerfService implements Startable, Perf {
   }
 
   private handleStream(stream: Stream): void {
+    // the registrar caps streams per connection; this caps them over all connections
+    if (this.handler.inboundStreams > this.maxServedStreams) {
+      this.log('refusing a perf stream: %d served already', this.maxServedStreams)
+      stream.abort(new TooManyServedStreamsError(this.maxServedStreams))
+      return
+    }
     const signal = anySignal([this.handler.signal], this.timeout)
     servePerf(stream, { maxRequestBytes: this.maxRequestBytes, block: this.block, signal, log: this.log })
       .catch((err: Error) => this.log('perf stream failed: %s', err.message))

@@ -1,7 +1,7 @@
 /** The perf service with a fake registrar and connection (streamPair underneath). */
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { type PerfOutput, PerfService, perf } from '../src/index.js'
+import { encodeRequest, type PerfOutput, PerfService, perf } from '../src/index.js'
 import { components, FakeRegistrar, fakeConnection } from './fakes.js'
 
 const addr = multiaddr('/ip4/127.0.0.1/tcp/1234')
@@ -93,6 +93,31 @@ describe('PerfService', () => {
     await Promise.all([client.stop(), server.stop()])
   })
 
+  it('serves at most maxServedStreams streams at once, over all connections', async () => {
+    const serverRegistrar = new FakeRegistrar()
+    const server = perf({ maxServedStreams: 2 })(components(serverRegistrar))
+    await server.start()
+    // streams that send their request and then upload without end: each is held while served
+    const open = async () => {
+      const stream = await fakeConnection(serverRegistrar).newStream('/perf/1.0.0')
+      stream.send(encodeRequest(1 << 20))
+      return stream
+    }
+    const first = await open()
+    const second = await open()
+    const third = await open()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(third.status).toBe('reset')
+    expect([first.status, second.status]).toEqual(['open', 'open'])
+    // a slot frees when a served stream ends
+    first.abort(new Error('done'))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const fourth = await open()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(fourth.status).toBe('open')
+    await server.stop()
+  })
+
   it('stop() aborts inbound exchanges and measurements in flight', async () => {
     const serverRegistrar = new FakeRegistrar()
     const server = perf()(components(serverRegistrar))
@@ -155,5 +180,6 @@ describe('PerfService', () => {
     expect(make({ maxRequestBytes: -1 })).toThrow(RangeError)
     expect(make({ timeout: 0 })).toThrow(RangeError)
     expect(make({ maxInboundStreams: 1.5 })).toThrow(RangeError)
+    expect(make({ maxServedStreams: 0 })).toThrow(RangeError)
   })
 })
