@@ -62,6 +62,8 @@ export class IdentifyService implements Startable {
   private started = false
   private pushTimer?: ReturnType<typeof setTimeout>
   private pushing?: Promise<void>
+  /** the observed addresses we reported, with the observer address each came from */
+  private readonly observers = new Map<string, string>()
 
   constructor(
     private readonly components: IdentifyComponents,
@@ -245,11 +247,26 @@ export class IdentifyService implements Startable {
 
   private addObservedAddr(addr: Multiaddr, connection: Connection): void {
     const { addressManager } = this.components
-    // a relay sees the relay's address, not ours
-    if (connection.limits != null || addressManager.addObservedAddr == null) return
-    if ((addressManager.getObservedAddrs?.().length ?? 0) >= this.options.maxObservedAddresses) return
+    // a relay sees the relay's address, not ours; a relay that announced no
+    // limit leaves `limits` unset, so the address says it too
+    if (connection.limits != null || isRelayed(connection.remoteAddr)) return
+    if (addressManager.addObservedAddr == null) return
+    const held = new Set((addressManager.getObservedAddrs?.() ?? []).map(String))
+    if (held.size >= this.options.maxObservedAddresses) return
+    const key = addr.toString()
+    if (held.has(key)) return
+    // the address manager never drops an unconfirmed address but for a newer one,
+    // and we stop reporting once it holds enough: so that peers on one address
+    // cannot fill every slot with addresses of their choosing, each observer
+    // address may hold one slot at a time
+    const observer = observerKey(connection.remoteAddr)
+    for (const [address, from] of this.observers) {
+      if (!held.has(address)) this.observers.delete(address)
+      else if (from === observer) return
+    }
     try {
       addressManager.addObservedAddr(addr)
+      this.observers.set(key, observer)
     } catch (err) {
       this.log('could not add observed address %a: %e', addr, err)
     }
@@ -302,4 +319,29 @@ export class IdentifyService implements Startable {
       maxAddresses: MAX_ADDRESSES,
     }
   }
+}
+
+const CODE_IP4 = 4
+const CODE_IP6 = 41
+const CODE_P2P_CIRCUIT = 290
+
+function isRelayed(address: Multiaddr): boolean {
+  return address.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
+}
+
+/** Who observed us, for the one-slot-per-observer rule: its IPv4 address or IPv6 /64, else the whole address. */
+function observerKey(address: Multiaddr): string {
+  const first = address.getComponents()[0]
+  if (first?.value == null) return address.toString()
+  if (first.code === CODE_IP4) return first.value
+  if (first.code !== CODE_IP6) return address.toString()
+  const [head = '', tail] = first.value.toLowerCase().split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail == null || tail === '' ? [] : tail.split(':')
+  const groups = [
+    ...left,
+    ...Array.from({ length: Math.max(0, 8 - left.length - right.length) }, () => '0'),
+    ...right,
+  ]
+  return `${groups.slice(0, 4).join(':')}::/64`
 }

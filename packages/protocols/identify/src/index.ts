@@ -26,7 +26,8 @@
  * `maxMessageSize` (8 KiB), `maxInboundStreams` / `maxOutboundStreams` (1),
  * `maxPushIncomingStreams` / `maxPushOutgoingStreams` (1),
  * `runOnLimitedConnection` (true), `runOnConnectionOpen` (true),
- * `maxObservedAddresses` (10), `pushDebounce` (ms; 500), `maxPushConcurrency` (32).
+ * `maxObservedAddresses` (10; one per observer address, none from relayed
+ * connections), `pushDebounce` (ms; 500), `maxPushConcurrency` (32).
  *
  * Errors: `UnexpectedPeerError` when a message's public key is not the
  * remote peer's (nothing is stored), `InvalidMessageError` on malformed

@@ -25,7 +25,10 @@ export interface IdentifyInit {
   runOnLimitedConnection?: boolean
   /** identify every new connection (default true) */
   runOnConnectionOpen?: boolean
-  /** stop reporting observed addresses to the address manager once it holds this many (default 10) */
+  /**
+   * stop reporting observed addresses to the address manager once it holds this many (default 10);
+   * each observer address (IPv4, or IPv6 /64) holds at most one of them at a time
+   */
   maxObservedAddresses?: number
   /** milliseconds to gather changes of our own record into one push (default 500) */
   pushDebounce?: number

@@ -286,6 +286,43 @@ describe('identify service', () => {
     await expect(pending).rejects.toMatchObject({ name: 'IdentifyStoppedError' })
   })
 
+  it('lets one observer address fill at most one observed-address slot', async () => {
+    // peers that all connect from one IP must not fill every slot with addresses
+    // of their choosing: nothing ever takes unconfirmed ones out again
+    const a = await fakeNode(4001)
+    const service = await started(a, { maxObservedAddresses: 3 })
+    const observe = async (observer: FakeNode, claimed: string): Promise<void> => {
+      await started(observer)
+      const [ab, ba] = connect(a, observer)
+      Object.assign(ba, { remoteAddr: multiaddr(claimed) })
+      await service.identify(ab)
+    }
+    await observe(await fakeNode(4002), '/ip4/198.51.100.1/tcp/1')
+    await observe(await fakeNode(4003), '/ip4/198.51.100.2/tcp/2')
+    await observe(await fakeNode(4004), '/ip4/198.51.100.3/tcp/3')
+    expect(a.observed.map(String)).toEqual(['/ip4/198.51.100.1/tcp/1'])
+    // an observer elsewhere still gets its observation through
+    const elsewhere = await fakeNode(4005)
+    elsewhere.listenAddrs = [multiaddr('/ip4/10.0.0.5/tcp/4005')]
+    await observe(elsewhere, '/ip4/203.0.113.7/tcp/4001')
+    expect(a.observed.map(String)).toEqual(['/ip4/198.51.100.1/tcp/1', '/ip4/203.0.113.7/tcp/4001'])
+  })
+
+  it('takes no observed address from a relayed connection, limited or not', async () => {
+    const a = await fakeNode(4001)
+    const b = await fakeNode(4002)
+    const service = await started(a)
+    await started(b)
+    const [ab] = connect(a, b)
+    // a relay that announced no limit leaves `limits` unset
+    Object.assign(ab, {
+      remoteAddr: multiaddr(`/ip4/10.0.0.9/tcp/4009/p2p/${a.peerId}/p2p-circuit/p2p/${b.peerId}`),
+    })
+    const result = await service.identify(ab)
+    expect(result.observedAddr).toBeDefined()
+    expect(a.observed).toEqual([])
+  })
+
   it('caps the observed addresses it reports at maxObservedAddresses', async () => {
     const a = await fakeNode(4001)
     const b = await fakeNode(4002)
