@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { LightEventTarget } from './event-target.js'
+import { endOnListenerError, LightEventTarget } from './event-target.js'
 
 interface Events {
   ping: CustomEvent<number>
@@ -109,5 +109,40 @@ describe('LightEventTarget', () => {
     const target = new LightEventTarget<Events>()
     target.addEventListener('pong', (evt) => evt.preventDefault())
     expect(target.dispatchEvent(new Event('pong', { cancelable: true }))).toBe(false)
+  })
+})
+
+describe('endOnListenerError', () => {
+  /** a session that aborts itself when one of its listeners throws */
+  class Session extends LightEventTarget<{ stream: CustomEvent<{ abort(err: Error): void }>; close: Event }> {
+    readonly log = { error: vi.fn() }
+    aborted: Error | undefined
+    abort(err: Error): void {
+      this.aborted = err
+    }
+    protected override onListenerError(err: unknown, event: Event): void {
+      endOnListenerError(this, err, event)
+    }
+  }
+
+  it("a throwing 'stream' listener aborts that stream and leaves the session", () => {
+    const session = new Session()
+    const stream = { abort: vi.fn() }
+    session.addEventListener('stream', () => {
+      throw new Error('handler bug')
+    })
+    session.dispatchEvent(new CustomEvent('stream', { detail: stream }))
+    expect(stream.abort).toHaveBeenCalledWith(expect.objectContaining({ message: 'handler bug' }))
+    expect(session.aborted).toBeUndefined()
+    expect(session.log.error).toHaveBeenCalledOnce()
+  })
+
+  it('any other throwing listener aborts the session, with a non-Error wrapped', () => {
+    const session = new Session()
+    session.addEventListener('close', () => {
+      throw 'not an error'
+    })
+    session.dispatchEvent(new Event('close'))
+    expect(session.aborted?.message).toBe('not an error')
   })
 })

@@ -39,6 +39,30 @@ function captureOf(options?: boolean | EventListenerOptions): boolean {
   return typeof options === 'boolean' ? options : options?.capture === true
 }
 
+interface Abortable {
+  abort(err: Error): void
+}
+
+/**
+ * `onListenerError` for objects that carry traffic (streams, connections,
+ * muxer sessions): the error ends `owner`, or the new stream a `'stream'`
+ * event carried, and is logged; it never reaches the process.
+ */
+export function endOnListenerError(
+  owner: Abortable & { log: { error(format: string, ...args: unknown[]): void } },
+  err: unknown,
+  event: Event,
+): void {
+  const error = err instanceof Error ? err : new Error(String(err))
+  owner.log.error('a %s listener threw: %s', event.type, error.message)
+  const detail = (event as CustomEvent<unknown>).detail
+  if (event.type === 'stream' && typeof (detail as Abortable | undefined)?.abort === 'function') {
+    ;(detail as Abortable).abort(error)
+  } else {
+    owner.abort(error)
+  }
+}
+
 function reportListenerError(err: unknown): void {
   const report = (globalThis as { reportError?: (err: unknown) => void }).reportError
   if (typeof report === 'function') report(err)

@@ -7,7 +7,8 @@
  *   any message stream;
  * - varints, length-prefixed framing, a bounded protobuf reader and writer
  *   (`ProtobufReader`, `ProtobufWriter`), `concatBytes` / `equalBytes`;
- * - `LightEventTarget`: a small `TypedEventTarget` for per-connection objects;
+ * - `LightEventTarget`: a small `TypedEventTarget` for per-connection objects,
+ *   and `endOnListenerError` for those whose throwing listener must end them;
  * - signals (`anySignal`, `raceSignal`, `delay`, `deferred`), a
  *   `DEBUG`-driven logger, and `streamPair()` for tests.
  *

@@ -41,7 +41,7 @@ import {
 } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { StreamClosedError } from './errors.js'
-import { LightEventTarget } from './event-target.js'
+import { endOnListenerError, LightEventTarget } from './event-target.js'
 import { IteratorQueue } from './internal/iterator-queue.js'
 import { deferred, raceSignal } from './signals.js'
 
@@ -142,15 +142,9 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     return raceSignal(waiter.promise, options?.signal)
   }
 
-  /**
-   * A listener of this stream threw: the error ends the stream, not the
-   * process (a listener that writes to a stream the remote just closed would
-   * otherwise become an uncaught exception).
-   */
+  /** A listener threw: it ends this object (or the new stream it was handed), never the process. */
   protected override onListenerError(err: unknown, event: Event): void {
-    const error = err instanceof Error ? err : new Error(String(err))
-    this.log.error('a %s listener threw: %s', event.type, error.message)
-    this.abort(error)
+    endOnListenerError(this, err, event)
   }
 
   abort(err: Error): void {

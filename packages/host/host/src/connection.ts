@@ -43,7 +43,7 @@ import {
 } from '@libp2p/interface'
 import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
 import { handle, select } from '@weft/multistream'
-import { anySignal, LightEventTarget, raceSignal } from '@weft/utils'
+import { anySignal, endOnListenerError, LightEventTarget, raceSignal } from '@weft/utils'
 import type { Registrar } from './components.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
@@ -217,23 +217,9 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.finish(true)
   }
 
-  /**
-   * A listener threw: a 'stream' listener's error ends that stream; any other
-   * ends the connection, never the process.
-   */
+  /** A listener threw: it ends this object (or the new stream it was handed), never the process. */
   protected override onListenerError(err: unknown, event: Event): void {
-    const error = err instanceof Error ? err : new Error(String(err))
-    this.log.error('a %s listener threw: %s', event.type, error.message)
-    const stream = (event as CustomEvent<unknown>).detail
-    if (
-      event.type === 'stream' &&
-      stream != null &&
-      typeof (stream as { abort(err: Error): void }).abort === 'function'
-    ) {
-      ;(stream as { abort(err: Error): void }).abort(error)
-    } else {
-      this.abort(error)
-    }
+    endOnListenerError(this, err, event)
   }
 
   abort(err: Error): void {

@@ -18,7 +18,7 @@ import {
   type StreamOptions,
   TooManyOutboundProtocolStreamsError,
 } from '@libp2p/interface'
-import { LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
+import { endOnListenerError, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { FrameDecoder } from './decoder.js'
 import { InvalidFrameError, TooManyStreamResetsError } from './errors.js'
@@ -156,23 +156,9 @@ export class MplexMuxer
     this.status = 'closed'
   }
 
-  /**
-   * A listener threw: a 'stream' listener's error ends that stream; any other
-   * ends the session, never the process.
-   */
+  /** A listener threw: it ends this object (or the new stream it was handed), never the process. */
   protected override onListenerError(err: unknown, event: Event): void {
-    const error = err instanceof Error ? err : new Error(String(err))
-    this.log.error('a %s listener threw: %s', event.type, error.message)
-    const stream = (event as CustomEvent<unknown>).detail
-    if (
-      event.type === 'stream' &&
-      stream != null &&
-      typeof (stream as { abort(err: Error): void }).abort === 'function'
-    ) {
-      ;(stream as { abort(err: Error): void }).abort(error)
-    } else {
-      this.abort(error)
-    }
+    endOnListenerError(this, err, event)
   }
 
   abort(err: Error): void {

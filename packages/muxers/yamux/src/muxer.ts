@@ -35,7 +35,7 @@ import type {
   StreamMuxerStatus,
 } from '@libp2p/interface'
 import { StreamCloseEvent } from '@libp2p/interface'
-import { anySignal, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
+import { anySignal, endOnListenerError, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
 import { DataBatch } from './data-batch.js'
 import { FrameDecoder } from './decoder.js'
@@ -174,23 +174,9 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     return this.closing
   }
 
-  /**
-   * A listener threw: a 'stream' listener's error ends that stream; any other
-   * ends the session, never the process.
-   */
+  /** A listener threw: it ends this object (or the new stream it was handed), never the process. */
   protected override onListenerError(err: unknown, event: Event): void {
-    const error = err instanceof Error ? err : new Error(String(err))
-    this.log.error('a %s listener threw: %s', event.type, error.message)
-    const stream = (event as CustomEvent<unknown>).detail
-    if (
-      event.type === 'stream' &&
-      stream != null &&
-      typeof (stream as { abort(err: Error): void }).abort === 'function'
-    ) {
-      ;(stream as { abort(err: Error): void }).abort(error)
-    } else {
-      this.abort(error)
-    }
+    endOnListenerError(this, err, event)
   }
 
   abort(err: Error): void {
