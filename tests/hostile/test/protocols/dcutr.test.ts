@@ -16,7 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { HolePunch, PROTOCOL } from '@weft/dcutr'
 import { encodeLengthPrefixed, StreamReader, sendAll } from '@weft/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshDials, MiB, pingWhile, startPeer, startTarget, stopPeers, type Target } from './harness.js'
+import { freshDials, MiB, pingWhile, startPeer, useTarget } from './harness.js'
 
 const THIRD_PARTY_HOST = '127.0.0.7'
 /** hole punch requests sent, one stream each (the handler takes one inbound stream at a time) */
@@ -24,7 +24,7 @@ const ROUNDS = 12
 /** how long the target has to (not) dial after the last request */
 const SETTLE_MS = 1_500
 
-let target: Target
+const target = useTarget({ services: { dcutr: { allowPrivateAddresses: true } } })
 let listener: Server
 let port = 0
 const accepted: Socket[] = []
@@ -37,12 +37,9 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => listener.listen(0, THIRD_PARTY_HOST, resolve))
   port = (listener.address() as { port: number }).port
-  target = await startTarget({ services: { dcutr: { allowPrivateAddresses: true } } })
 }, 30_000)
 
 afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
   await new Promise((resolve) => listener?.close(resolve))
 }, 30_000)
 
@@ -69,13 +66,13 @@ async function holePunchRequest(connection: Connection): Promise<'answered' | 'r
 
 describe('DCUtR on a direct connection (issue 13, defect 3)', { timeout: 40_000 }, () => {
   it('resets the stream and dials none of the addresses the remote names', async () => {
-    const before = await target.memory()
+    const before = await target().memory()
     const honest = await startPeer()
-    await honest.dial(target.address)
-    const pings = pingWhile(honest, target)
+    await honest.dial(target().address)
+    const pings = pingWhile(honest, target())
 
     const attacker = await startPeer()
-    const connection = await attacker.dial(target.address)
+    const connection = await attacker.dial(target().address)
     expect(connection.remoteAddr.toString()).not.toContain('p2p-circuit')
     const outcomes: string[] = []
     for (let round = 0; round < ROUNDS; round++) {
@@ -86,9 +83,11 @@ describe('DCUtR on a direct connection (issue 13, defect 3)', { timeout: 40_000 
     }
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     const report = await pings.stop()
-    const after = await target.memory()
+    const after = await target().memory()
 
-    const thirdPartyDials = target.dials().filter((address) => address.includes(`/${THIRD_PARTY_HOST}/`))
+    const thirdPartyDials = target()
+      .dials()
+      .filter((address) => address.includes(`/${THIRD_PARTY_HOST}/`))
     console.log(
       `dcutr: ${ROUNDS} requests (${outcomes.filter((o) => o === 'answered').length} answered), ` +
         `third party saw ${accepted.length} connection(s), gater saw ${thirdPartyDials.length}; ` +
@@ -100,12 +99,12 @@ describe('DCUtR on a direct connection (issue 13, defect 3)', { timeout: 40_000 
     expect(thirdPartyDials).toEqual([])
     expect(outcomes.filter((outcome) => outcome === 'answered')).toEqual([])
     // and the host is fine
-    expect(target.processErrors()).toEqual([])
-    expect(target.exited()).toBe(false)
+    expect(target().processErrors()).toEqual([])
+    expect(target().exited()).toBe(false)
     expect(report.failures).toBe(0)
     expect(report.max).toBeLessThan(500)
     expect(after.rss - before.rss).toBeLessThan(50 * MiB)
-    expect(await freshDials(target, 5)).toBe(5)
+    expect(await freshDials(target(), 5)).toBe(5)
     expect(connection.status).toBe('open')
   })
 })

@@ -12,17 +12,8 @@ import type { Connection } from '@libp2p/interface'
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { buildMessage, encodeRpc, StrictSign } from '@weft/pubsub'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  freshDials,
-  MiB,
-  type Peer,
-  pingWhile,
-  startPeer,
-  startTarget,
-  stopPeers,
-  type Target,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { freshDials, MiB, type Peer, pingWhile, startPeer, useTarget } from './harness.js'
 
 const MESHSUB = '/meshsub/1.1.0'
 const TOPIC = 'hostile'
@@ -36,16 +27,7 @@ const PING_BOUND_MS = 500
 /** the target's RSS once the attackers have left, over its baseline (issue 13's acceptance bound) */
 const MEMORY_BOUND = 50 * MiB
 
-let target: Target
-
-beforeAll(async () => {
-  target = await startTarget()
-}, 30_000)
-
-afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
-}, 30_000)
+const target = useTarget()
 
 async function settle(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms))
@@ -66,9 +48,9 @@ async function flood(connection: Connection, frames: Uint8Array[]): Promise<void
 describe('gossipsub: one valid message repeated thousands of times', { timeout: 60_000 }, () => {
   it('verifies it once, delivers it once and keeps answering pings', async () => {
     const honest = await startPeer()
-    await honest.dial(target.address)
+    await honest.dial(target().address)
     await settle(300)
-    const baseline = await target.memory()
+    const baseline = await target().memory()
 
     // a message signed by a third key: valid, so every copy used to be verified in full
     const author = await generateKeyPair('Ed25519')
@@ -88,10 +70,10 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     for (let i = 0; i < ATTACKERS; i++) {
       const attacker = await startPeer()
       attackers.push(attacker)
-      connections.push(await attacker.dial(target.address))
+      connections.push(await attacker.dial(target().address))
     }
 
-    const pings = pingWhile(honest, target)
+    const pings = pingWhile(honest, target())
     await settle(300)
     await Promise.all(
       connections.map(async (connection) =>
@@ -104,14 +86,14 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     await settle(500)
     const report = await pings.stop()
 
-    const memory = await target.memory()
+    const memory = await target().memory()
     console.log(
       `${ATTACKERS * RPCS_PER_ATTACKER} RPCs × ${COPIES} copies (${frame.byteLength} bytes each):`,
       `ping max ${report.max.toFixed(0)} ms over ${report.rtts.length} pings, ${report.failures} failed;`,
       `delivered ${memory.delivered}; rss ${((memory.rss - baseline.rss) / MiB).toFixed(1)} MiB over baseline during the attack`,
     )
-    expect(target.processErrors()).toEqual([])
-    expect(target.exited()).toBe(false)
+    expect(target().processErrors()).toEqual([])
+    expect(target().exited()).toBe(false)
     // the message was valid: delivered to the target's subscriber, exactly once
     expect(memory.delivered).toBe(baseline.delivered + 1)
     expect(report.failures).toBe(0)
@@ -119,11 +101,11 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
 
     for (const attacker of attackers) await attacker.stop()
     // three at once: the target upgrades at most three inbound connections from one address at a time
-    expect(await freshDials(target, 3)).toBe(3)
+    expect(await freshDials(target(), 3)).toBe(3)
     await settle(300)
-    const after = await target.memory()
+    const after = await target().memory()
     expect(after.rss - baseline.rss).toBeLessThan(MEMORY_BOUND)
     expect(after.delivered).toBe(baseline.delivered + 1)
-    expect(target.processErrors()).toEqual([])
+    expect(target().processErrors()).toEqual([])
   })
 })

@@ -8,10 +8,10 @@
  * honest peer's pings and fresh connections are served.
  */
 import { yamux } from '@weft/yamux'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { negotiatingConnection, YAMUX } from '../hostile/attacker.js'
 import { type SecuredPeer, securedPeer } from '../hostile/secured-peer.js'
-import { freshDials, MiB, pingWhile, startPeer, startTarget, stopPeers, type Target } from './harness.js'
+import { freshDials, MiB, pingWhile, sleep, startPeer, useTarget } from './harness.js'
 
 const PERF = '/perf/1.0.0'
 const STREAMS = 8
@@ -22,21 +22,10 @@ const PING_BOUND = 1_000
 /** RSS after the attack and a GC, over the baseline */
 const RSS_BOUND = 50 * MiB
 
-let target: Target
-
-beforeAll(async () => {
-  target = await startTarget()
-}, 30_000)
-
-afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
-}, 30_000)
-
-const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const target = useTarget()
 
 async function attack(): Promise<{ peer: SecuredPeer; received: () => number }> {
-  const port = Number(/\/tcp\/(\d+)/.exec(target.address.toString())?.[1])
+  const port = Number(/\/tcp\/(\d+)/.exec(target().address.toString())?.[1])
   const peer = await securedPeer(port, YAMUX)
   const muxer = yamux({ enableKeepAlive: false })().createStreamMuxer(peer.secured)
   const connection = negotiatingConnection(muxer)
@@ -59,14 +48,14 @@ async function attack(): Promise<{ peer: SecuredPeer; received: () => number }> 
 describe('a remote FIN with output queued (perf, 8 × 1 GiB)', { timeout: 40_000 }, () => {
   it('the host neither crashes nor holds the queued output, and keeps serving', async () => {
     const honest = await startPeer()
-    await honest.dial(target.address)
-    const baseline = await target.memory()
-    const pings = pingWhile(honest, target)
+    await honest.dial(target().address)
+    const baseline = await target().memory()
+    const pings = pingWhile(honest, target())
 
     for (let round = 0; round < 3; round++) {
       await sleep(100)
       // a crash shows here, by name, before the next round finds the port closed
-      expect(target.processErrors()).toEqual([])
+      expect(target().processErrors()).toEqual([])
       const { peer, received } = await attack()
       await sleep(300)
       peer.socket.pause()
@@ -80,12 +69,12 @@ describe('a remote FIN with output queued (perf, 8 × 1 GiB)', { timeout: 40_000
     await sleep(500)
     const report = await pings.stop()
 
-    expect(target.processErrors()).toEqual([])
-    expect(target.exited()).toBe(false)
+    expect(target().processErrors()).toEqual([])
+    expect(target().exited()).toBe(false)
     expect(report.failures).toBe(0)
     expect(report.max).toBeLessThan(PING_BOUND)
-    expect(await freshDials(target, 5)).toBe(5)
-    const after = await target.memory()
+    expect(await freshDials(target(), 5)).toBe(5)
+    const after = await target().memory()
     expect(after.rss - baseline.rss).toBeLessThan(RSS_BOUND)
   })
 })

@@ -18,6 +18,7 @@ import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { bundleScript, type NamespaceProcess, spawnProgram } from '@weft/testkit'
 import { yamux } from '@weft/yamux'
+import { afterAll, beforeAll } from 'vitest'
 import type { TargetConfig, TargetEvent } from './target-config.js'
 
 export type { TargetConfig, TargetEvent } from './target-config.js'
@@ -99,6 +100,28 @@ export async function startTarget(config: TargetConfig = {}): Promise<Target> {
     },
   }
 }
+
+/**
+ * The target of a test file: started before its tests, stopped after them
+ * (with every peer `startPeer` made). Call at the top of the file; the
+ * getter returns the running target.
+ */
+export function useTarget(config: TargetConfig = {}): () => Target {
+  let target: Target | undefined
+  beforeAll(async () => {
+    target = await startTarget(config)
+  }, 30_000)
+  afterAll(async () => {
+    await stopPeers()
+    await target?.stop()
+  }, 30_000)
+  return () => {
+    if (target == null) throw new Error('the target has not started')
+    return target
+  }
+}
+
+export const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 export type Peer = Host<{
   ping: { ping(peer: PeerId | Multiaddr, options?: { signal?: AbortSignal }): Promise<number> }

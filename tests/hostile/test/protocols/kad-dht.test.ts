@@ -15,17 +15,8 @@ import type { Connection, Stream } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Message } from '@weft/kad-dht'
 import { encodeLengthPrefixed, StreamReader, sendAll } from '@weft/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  freshDials,
-  MiB,
-  type Peer,
-  pingWhile,
-  startPeer,
-  startTarget,
-  stopPeers,
-  type Target,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { freshDials, MiB, type Peer, pingWhile, sleep, startPeer, useTarget } from './harness.js'
 
 const DHT = '/ipfs/kad/1.0.0'
 const ATTACKERS = 4
@@ -54,18 +45,7 @@ const HEAP_BOUND = 25 * MiB
 /** RSS likewise, within 8 s of the attackers leaving (the issue's acceptance bound) */
 const RSS_BOUND = 50 * MiB
 
-let target: Target
-
-beforeAll(async () => {
-  target = await startTarget({ services: { dht: { maxProviders: MAX_PROVIDERS } } })
-}, 30_000)
-
-afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
-}, 30_000)
-
-const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const target = useTarget({ services: { dht: { maxProviders: MAX_PROVIDERS } } })
 
 function randomKey(): Uint8Array<ArrayBuffer> {
   const key = new Uint8Array(34)
@@ -196,7 +176,7 @@ async function mixed(attacker: Attacker, signal: AbortSignal): Promise<number> {
 
 /** The providers the target returns for `key`, asked by `peer`. */
 async function providersOf(peer: Peer, key: Uint8Array<ArrayBuffer>): Promise<number[][]> {
-  const connection = await peer.dial(target.address)
+  const connection = await peer.dial(target().address)
   const [reply] = (await exchange(connection, [getProviders(key)], AbortSignal.timeout(5_000))).replies
   expect(reply?.type).toBe(Message.MessageType.GET_PROVIDERS)
   return (reply?.providerPeers ?? []).flatMap((provider) => (provider.id == null ? [] : [[...provider.id]]))
@@ -205,15 +185,15 @@ async function providersOf(peer: Peer, key: Uint8Array<ArrayBuffer>): Promise<nu
 describe('kad-dht under a provider-record flood', { timeout: 45_000 }, () => {
   it('keeps answering pings, bounds the provider store and its memory, and takes new peers', async () => {
     const honest = await startPeer()
-    await honest.dial(target.address)
-    const baseline = await target.memory()
+    await honest.dial(target().address)
+    const baseline = await target().memory()
     // one at a time: the target upgrades at most 3 inbound connections per address at once
     const attackers: Attacker[] = []
     for (let i = 0; i < ATTACKERS; i++) {
       const peer = await startPeer()
-      attackers.push({ peer, connection: await peer.dial(target.address), keys: [] })
+      attackers.push({ peer, connection: await peer.dial(target().address), keys: [] })
     }
-    const pings = pingWhile(honest, target)
+    const pings = pingWhile(honest, target())
     const ownLoop = monitorEventLoopDelay({ resolution: 10 })
     ownLoop.enable()
     const started = performance.now()
@@ -248,10 +228,10 @@ describe('kad-dht under a provider-record flood', { timeout: 45_000 }, () => {
 
     for (const attacker of attackers) await attacker.peer.stop()
     // V8 hands freed pages back to the system over a few seconds: wait for it, bounded
-    let after = await target.memory()
+    let after = await target().memory()
     for (let i = 0; i < 16 && after.rss - baseline.rss >= RSS_BOUND; i++) {
       await sleep(500)
-      after = await target.memory()
+      after = await target().memory()
     }
     console.log(
       `target heap ${Math.round(baseline.heapUsed / MiB)} → ${Math.round(after.heapUsed / MiB)} MiB, ` +
@@ -259,8 +239,8 @@ describe('kad-dht under a provider-record flood', { timeout: 45_000 }, () => {
     )
     expect(after.heapUsed - baseline.heapUsed).toBeLessThan(HEAP_BOUND)
     expect(after.rss - baseline.rss).toBeLessThan(RSS_BOUND)
-    expect(await freshDials(target, 3)).toBe(3)
-    expect(target.processErrors()).toEqual([])
-    expect(target.exited()).toBe(false)
+    expect(await freshDials(target(), 3)).toBe(3)
+    expect(target().processErrors()).toEqual([])
+    expect(target().exited()).toBe(false)
   })
 })

@@ -14,8 +14,8 @@ import { STOP_PROTOCOL, StopMessage } from '@weft/circuit-relay'
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { encodeLengthPrefixed } from '@weft/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshDials, MiB, pingWhile, startPeer, startTarget, stopPeers, type Target } from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { freshDials, MiB, pingWhile, sleep, startPeer, useTarget } from './harness.js'
 
 /** the host's default: 10 inbound upgrades pending at once */
 const STOP_STREAMS = 12
@@ -24,26 +24,15 @@ const FRESH_PEERS = 10
 const PING_BOUND = 1_000
 const RSS_BOUND = 50 * MiB
 
-let target: Target
-
-beforeAll(async () => {
-  target = await startTarget()
-}, 30_000)
-
-afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
-}, 30_000)
-
-const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const target = useTarget()
 
 describe('STOP streams that stall their circuit upgrades', { timeout: 40_000 }, () => {
   it('leave the upgrade slots fresh peers need', async () => {
     const honest = await startPeer()
-    await honest.dial(target.address)
-    const baseline = await target.memory()
+    await honest.dial(target().address)
+    const baseline = await target().memory()
     const attacker = await startPeer()
-    const connection = await attacker.dial(target.address)
+    const connection = await attacker.dial(target().address)
     const claimed = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const connect = encodeLengthPrefixed(
       StopMessage.encode({
@@ -78,10 +67,10 @@ describe('STOP streams that stall their circuit upgrades', { timeout: 40_000 }, 
         }
       }),
     )
-    const pings = pingWhile(honest, target)
+    const pings = pingWhile(honest, target())
     await sleep(500)
     const started = Date.now()
-    const served = await freshDials(target, FRESH_PEERS, 2_000)
+    const served = await freshDials(target(), FRESH_PEERS, 2_000)
     const dialMs = Date.now() - started
     await sleep(Math.max(0, ATTACK_MS - dialMs))
     running = false
@@ -90,12 +79,12 @@ describe('STOP streams that stall their circuit upgrades', { timeout: 40_000 }, 
 
     expect(opened).toBeGreaterThanOrEqual(STOP_STREAMS)
     expect(served).toBe(FRESH_PEERS)
-    expect(target.processErrors()).toEqual([])
+    expect(target().processErrors()).toEqual([])
     expect(report.failures).toBe(0)
     expect(report.max).toBeLessThan(PING_BOUND)
     await attacker.stop()
-    expect(await freshDials(target, 3)).toBe(3)
-    const after = await target.memory()
+    expect(await freshDials(target(), 3)).toBe(3)
+    const after = await target().memory()
     expect(after.rss - baseline.rss).toBeLessThan(RSS_BOUND)
   })
 })

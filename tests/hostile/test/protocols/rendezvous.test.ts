@@ -23,18 +23,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { PeerRecord, RecordEnvelope } from '@weft/record'
 import { Message } from '@weft/rendezvous'
 import { encodeLengthPrefixed, StreamReader } from '@weft/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  freshDials,
-  type Memory,
-  MiB,
-  type Peer,
-  pingWhile,
-  startPeer,
-  startTarget,
-  stopPeers,
-  type Target,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { freshDials, type Memory, MiB, type Peer, pingWhile, startPeer, useTarget } from './harness.js'
 
 const PROTOCOL = '/rendezvous/1.0.0'
 const ATTACKERS = 4
@@ -52,16 +42,7 @@ const DISCOVER_LIMIT = 200n
 /** MiB of array buffers the attackers may leave behind: their registrations, 1 MiB each at most */
 const LEFT_BEHIND = 16
 
-let target: Target
-
-beforeAll(async () => {
-  target = await startTarget()
-}, 30_000)
-
-afterAll(async () => {
-  await stopPeers()
-  await target?.stop()
-}, 30_000)
+const target = useTarget()
 
 /** A signed peer record of `peer` of at most `size` bytes (and not much less): long DNS addresses. */
 async function bigRecord(peer: Peer, size: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -148,21 +129,21 @@ async function discoverWithoutReading(connection: Connection): Promise<Stream[]>
 describe('rendezvous: stored bytes and DISCOVER answers are bounded', { timeout: 60_000 }, () => {
   it('large registrations and unread DISCOVER floods leave the host up, small and responsive', async () => {
     const honest = await startPeer()
-    await honest.dial(target.address)
-    await honest.services.ping.ping(target.peerId)
+    await honest.dial(target().address)
+    await honest.services.ping.ping(target().peerId)
     const attackers = await Promise.all(Array.from({ length: ATTACKERS }, async () => startPeer()))
     // one at a time: the target upgrades at most 3 inbound connections from one address at once
     const connections: Connection[] = []
-    for (const attacker of attackers) connections.push(await attacker.dial(target.address))
+    for (const attacker of attackers) connections.push(await attacker.dial(target().address))
     const small = await Promise.all(attackers.map(async (attacker) => bigRecord(attacker, SMALL_RECORD)))
     const big = await Promise.all(attackers.map(async (attacker) => bigRecord(attacker, BIG_RECORD)))
     expect(small[0]!.byteLength).toBeGreaterThan(SMALL_RECORD - 512)
     expect(big[0]!.byteLength).toBeGreaterThan(BIG_RECORD - 512)
-    const baseline = await target.memory()
+    const baseline = await target().memory()
     const grew = (memory: Memory): number => (memory.arrayBuffers - baseline.arrayBuffers) / MiB
     const settled = (memory: Memory): boolean =>
       grew(memory) < LEFT_BEHIND && (memory.rss - baseline.rss) / MiB < 50
-    const pings = pingWhile(honest, target)
+    const pings = pingWhile(honest, target())
 
     // phase 1: every attacker registers its big record, then its small one, each under 200 namespaces
     const statuses = await Promise.all(
@@ -178,26 +159,28 @@ describe('rendezvous: stored bytes and DISCOVER answers are bounded', { timeout:
       }),
     )
     const accepted = statuses.flat().filter((status) => status === Message.ResponseStatus.OK).length
-    const afterRegistering = await target.memory()
+    const afterRegistering = await target().memory()
 
     // phase 2: DISCOVER for everything on every stream, never reading
     const flood = await Promise.all(connections.map(async (connection) => discoverWithoutReading(connection)))
     await new Promise((resolve) => setTimeout(resolve, 2_000))
-    const duringFlood = await target.memory()
+    const duringFlood = await target().memory()
     const report = await pings.stop()
 
     // the attackers leave
     for (const streams of flood) for (const stream of streams) stream.abort(new Error('attacker leaves'))
     await Promise.all(attackers.map(async (attacker) => attacker.stop()))
     // the target notices the closed connections and drops what it held for them (at most 5 s)
-    let after = await target.memory()
+    let after = await target().memory()
     for (let tries = 0; tries < 10 && settled(after) === false; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 500))
-      after = await target.memory()
+      after = await target().memory()
     }
-    const fresh = await freshDials(target, 3)
+    const fresh = await freshDials(target(), 3)
     // and the point still serves: an honest DISCOVER is answered in full
-    const asking = await honest.dialProtocol(target.address, PROTOCOL, { signal: AbortSignal.timeout(5_000) })
+    const asking = await honest.dialProtocol(target().address, PROTOCOL, {
+      signal: AbortSignal.timeout(5_000),
+    })
     const answerReader = new StreamReader(asking)
     await send(asking, { type: Message.MessageType.DISCOVER, discover: { ns: 'small-0-1' } })
     const answer = Message.decode(
@@ -218,8 +201,8 @@ describe('rendezvous: stored bytes and DISCOVER answers are bounded', { timeout:
     }
     console.log('rendezvous attack', summary)
 
-    expect(target.processErrors()).toEqual([])
-    expect(target.exited()).toBe(false)
+    expect(target().processErrors()).toEqual([])
+    expect(target().exited()).toBe(false)
     // answers waiting to be read are capped in bytes, per peer and in all
     expect(grew(duringFlood)).toBeLessThan(64)
     // what stays after they leave: their registrations, within the per-peer byte caps
