@@ -4,7 +4,6 @@
  * requesting node is observed as"; never over relayed connections).
  */
 
-import { BlockList, isIP } from 'node:net'
 import {
   CODE_DNS,
   CODE_DNS4,
@@ -14,6 +13,7 @@ import {
   CODE_P2P_CIRCUIT,
   type Multiaddr,
 } from '@multiformats/multiaddr'
+import { isSpecialPurposeIp } from '@weft/utils'
 
 /** The IP an address starts with, or undefined (DNS names and others). */
 export function ipOf(address: Multiaddr): string | undefined {
@@ -51,45 +51,11 @@ export function dialBackCandidates(requested: Multiaddr[], observed: Multiaddr, 
 }
 
 /**
- * Ranges a server dials only with `allowPrivateAddresses` (IANA
- * special-purpose registries): this network, private, shared (CGNAT),
- * loopback, link-local, IETF protocol assignments, benchmarking, multicast,
- * reserved and broadcast; IPv6 unspecified, loopback, discard, unique local,
- * site-local, link-local and multicast. An IPv4-mapped IPv6 address is judged
- * as the IPv4 address it carries. The documentation ranges are routed nowhere
- * and stay dialable (the NAT lab's public side is 198.51.100.0/24).
+ * An IP a server dials back only with `allowPrivateAddresses`: one in a
+ * special-purpose range (@weft/utils `isSpecialPurposeIp`: private,
+ * loopback, link-local, CGNAT, multicast, …; documentation ranges are not
+ * special). Text that is no IP counts as private.
  */
-const PRIVATE = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['100::', 64],
-  ['fc00::', 7],
-  ['fec0::', 10],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv6')
-}
-
-/** An IP in one of the ranges above; one that does not parse counts as private. */
 export function isPrivateIp(ip: string): boolean {
-  const family = isIP(ip)
-  if (family === 0) return true
-  return PRIVATE.check(ip, family === 6 ? 'ipv6' : 'ipv4')
+  return isSpecialPurposeIp(ip)
 }

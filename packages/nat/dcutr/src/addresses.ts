@@ -3,7 +3,6 @@
  * `max`, parsed from the peer's `ObsAddrs` without trusting them; which IPs a
  * remote may make us dial; and which connections are relayed.
  */
-import { BlockList, isIP } from 'node:net'
 import {
   CODE_IP4,
   CODE_IP6,
@@ -13,6 +12,7 @@ import {
   type Multiaddr,
   multiaddr,
 } from '@multiformats/multiaddr'
+import { isSpecialPurposeIp, parseIpv4, parseIpv6 } from '@weft/utils'
 
 /** `/ip4|ip6/<ip>/tcp/<port>` with an optional `/p2p/<id>`, nothing relayed. */
 export function isPunchableTcp(address: Multiaddr): boolean {
@@ -73,47 +73,14 @@ export function isRelayed(connection: { remoteAddr: Multiaddr }): boolean {
 }
 
 /**
- * Ranges no remote may make us dial unless private addresses are allowed
- * (IANA special-purpose registries): this network, private, shared (CGNAT),
- * loopback, link-local, IETF protocol assignments, benchmarking, multicast,
- * reserved and broadcast; IPv6 unspecified, loopback, discard, unique local,
- * site-local, link-local and multicast. IPv4-mapped IPv6 addresses are judged
- * as the IPv4 address they carry. The documentation ranges (TEST-NET-1..3,
- * 2001:db8::/32) are routed nowhere, so dialing them harms no one; they stay
- * dialable, as the NAT lab's "public" side uses 198.51.100.0/24.
+ * An IP in a special-purpose range (@weft/utils `isSpecialPurposeIp`:
+ * private, loopback, link-local, CGNAT, multicast, …; IPv4-mapped IPv6 is
+ * judged as its IPv4 address; documentation ranges, which the NAT lab uses,
+ * are not special). Text that is no IP of `family` counts as special.
  */
-const SPECIAL = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  SPECIAL.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['100::', 64],
-  ['fc00::', 7],
-  ['fec0::', 10],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  SPECIAL.addSubnet(network, prefix, 'ipv6')
-}
-
-/** An IP in one of the special ranges above (an unparsable one counts as special). */
 export function isSpecialIp(ip: string, family: 'ipv4' | 'ipv6'): boolean {
-  if (isIP(ip) !== (family === 'ipv4' ? 4 : 6)) return true
-  return SPECIAL.check(ip, family)
+  if ((family === 'ipv4' ? parseIpv4(ip) : parseIpv6(ip)) == null) return true
+  return isSpecialPurposeIp(ip)
 }
 
 /** A punchable TCP address whose IP is in no special range: worth a direct dial from anywhere. */
