@@ -22,6 +22,7 @@ import {
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@weft/peer-id'
+import { checkNonNegative } from '@weft/utils'
 import { BootstrapStoppedError } from './errors.js'
 
 export interface BootstrapInit {
@@ -98,12 +99,12 @@ export class Bootstrap extends TypedEventEmitter<PeerDiscoveryEvents> implements
       if (known != null) known.multiaddrs.push(address)
       else this.peers.set(id.toString(), { id, multiaddrs: [address], failures: 0, dialing: false })
     }
-    this.timeout = nonNegative('timeout', init.timeout ?? 1000)
+    this.timeout = checkNonNegative('timeout', init.timeout ?? 1000)
     this.tagName = init.tagName ?? 'bootstrap'
     this.tagValue = init.tagValue ?? 50
-    this.tagTTL = nonNegative('tagTTL', init.tagTTL ?? 120_000)
-    this.retryDelay = nonNegative('retryDelay', init.retryDelay ?? 1000)
-    this.maxRetryDelay = nonNegative('maxRetryDelay', init.maxRetryDelay ?? 60_000)
+    this.tagTTL = checkNonNegative('tagTTL', init.tagTTL ?? 120_000)
+    this.retryDelay = checkNonNegative('retryDelay', init.retryDelay ?? 1000)
+    this.maxRetryDelay = checkNonNegative('maxRetryDelay', init.maxRetryDelay ?? 60_000)
     this.onDisconnect = this.onDisconnect.bind(this)
     this.onConnect = this.onConnect.bind(this)
   }
@@ -211,9 +212,4 @@ export class Bootstrap extends TypedEventEmitter<PeerDiscoveryEvents> implements
     peer.timer = undefined
     void this.tag(peer)
   }
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number, got ${value}`)
-  return value
 }

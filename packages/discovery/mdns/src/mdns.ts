@@ -21,6 +21,7 @@ import {
   TypedEventEmitter,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { checkInteger, checkPositive } from '@weft/utils'
 import multicastDNS from 'multicast-dns'
 import { MulticastSocketError } from './errors.js'
 import {
@@ -115,7 +116,7 @@ export class MulticastDNS extends TypedEventEmitter<PeerDiscoveryEvents> impleme
   ) {
     super()
     this.log = components.logger.forComponent('weft:mdns')
-    this.interval = positive('interval', init.interval ?? 10_000)
+    this.interval = checkPositive('interval', init.interval ?? 10_000)
     this.serviceTag = init.serviceTag ?? DEFAULT_SERVICE_TAG
     this.peerName = init.peerName ?? randomName(32)
     if (!/^[a-z0-9-]{1,63}$/i.test(this.peerName)) {
@@ -127,11 +128,11 @@ export class MulticastDNS extends TypedEventEmitter<PeerDiscoveryEvents> impleme
     this.socketOptions = { port: init.port ?? 5353, ip: init.ip ?? '224.0.0.251', interface: init.interface }
     this.announceLoopback = init.announceLoopback ?? false
     this.limits = {
-      maxRecords: positive('maxRecords', init.maxRecords ?? DEFAULT_PARSE_LIMITS.maxRecords),
-      maxAddresses: positive('maxAddresses', init.maxAddresses ?? DEFAULT_PARSE_LIMITS.maxAddresses),
-      maxPeers: positive('maxPeers', Math.min(init.maxPeers ?? 1000, DEFAULT_PARSE_LIMITS.maxPeers)),
+      maxRecords: checkInteger('maxRecords', init.maxRecords ?? DEFAULT_PARSE_LIMITS.maxRecords, 1),
+      maxAddresses: checkInteger('maxAddresses', init.maxAddresses ?? DEFAULT_PARSE_LIMITS.maxAddresses, 1),
+      maxPeers: checkInteger('maxPeers', Math.min(init.maxPeers ?? 1000, DEFAULT_PARSE_LIMITS.maxPeers), 1),
     }
-    this.maxPeers = positive('maxPeers', init.maxPeers ?? 1000)
+    this.maxPeers = checkInteger('maxPeers', init.maxPeers ?? 1000, 1)
     this.minResponseInterval = init.minResponseInterval ?? 250
     this.makeSocket = init.socket ?? defaultSocket
     this.onQuery = this.onQuery.bind(this)
@@ -281,9 +282,4 @@ function randomName(length: number): string {
   let out = ''
   for (const byte of randomBytes(length)) out += ALPHABET[byte % ALPHABET.length]
   return out
-}
-
-function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`)
-  return value
 }

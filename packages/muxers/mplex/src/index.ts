@@ -44,7 +44,7 @@
  * Errors that close the connection: `InvalidFrameError`, `FrameTooLargeError`, `TooManyStreamResetsError`.
  */
 import type { ComponentLogger, MessageStream, StreamMuxerFactory, StreamOptions } from '@libp2p/interface'
-import { logger } from '@weft/utils'
+import { checkInteger, logger } from '@weft/utils'
 import { SPEC_MAX_MESSAGE_SIZE } from './frame.js'
 import { MplexMuxer, type MuxerLimits, PROTOCOL } from './muxer.js'
 
@@ -71,14 +71,6 @@ export interface MplexComponents {
   logger?: ComponentLogger
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const result = value ?? fallback
-  if (!Number.isSafeInteger(result) || result <= 0) {
-    throw new RangeError(`mplex option ${name} must be a positive integer, got ${value}`)
-  }
-  return result
-}
-
 export class Mplex implements StreamMuxerFactory<MplexMuxer> {
   readonly protocol = PROTOCOL
   private readonly limits: MuxerLimits
@@ -88,22 +80,26 @@ export class Mplex implements StreamMuxerFactory<MplexMuxer> {
     private readonly components: MplexComponents = {},
   ) {
     this.limits = {
-      maxInboundStreams: positive('maxInboundStreams', init.maxInboundStreams, 1024),
-      maxOutboundStreams: positive('maxOutboundStreams', init.maxOutboundStreams, 1024),
-      maxEarlyStreams: positive('maxEarlyStreams', init.maxEarlyStreams, 32),
-      maxMessageSize: positive('maxMessageSize', init.maxMessageSize, SPEC_MAX_MESSAGE_SIZE),
+      maxInboundStreams: checkInteger('maxInboundStreams', init.maxInboundStreams ?? 1024, 1),
+      maxOutboundStreams: checkInteger('maxOutboundStreams', init.maxOutboundStreams ?? 1024, 1),
+      maxEarlyStreams: checkInteger('maxEarlyStreams', init.maxEarlyStreams ?? 32, 1),
+      maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? SPEC_MAX_MESSAGE_SIZE, 1),
       maxSendMessageSize: Math.min(
-        positive('maxSendMessageSize', init.maxSendMessageSize, 64 * 1024),
+        checkInteger('maxSendMessageSize', init.maxSendMessageSize ?? 64 * 1024, 1),
         SPEC_MAX_MESSAGE_SIZE,
       ),
-      maxStreamBufferSize: positive('maxStreamBufferSize', init.maxStreamBufferSize, 4 * 1024 * 1024),
-      maxConnectionBufferSize: positive(
-        'maxConnectionBufferSize',
-        init.maxConnectionBufferSize,
-        64 * 1024 * 1024,
+      maxStreamBufferSize: checkInteger(
+        'maxStreamBufferSize',
+        init.maxStreamBufferSize ?? 4 * 1024 * 1024,
+        1,
       ),
-      maxStreamResets: positive('maxStreamResets', init.maxStreamResets, 1000),
-      streamResetWindow: positive('streamResetWindow', init.streamResetWindow, 10_000),
+      maxConnectionBufferSize: checkInteger(
+        'maxConnectionBufferSize',
+        init.maxConnectionBufferSize ?? 64 * 1024 * 1024,
+        1,
+      ),
+      maxStreamResets: checkInteger('maxStreamResets', init.maxStreamResets ?? 1000, 1),
+      streamResetWindow: checkInteger('streamResetWindow', init.streamResetWindow ?? 10_000, 1),
       streamOptions: init.streamOptions ?? {},
     }
   }

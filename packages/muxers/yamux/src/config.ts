@@ -1,6 +1,6 @@
 /** Options of the yamux muxer, their defaults and their validation. */
 import type { StreamOptions } from '@libp2p/interface'
-import { DEFAULT_MAX_READ_BUFFER_LENGTH } from '@weft/utils'
+import { checkInteger, DEFAULT_MAX_READ_BUFFER_LENGTH } from '@weft/utils'
 import { INITIAL_STREAM_WINDOW, MAX_UINT32 } from './frame.js'
 
 export interface YamuxStreamOptions extends StreamOptions {
@@ -89,11 +89,5 @@ export function streamBufferOptions(config: YamuxConfig, options: StreamOptions)
       defaults.maxReadBufferLength ??
       Math.max(DEFAULT_MAX_READ_BUFFER_LENGTH, config.maxStreamWindowSize),
     maxWriteBufferLength: options.maxWriteBufferLength ?? defaults.maxWriteBufferLength,
-  }
-}
-
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`)
   }
 }

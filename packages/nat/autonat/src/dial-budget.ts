@@ -5,6 +5,8 @@
  * dial its own IP only, but without a budget one peer (or many) could keep
  * the server dialing for them.
  */
+import { checkInteger, checkPositive } from '@weft/utils'
+
 export interface DialBudgetInit {
   /** dial-backs per peer per window (default 3) */
   perPeer?: number
@@ -31,10 +33,9 @@ export class DialBudget {
     this.total = init.total ?? 30
     this.window = init.window ?? 60_000
     this.maxPeers = init.maxPeers ?? 1024
-    for (const [name, value] of Object.entries({ perPeer: this.perPeer, total: this.total })) {
-      if (!(value >= 0)) throw new RangeError(`${name} must be at least 0, got ${value}`)
-    }
-    if (!(this.window > 0)) throw new RangeError(`window must be positive, got ${this.window}`)
+    checkInteger('perPeer', this.perPeer)
+    checkInteger('total', this.total)
+    checkPositive('window', this.window)
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Options of the identify service and their defaults. */
 import type { NodeInfo } from '@libp2p/interface'
+import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import { VERSION } from './version.js'
 
 export interface IdentifyInit {
@@ -51,31 +52,28 @@ export function defaultAgentVersion(): string {
   return nodeVersion != null ? `weft/${VERSION} node/${nodeVersion}` : `weft/${VERSION}`
 }
 
-function positive(value: number, name: string): number {
-  if (!(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${name} must be a positive finite number, got ${value}`)
-  }
-  return value
-}
-
 export function resolveOptions(init: IdentifyInit, nodeInfo?: NodeInfo) {
   return {
     protocolPrefix: init.protocolPrefix ?? DEFAULT_PROTOCOL_PREFIX,
     agentVersion: init.agentVersion ?? nodeInfo?.userAgent ?? defaultAgentVersion(),
     protocolVersion: init.protocolVersion ?? DEFAULT_PROTOCOL_VERSION,
-    timeout: positive(init.timeout ?? DEFAULT_TIMEOUT, 'timeout'),
-    maxMessageSize: positive(init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 'maxMessageSize'),
-    maxInboundStreams: positive(init.maxInboundStreams ?? 1, 'maxInboundStreams'),
-    maxOutboundStreams: positive(init.maxOutboundStreams ?? 1, 'maxOutboundStreams'),
-    maxPushIncomingStreams: positive(init.maxPushIncomingStreams ?? 1, 'maxPushIncomingStreams'),
-    maxPushOutgoingStreams: positive(init.maxPushOutgoingStreams ?? 1, 'maxPushOutgoingStreams'),
+    timeout: checkPositive('timeout', init.timeout ?? DEFAULT_TIMEOUT),
+    maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 1),
+    maxInboundStreams: checkInteger('maxInboundStreams', init.maxInboundStreams ?? 1, 1),
+    maxOutboundStreams: checkInteger('maxOutboundStreams', init.maxOutboundStreams ?? 1, 1),
+    maxPushIncomingStreams: checkInteger('maxPushIncomingStreams', init.maxPushIncomingStreams ?? 1, 1),
+    maxPushOutgoingStreams: checkInteger('maxPushOutgoingStreams', init.maxPushOutgoingStreams ?? 1, 1),
     runOnLimitedConnection: init.runOnLimitedConnection ?? true,
     runOnConnectionOpen: init.runOnConnectionOpen ?? true,
-    maxObservedAddresses: init.maxObservedAddresses ?? DEFAULT_MAX_OBSERVED_ADDRESSES,
-    pushDebounce: init.pushDebounce ?? DEFAULT_PUSH_DEBOUNCE,
-    maxPushConcurrency: positive(
-      init.maxPushConcurrency ?? DEFAULT_MAX_PUSH_CONCURRENCY,
+    maxObservedAddresses: checkInteger(
+      'maxObservedAddresses',
+      init.maxObservedAddresses ?? DEFAULT_MAX_OBSERVED_ADDRESSES,
+    ),
+    pushDebounce: checkNonNegative('pushDebounce', init.pushDebounce ?? DEFAULT_PUSH_DEBOUNCE),
+    maxPushConcurrency: checkInteger(
       'maxPushConcurrency',
+      init.maxPushConcurrency ?? DEFAULT_MAX_PUSH_CONCURRENCY,
+      1,
     ),
   }
 }

@@ -17,7 +17,7 @@ import {
   serviceCapabilities,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, ProtocolHandler } from '@weft/utils'
+import { anySignal, checkInteger, ProtocolHandler } from '@weft/utils'
 import { PerfServiceStoppedError, TooManyServedStreamsError } from './errors.js'
 import {
   DEFAULT_REPORT_INTERVAL,
@@ -107,20 +107,23 @@ export class PerfService implements Startable, Perf {
   ) {
     this.protocol = init.protocolName ?? PROTOCOL_NAME
     this.log = components.logger.forComponent('weft:perf')
-    const maxInboundStreams = positiveInteger(
-      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+    const maxInboundStreams = checkInteger(
       'maxInboundStreams',
+      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+      1,
     )
-    this.maxOutboundStreams = positiveInteger(
-      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+    this.maxOutboundStreams = checkInteger(
       'maxOutboundStreams',
+      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      1,
     )
-    this.maxServedStreams = positiveInteger(
-      init.maxServedStreams ?? DEFAULT_MAX_SERVED_STREAMS,
+    this.maxServedStreams = checkInteger(
       'maxServedStreams',
+      init.maxServedStreams ?? DEFAULT_MAX_SERVED_STREAMS,
+      1,
     )
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
-    const writeBlockSize = positiveInteger(init.writeBlockSize ?? DEFAULT_WRITE_BLOCK_SIZE, 'writeBlockSize')
+    const writeBlockSize = checkInteger('writeBlockSize', init.writeBlockSize ?? DEFAULT_WRITE_BLOCK_SIZE, 1)
     if (writeBlockSize > MAX_WRITE_BLOCK_SIZE) {
       throw new RangeError(`writeBlockSize must be at most ${MAX_WRITE_BLOCK_SIZE}, got ${writeBlockSize}`)
     }
@@ -130,8 +133,8 @@ export class PerfService implements Startable, Perf {
       throw new RangeError(`maxRequestBytes must be a non-negative safe integer, got ${maxRequestBytes}`)
     }
     this.maxRequestBytes = maxRequestBytes
-    this.timeout = positiveInteger(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
-    this.reportInterval = positiveInteger(init.reportInterval ?? DEFAULT_REPORT_INTERVAL, 'reportInterval')
+    this.timeout = checkInteger('timeout', init.timeout ?? DEFAULT_TIMEOUT, 1)
+    this.reportInterval = checkInteger('reportInterval', init.reportInterval ?? DEFAULT_REPORT_INTERVAL, 1)
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: this.protocol,
@@ -216,10 +219,4 @@ export class PerfService implements Startable, Perf {
 
 function output(type: PerfOutput['type'], timeSeconds: number): PerfOutput {
   return { type, timeSeconds, uploadBytes: 0, downloadBytes: 0 }
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new RangeError(`${name} must be a positive integer, got ${value}`)
-  return value
 }

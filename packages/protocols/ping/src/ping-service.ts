@@ -14,7 +14,15 @@ import {
   type StreamHandlerOptions,
   serviceCapabilities,
 } from '@libp2p/interface'
-import { anySignal, ProtocolHandler, raceSignal, StreamReader, sendAll } from '@weft/utils'
+import {
+  anySignal,
+  checkInteger,
+  checkPositive,
+  ProtocolHandler,
+  raceSignal,
+  StreamReader,
+  sendAll,
+} from '@weft/utils'
 import { echoPings, PING_LENGTH } from './echo.js'
 import { PingMismatchError, PingServiceStoppedError } from './errors.js'
 
@@ -74,15 +82,17 @@ export class PingService implements Startable {
   ) {
     this.protocol = `/${init.protocolPrefix ?? PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
     this.log = components.logger.forComponent('weft:ping')
-    this.timeout = positive(init.timeout ?? DEFAULT_TIMEOUT, 'timeout')
-    this.idleTimeout = positive(init.idleTimeout ?? DEFAULT_IDLE_TIMEOUT, 'idleTimeout')
-    const maxInboundStreams = positive(
-      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+    this.timeout = checkPositive('timeout', init.timeout ?? DEFAULT_TIMEOUT)
+    this.idleTimeout = checkPositive('idleTimeout', init.idleTimeout ?? DEFAULT_IDLE_TIMEOUT)
+    const maxInboundStreams = checkInteger(
       'maxInboundStreams',
+      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+      1,
     )
-    this.maxOutboundStreams = positive(
-      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+    this.maxOutboundStreams = checkInteger(
       'maxOutboundStreams',
+      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
+      1,
     )
     this.runOnLimitedConnection = init.runOnLimitedConnection ?? true
     this.handler = new ProtocolHandler({
@@ -192,8 +202,3 @@ async function streamOver(stream: Stream, signal: AbortSignal): Promise<void> {
 
 /** ms a previous ping stream may take to close before the next ping resets it */
 const PREVIOUS_STREAM_GRACE = 1_000
-
-function positive(value: number, name: string): number {
-  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`)
-  return value
-}
