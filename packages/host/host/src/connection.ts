@@ -43,7 +43,7 @@ import {
 } from '@libp2p/interface'
 import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
 import { handle, select } from '@weft/multistream'
-import { anySignal, endOnListenerError, LightEventTarget, raceSignal } from '@weft/utils'
+import { anySignal, type ClosingMuxer, endOnListenerError, LightEventTarget, raceSignal } from '@weft/utils'
 import type { Registrar } from './components.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
@@ -133,8 +133,8 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.onTransportEnd = this.onTransportEnd.bind(this)
     this.onMuxerClose = this.onMuxerClose.bind(this)
     this.muxer.addEventListener('stream', this.onIncomingStream)
-    // not in @libp2p/interface's StreamMuxerEvents: a muxer that never dispatches it changes nothing
-    ;(this.muxer as unknown as EventTarget).addEventListener('close', this.onMuxerClose as EventListener)
+    // weft's MuxerEvents: a muxer from another stack that never dispatches 'close' changes nothing
+    ;(this.muxer as ClosingMuxer).addEventListener('close', this.onMuxerClose)
     this.maConn.addEventListener('close', this.onTransportClose)
     this.maConn.addEventListener('remoteCloseWrite', this.onTransportEnd)
     if (this.secured !== (this.maConn as MessageStream)) {
@@ -282,7 +282,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     if (this.status !== 'aborted') this.status = 'closed'
     this.timeline.close ??= Date.now()
     this.muxer.removeEventListener('stream', this.onIncomingStream)
-    ;(this.muxer as unknown as EventTarget).removeEventListener('close', this.onMuxerClose as EventListener)
+    ;(this.muxer as ClosingMuxer).removeEventListener('close', this.onMuxerClose)
     this.maConn.removeEventListener('close', this.onTransportClose)
     this.maConn.removeEventListener('remoteCloseWrite', this.onTransportEnd)
     this.secured.removeEventListener('close', this.onTransportClose)

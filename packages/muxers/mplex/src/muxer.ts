@@ -10,15 +10,20 @@ import {
   type Logger,
   type MessageStream,
   MuxerClosedError,
-  type StreamCloseEvent,
+  StreamCloseEvent,
   type StreamMessageEvent,
   type StreamMuxer,
-  type StreamMuxerEvents,
   type StreamMuxerStatus,
   type StreamOptions,
   TooManyOutboundProtocolStreamsError,
 } from '@libp2p/interface'
-import { endOnListenerError, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
+import {
+  endOnListenerError,
+  LightEventTarget,
+  type MuxerEvents,
+  raceSignal,
+  throwIfAborted,
+} from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { FrameDecoder } from './decoder.js'
 import { InvalidFrameError, TooManyStreamResetsError } from './errors.js'
@@ -47,7 +52,7 @@ export interface MuxerLimits {
 const encoder = new TextEncoder()
 
 export class MplexMuxer
-  extends LightEventTarget<StreamMuxerEvents<MplexStream>>
+  extends LightEventTarget<MuxerEvents<MplexStream>>
   implements StreamMuxer<MplexStream>
 {
   readonly protocol = PROTOCOL
@@ -173,9 +178,9 @@ export class MplexMuxer
     this.writerClosed = true
   }
 
-  override addEventListener<K extends keyof StreamMuxerEvents<MplexStream>>(
+  override addEventListener<K extends keyof MuxerEvents<MplexStream>>(
     type: K,
-    listener: ((evt: StreamMuxerEvents<MplexStream>[K]) => void) | EventListenerObject | null,
+    listener: ((evt: MuxerEvents<MplexStream>[K]) => void) | EventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void {
     super.addEventListener(type, listener as never, options)
@@ -232,6 +237,8 @@ export class MplexMuxer
     this.connection.removeEventListener('drain', this.onDrain)
     this.connection.removeEventListener('close', this.onConnectionClose)
     this.connection.removeEventListener('remoteCloseWrite', this.onRemoteCloseWrite)
+    // the session is over, with the error that ended it (MuxerEvents)
+    this.dispatchEvent(new StreamCloseEvent(evt.local, evt.error))
   }
 
   /** A protocol violation or a failed send: close this connection only. */

@@ -1,4 +1,4 @@
-import type { Stream } from '@libp2p/interface'
+import type { Stream, StreamCloseEvent } from '@libp2p/interface'
 import { StreamReader } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
@@ -67,10 +67,15 @@ describe('mplex limits', () => {
     await until(() => accepted.length === 1)
     const streamClosed = closed(accepted[0]!)
     const connClosed = closed(listenerConn)
+    // the session's end is an event of its own (MuxerEvents), with the error that ended it
+    const sessionClosed = new Promise<StreamCloseEvent>((resolve) =>
+      listener.addEventListener('close', resolve, { once: true }),
+    )
     // MessageInitiator on stream 0 announcing 2 MiB: rejected before the body arrives
     raw.send(Uint8Array.from([0x02, 0x80, 0x80, 0x80, 0x01]))
     expect((await connClosed).error?.name).toBe('FrameTooLargeError')
     expect((await streamClosed).error?.name).toBe('FrameTooLargeError')
+    expect((await sessionClosed).error?.name).toBe('FrameTooLargeError')
     expect(listener.status).toBe('closed')
     expect(listener.streams).toHaveLength(0)
   })

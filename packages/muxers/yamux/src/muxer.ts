@@ -31,11 +31,17 @@ import type {
   StreamCloseEvent as StreamCloseEventType,
   StreamMessageEvent,
   StreamMuxer,
-  StreamMuxerEvents,
   StreamMuxerStatus,
 } from '@libp2p/interface'
 import { StreamCloseEvent } from '@libp2p/interface'
-import { anySignal, endOnListenerError, LightEventTarget, raceSignal, throwIfAborted } from '@weft/utils'
+import {
+  anySignal,
+  endOnListenerError,
+  LightEventTarget,
+  type MuxerEvents,
+  raceSignal,
+  throwIfAborted,
+} from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
 import { DataBatch } from './data-batch.js'
 import { FrameDecoder } from './decoder.js'
@@ -59,10 +65,8 @@ export const YAMUX_PROTOCOL = '/yamux/1.0.0'
 /** How long closing the connection after a fatal error may take before it is aborted. */
 const CONNECTION_CLOSE_TIMEOUT = 5_000
 
-/** `StreamMuxerEvents` plus `'close'`: the session ended, with the error that ended it if any. */
-export interface YamuxMuxerEvents extends StreamMuxerEvents<YamuxStream> {
-  close: StreamCloseEventType
-}
+/** `StreamMuxerEvents` plus `'close'` (@weft/utils `MuxerEvents`): the session ended, with the error that ended it if any. */
+export type YamuxMuxerEvents = MuxerEvents<YamuxStream>
 
 export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements StreamMuxer<YamuxStream> {
   readonly protocol = YAMUX_PROTOCOL
