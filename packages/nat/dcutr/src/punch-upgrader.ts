@@ -3,7 +3,8 @@
  * B the server of the new connection, whichever side's connect() returned
  * the socket (both did, in a simultaneous open).
  */
-import type { MultiaddrConnection, PeerId, Upgrader, UpgraderOptions } from '@libp2p/interface'
+import type { PeerId, Upgrader, UpgraderOptions } from '@libp2p/interface'
+import { wrapUpgrader } from '@weft/utils'
 
 /**
  * The upgrader for a punched connection: the dialing socket is upgraded as
@@ -11,16 +12,9 @@ import type { MultiaddrConnection, PeerId, Upgrader, UpgraderOptions } from '@li
  * side's connect() returned it, and must reach `remotePeer`.
  */
 export function withRole(upgrader: Upgrader, remotePeer: PeerId, initiator: boolean): Upgrader {
-  return {
-    upgradeOutbound: async (maConn: MultiaddrConnection, opts: UpgraderOptions) => {
-      // the muxer picks its role (e.g. yamux stream id parity) from the direction
-      if (!initiator) maConn.direction = 'inbound'
-      return upgrader.upgradeOutbound(maConn, { ...opts, initiator, remotePeer } as UpgraderOptions)
-    },
-    upgradeInbound: async (maConn: MultiaddrConnection, opts: UpgraderOptions) =>
-      upgrader.upgradeInbound(maConn, opts),
-    createInboundAbortSignal: (signal: AbortSignal) => upgrader.createInboundAbortSignal(signal),
-    getConnectionEncrypters: () => upgrader.getConnectionEncrypters(),
-    getStreamMuxers: () => upgrader.getStreamMuxers(),
-  }
+  return wrapUpgrader(upgrader, async (maConn, opts) => {
+    // the muxer picks its role (e.g. yamux stream id parity) from the direction
+    if (!initiator) maConn.direction = 'inbound'
+    return upgrader.upgradeOutbound(maConn, { ...opts, initiator, remotePeer } as UpgraderOptions)
+  })
 }
