@@ -24,22 +24,16 @@
  */
 import {
   type AbortOptions,
-  type ComponentLogger,
   type Connection,
-  type ConnectionGater,
   type IdentifyResult,
-  type Libp2pEvents,
   type Logger,
   type PeerId,
   type Startable,
   type Stream,
-  type Transport,
   TypedEventEmitter,
-  type TypedEventTarget,
-  type Upgrader,
 } from '@libp2p/interface'
 import { CODE_P2P, CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, delay, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
+import { anySignal, delay, ProtocolHandler, StreamReader } from '@weft/utils'
 import {
   isPublicTcp,
   isRelayed,
@@ -52,67 +46,10 @@ import { DCUtRStoppedError, HolePunchFailedError, HolePunchRefusedError } from '
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
 import { withRole } from './punch-upgrader.js'
+import { Rounds } from './rounds.js'
+import type { DCUtRComponents, DCUtREvents, DCUtRInit, UpgradeOutcome } from './types.js'
 
-export interface DCUtRInit {
-  /** rounds of Connect/Sync/dial before giving up (default 3, the spec's "retry twice") */
-  attempts?: number
-  /** ms one round's dials may take (default 5 000: a dropped SYN is resent after 1 s) */
-  punchTimeout?: number
-  /** ms the Connect/Sync exchange may take (default 10 000) */
-  exchangeTimeout?: number
-  /** ms the relayed connection stays open after a direct one exists (default 5 000; -1 keeps it) */
-  relayGracePeriod?: number
-  /** upgrades running at once, and hole punches answered at once (default 16 each) */
-  maxConcurrentUpgrades?: number
-  /** addresses of the peer dialed per round (default 4) */
-  maxAddresses?: number
-  /**
-   * dial private, loopback, link-local and other special-purpose addresses a
-   * peer names (default false: a remote could otherwise point us at hosts on
-   * our LAN; for tests and LANs)
-   */
-  allowPrivateAddresses?: boolean
-  /** first dial the peer's public listen addresses directly (default true) */
-  unilateral?: boolean
-}
-
-export interface DCUtRComponents {
-  peerId: PeerId
-  logger: ComponentLogger
-  events: TypedEventTarget<Libp2pEvents>
-  registrar: HandlerRegistrar
-  upgrader: Upgrader
-  connectionManager: {
-    getConnections(peerId?: PeerId): Connection[]
-    openConnection(
-      target: Multiaddr | Multiaddr[],
-      options?: AbortOptions & { force?: boolean },
-    ): Promise<Connection>
-  }
-  transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
-  /** asked (`denyDialMultiaddr`) before each hole-punch dial, which bypasses the dialer */
-  connectionGater?: ConnectionGater
-  /** our own addresses: the public ones are offered beside the observed one */
-  addressManager?: { getAddresses(): Multiaddr[] }
-}
-
-/** Which path a relayed connection ended on. */
-export interface UpgradeOutcome {
-  peer: PeerId
-  outcome: 'direct' | 'relay'
-  /** how: a plain dial to a public address, or a hole punch */
-  method?: 'unilateral' | 'hole-punch'
-  /** hole-punch rounds tried */
-  attempts: number
-  /** the direct connection (outcome 'direct') */
-  connection?: Connection
-  /** why it stayed relayed (outcome 'relay') */
-  error?: Error
-}
-
-export interface DCUtREvents {
-  upgrade: CustomEvent<UpgradeOutcome>
-}
+export type { DCUtRComponents, DCUtREvents, DCUtRInit, UpgradeOutcome } from './types.js'
 
 interface PunchPlan {
   /** what we tell the peer to dial */
@@ -131,10 +68,8 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private readonly announced = new Map<string, Multiaddr[]>()
   /** peers we run the initiating side (B) with */
   private readonly active = new Set<string>()
-  /** peers we answer (A), with what cancels the round in flight */
-  private readonly responding = new Map<string, AbortController>()
-  /** rounds answered per relayed connection, by connection id */
-  private readonly roundsAnswered = new Map<string, number>()
+  /** the rounds we answer (A): one per peer at a time, `attempts` per relayed connection */
+  private readonly rounds: Rounds
   private readonly graceTimers = new Set<ReturnType<typeof setTimeout>>()
   private readonly opts: Required<DCUtRInit>
   private readonly log: Logger
@@ -156,6 +91,11 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       unilateral: init.unilateral ?? true,
       allowPrivateAddresses: init.allowPrivateAddresses ?? false,
     }
+    this.rounds = new Rounds({
+      attempts: this.opts.attempts,
+      maxConcurrent: this.opts.maxConcurrentUpgrades,
+      maxConnections: MAX_OBSERVED,
+    })
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: PROTOCOL,
@@ -196,9 +136,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     this.observed.clear()
     this.announced.clear()
     this.active.clear()
-    for (const round of this.responding.values()) round.abort(new DCUtRStoppedError('DCUtR stopped'))
-    this.responding.clear()
-    this.roundsAnswered.clear()
+    this.rounds.clear(new DCUtRStoppedError('DCUtR stopped'))
   }
 
   /**
@@ -330,9 +268,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       stream.abort(new HolePunchRefusedError(refusal))
       return
     }
-    this.responding.get(key)?.abort(new HolePunchFailedError('the peer started a new round'))
-    const round = new AbortController()
-    this.responding.set(key, round)
+    const round = this.rounds.begin(key, new HolePunchFailedError('the peer started a new round'))
     const reader = new StreamReader(stream)
     try {
       // each pass takes one of the connection's `attempts` rounds or leaves
@@ -355,7 +291,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       stream.abort(err as Error)
     } finally {
       reader.release()
-      if (this.responding.get(key) === round) this.responding.delete(key)
+      this.rounds.end(key, round)
       // done with it whichever way this ended: free the connection's stream slot
       if (stream.writeStatus === 'writable') {
         const signal = AbortSignal.timeout(this.opts.exchangeTimeout)
@@ -368,16 +304,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private refusal(connection: Connection, key: string): string | undefined {
     if (!isRelayed(connection)) return 'not a relayed connection'
     if (this.active.has(key)) return 'we are upgrading this connection ourselves'
-    if (!this.responding.has(key) && this.responding.size >= this.opts.maxConcurrentUpgrades) {
-      return `${this.responding.size} hole punches in progress`
-    }
-    if ((this.roundsAnswered.get(connection.id) ?? 0) >= this.opts.attempts) {
-      return `no more than ${this.opts.attempts} rounds per connection`
-    }
-    if (!this.roundsAnswered.has(connection.id) && this.roundsAnswered.size >= MAX_OBSERVED) {
-      return 'too many relayed connections with rounds in progress'
-    }
-    return undefined
+    return this.rounds.refusal(key, connection.id)
   }
 
   /**
@@ -403,11 +330,9 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
         if ((err as Error).name === 'UnexpectedEOFError' && reader.bufferedBytes === 0) return undefined
         throw err
       }
-      const rounds = this.roundsAnswered.get(connection.id) ?? 0
-      if (rounds >= this.opts.attempts) {
+      if (!this.rounds.count(connection.id)) {
         throw new HolePunchRefusedError(`no more than ${this.opts.attempts} rounds per connection`)
       }
-      this.roundsAnswered.set(connection.id, rounds + 1)
       const theirs = await this.dialable(connection.remotePeer, request.ObsAddrs)
       const plan = this.punchPlan(connection)
       await writeHolePunch(
@@ -521,7 +446,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private onConnectionClose(evt: CustomEvent<Connection>): void {
     this.observed.delete(evt.detail.id)
     this.announced.delete(evt.detail.id)
-    this.roundsAnswered.delete(evt.detail.id)
+    this.rounds.forget(evt.detail.id)
   }
 
   private onConnectionOpen(evt: CustomEvent<Connection>): void {
@@ -529,11 +454,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
     // B is the side a relayed connection came in to
     if (!isRelayed(connection) || connection.direction !== 'inbound') return
     const key = connection.remotePeer.toString()
-    if (
-      this.active.has(key) ||
-      this.responding.has(key) ||
-      this.active.size >= this.opts.maxConcurrentUpgrades
-    )
+    if (this.active.has(key) || this.rounds.has(key) || this.active.size >= this.opts.maxConcurrentUpgrades)
       return
     this.active.add(key)
     this.upgrade(connection)
