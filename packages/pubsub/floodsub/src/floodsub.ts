@@ -3,7 +3,7 @@
  * `/floodsub/1.0.0`): every new valid message goes to every peer subscribed
  * to its topic, except the peer it came from and its author.
  */
-import type { PeerId } from '@libp2p/interface'
+import { type PeerId, serviceCapabilities, serviceDependencies } from '@libp2p/interface'
 import {
   type PeerStreams,
   PubSubBase,
@@ -21,9 +21,15 @@ export type FloodSubComponents = PubSubComponents
 export class FloodSub extends PubSubBase {
   readonly protocols = [FLOODSUB_PROTOCOL]
   readonly [Symbol.toStringTag] = '@weft/floodsub'
+  readonly [serviceCapabilities]: string[] = ['@libp2p/pubsub']
 
   constructor(components: FloodSubComponents, init: FloodSubInit = {}) {
     super(components, init, 'weft:floodsub')
+  }
+
+  /** Topologies fire once identify has told us a peer's protocols: without it, no peer ever joins. */
+  get [serviceDependencies](): string[] {
+    return ['@libp2p/identify']
   }
 
   protected onPeerAdded(): void {}

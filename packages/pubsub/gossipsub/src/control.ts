@@ -7,10 +7,10 @@
  */
 import type { RPC } from '@weft/pubsub'
 import { idToBytes, idToString, shuffle } from './ids.js'
-import type { GossipRouter } from './router.js'
+import type { RouterState } from './router-state.js'
 
 export function handleIHave(
-  router: GossipRouter,
+  router: RouterState,
   from: string,
   ihave: RPC.ControlIHave[],
 ): RPC.ControlIWant[] {
@@ -48,7 +48,7 @@ export function handleIHave(
   return [{ messageIDs: ids.map(idToBytes) }]
 }
 
-export function handleIWant(router: GossipRouter, from: string, iwant: RPC.ControlIWant[]): RPC.Message[] {
+export function handleIWant(router: RouterState, from: string, iwant: RPC.ControlIWant[]): RPC.Message[] {
   if (iwant.length === 0 || router.score.score(from) < router.thresholds.gossipThreshold) return []
   const info = router.peers.get(from)
   if (info == null) return []
@@ -66,7 +66,7 @@ export function handleIWant(router: GossipRouter, from: string, iwant: RPC.Contr
 }
 
 export function handleGraft(
-  router: GossipRouter,
+  router: RouterState,
   from: string,
   graft: RPC.ControlGraft[],
 ): RPC.ControlPrune[] {
@@ -106,7 +106,7 @@ export function handleGraft(
   return prune
 }
 
-export function handlePrune(router: GossipRouter, from: string, prune: RPC.ControlPrune[]): void {
+export function handlePrune(router: RouterState, from: string, prune: RPC.ControlPrune[]): void {
   const done = new Set<string>()
   for (const { topicID: topic, backoff, peers } of prune) {
     // backoffs only for topics we have a mesh for: a PRUNE cannot grow our maps
@@ -130,7 +130,7 @@ export function handlePrune(router: GossipRouter, from: string, prune: RPC.Contr
   }
 }
 
-export function handleIDontWant(router: GossipRouter, from: string, idontwant: RPC.ControlIDontWant[]): void {
+export function handleIDontWant(router: RouterState, from: string, idontwant: RPC.ControlIDontWant[]): void {
   const info = router.peers.get(from)
   if (info == null || idontwant.length === 0) return
   for (const { messageIDs } of idontwant) {
@@ -139,5 +139,16 @@ export function handleIDontWant(router: GossipRouter, from: string, idontwant: R
       info.idontwantThisTick++
       info.dontSend.set(idToString(bytes), router.ticks)
     }
+  }
+}
+
+/** A control message with every list present (empty ones included), as the codec expects. */
+export function control(parts: Partial<RPC.ControlMessage>): RPC.ControlMessage {
+  return {
+    ihave: parts.ihave ?? [],
+    iwant: parts.iwant ?? [],
+    graft: parts.graft ?? [],
+    prune: parts.prune ?? [],
+    idontwant: parts.idontwant ?? [],
   }
 }

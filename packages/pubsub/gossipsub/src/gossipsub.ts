@@ -10,6 +10,7 @@ import {
   type MessageStreamDirection,
   type PeerId,
   serviceCapabilities,
+  serviceDependencies,
 } from '@libp2p/interface'
 import { peerIdFromBytes } from '@weft/peer-id'
 import {
@@ -112,6 +113,11 @@ export class GossipSub extends PubSubBase<GossipSubEvents> {
       },
     )
     this.router.peerIdBytes = (key) => this.peers.get(key)?.id.toMultihash().bytes as Uint8Array<ArrayBuffer>
+  }
+
+  /** Topologies fire once identify has told us a peer's protocols: without it, no peer ever joins. */
+  get [serviceDependencies](): string[] {
+    return ['@libp2p/identify']
   }
 
   override async start(): Promise<void> {

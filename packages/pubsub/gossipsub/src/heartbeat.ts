@@ -6,8 +6,9 @@
  * the GRAFT/PRUNE/IHAVE of each peer in one RPC and shift the message cache.
  */
 import type { RPC } from '@weft/pubsub'
+import { control } from './control.js'
 import { idToBytes, shuffle } from './ids.js'
-import { control, type GossipRouter } from './router.js'
+import type { RouterState } from './router-state.js'
 
 interface Outgoing {
   graft: RPC.ControlGraft[]
@@ -15,7 +16,7 @@ interface Outgoing {
   ihave: RPC.ControlIHave[]
 }
 
-export function runHeartbeat(router: GossipRouter): void {
+export function runHeartbeat(router: RouterState): void {
   const { options, score, thresholds } = router
   router.ticks++
   const now = router.now()
@@ -149,7 +150,7 @@ export function runHeartbeat(router: GossipRouter): void {
 }
 
 function emitGossip(
-  router: GossipRouter,
+  router: RouterState,
   topic: string,
   exclude: Set<string>,
   scoreOf: (key: string) => number,
@@ -176,7 +177,7 @@ function emitGossip(
   }
 }
 
-function settlePromises(router: GossipRouter, now: number): void {
+function settlePromises(router: RouterState, now: number): void {
   const broken = new Map<string, number>()
   for (const [id, peers] of router.promises) {
     for (const [key, deadline] of peers) {

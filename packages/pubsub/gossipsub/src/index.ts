@@ -78,7 +78,8 @@ export {
   routerOptions,
 } from './options.js'
 export { PeerScore, type PeerScoreInit } from './peer-score.js'
-export { GossipRouter, type PeerInfo, type RouterInit, type RouterNetwork } from './router.js'
+export { GossipRouter, type RouterInit } from './router.js'
+export type { PeerInfo, RouterNetwork } from './router-state.js'
 export {
   DEFAULT_THRESHOLDS,
   DEFAULT_TOPIC_PARAMS,

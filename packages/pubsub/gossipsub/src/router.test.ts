@@ -2,7 +2,8 @@ import type { RPC } from '@weft/pubsub'
 import { describe, expect, it } from 'vitest'
 import { idToBytes } from './ids.js'
 import { GOSSIPSUB_V10, GOSSIPSUB_V11, GOSSIPSUB_V12, routerOptions } from './options.js'
-import { GossipRouter, type RouterNetwork } from './router.js'
+import { GossipRouter } from './router.js'
+import type { RouterNetwork } from './router-state.js'
 import { defaultScoreParams, thresholds } from './score-params.js'
 
 /** A fake network: records what the router sends; time moves only when the test says. */

@@ -7,47 +7,14 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import type { Clock, RPC } from '@weft/pubsub'
-import { handleGraft, handleIDontWant, handleIHave, handleIWant, handlePrune } from './control.js'
+import { control, handleGraft, handleIDontWant, handleIHave, handleIWant, handlePrune } from './control.js'
 import { runHeartbeat } from './heartbeat.js'
 import { idToBytes, shuffle } from './ids.js'
 import { MessageCache } from './message-cache.js'
 import { FLOODSUB, GOSSIPSUB_V10, GOSSIPSUB_V12, type RouterOptions } from './options.js'
 import { PeerScore } from './peer-score.js'
+import type { PeerInfo, RouterNetwork, RouterState } from './router-state.js'
 import type { PeerScoreParams, PeerScoreThresholds } from './score-params.js'
-
-/** What the router needs from the network side. */
-export interface RouterNetwork {
-  /** sends one RPC to a peer; false when it was dropped */
-  send(peer: string, rpc: Partial<RPC>): boolean
-  /** sends an already framed RPC */
-  sendFrame(peer: string, frame: Uint8Array): boolean
-  /** peers subscribed to `topic` */
-  topicPeers(topic: string): Iterable<string>
-  /** whether we subscribe to `topic` */
-  isSubscribed(topic: string): boolean
-  /** whether a message id is in the seen cache */
-  seen(id: string): boolean
-  /** dial a peer learned through PX (optional) */
-  dial?(peerId: Uint8Array): void
-  /** GRAFT / PRUNE notifications for events */
-  onGraft?(peer: string, topic: string): void
-  onPrune?(peer: string, topic: string): void
-}
-
-export interface PeerInfo {
-  key: string
-  protocol: string
-  outbound: boolean
-  /** IDONTWANT ids from this peer → heartbeat tick they arrived */
-  dontSend: Map<string, number>
-  idontwantThisTick: number
-  /** IHAVE RPCs, ids looked at in them, and ids we asked for, this heartbeat */
-  ihaveThisTick: number
-  advertisedThisTick: number
-  askedThisTick: number
-  /** ids looked at in this peer's IWANTs this heartbeat */
-  wantedThisTick: number
-}
 
 export interface RouterInit {
   options: RouterOptions
@@ -57,7 +24,7 @@ export interface RouterInit {
   random?: () => number
 }
 
-export class GossipRouter {
+export class GossipRouter implements RouterState {
   readonly mesh = new Map<string, Set<string>>()
   readonly fanout = new Map<string, Set<string>>()
   readonly fanoutLastPublished = new Map<string, number>()
@@ -393,14 +360,4 @@ function approximateSize(message: RPC.Message): number {
     (message.signature?.byteLength ?? 0) +
     (message.key?.byteLength ?? 0)
   )
-}
-
-export function control(parts: Partial<RPC.ControlMessage>): RPC.ControlMessage {
-  return {
-    ihave: parts.ihave ?? [],
-    iwant: parts.iwant ?? [],
-    graft: parts.graft ?? [],
-    prune: parts.prune ?? [],
-    idontwant: parts.idontwant ?? [],
-  }
 }

@@ -4,16 +4,41 @@
  * discovery"): put/get of validated records and provide/findProviders with
  * republishing of what we provide.
  */
-import type { AbortOptions, ContentRouting, Provider, RoutingOptions } from '@libp2p/interface'
-import { anySignal, deferred, equalBytes } from '@weft/utils'
+import type { AbortOptions, ContentRouting, PeerId, Provider, RoutingOptions } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { anySignal, type ClearableSignal, deferred, equalBytes } from '@weft/utils'
 import type { CID } from 'multiformats/cid'
 import { DHTLimitError, NotFoundError } from './errors.js'
-import type { KadDHT } from './kad-dht.js'
 import { Message } from './message.pb.js'
-import { wireBytes } from './network.js'
+import { type Network, wireBytes } from './network.js'
 import type { ResolvedInit } from './options.js'
-import { fromWire, type PeerCandidate } from './query-runner.js'
-import { selectRecord, validateRecord } from './records.js'
+import type { Providers } from './providers.js'
+import { fromWire, type LookupFn, type PeerCandidate } from './query-runner.js'
+import type { RecordStore } from './record-store.js'
+import { type Selectors, selectRecord, type Validators, validateRecord } from './records.js'
+
+/** What `Content` uses of the DHT, and nothing more; kad-dht.ts builds it. */
+export interface ContentInit {
+  /** our peer id: the provider we announce */
+  self: PeerId
+  providers: Pick<Providers, 'add' | 'get' | 'sweep'>
+  records: Pick<RecordStore, 'put' | 'get' | 'sweep'>
+  validators: Validators
+  selectors: Selectors
+  network: Pick<Network, 'send'>
+  config: Pick<ResolvedInit, 'republishInterval' | 'maxProvidedKeys' | 'maxRecordSize' | 'getQuorum'>
+  /** an iterative lookup over the routing table */
+  lookup: LookupFn
+  /** addresses to tell others for a peer (ourselves included); [] when unknown */
+  addressesOf(peerId: PeerId, options?: AbortOptions): Promise<Multiaddr[]>
+  /** hands addresses of a peer found on the network to the peer store */
+  rememberAddresses(peerId: PeerId, multiaddrs: Multiaddr[]): void
+  /** a signal for one operation: the caller's, the query timeout and the DHT's stop */
+  operationSignal(options?: AbortOptions): ClearableSignal
+  /** the signal that aborts when the DHT stops (a new one each time it starts) */
+  stopSignal(): AbortSignal
+  isStarted(): boolean
+}
 
 /** how often expired provider and value records are swept (each sweep visits only expired ones) */
 const SWEEP_INTERVAL = 60 * 60_000
@@ -24,14 +49,13 @@ export class Content implements ContentRouting {
   private readonly provided = new Map<string, CID>()
   private republishTimer?: ReturnType<typeof setInterval>
   private sweepTimer?: ReturnType<typeof setInterval>
-  private config?: ResolvedInit
   /** a republish round is under way: the next tick skips rather than start another */
   private republishing = false
 
-  constructor(private readonly dht: KadDHT) {}
+  constructor(private readonly init: ContentInit) {}
 
-  start(config: ResolvedInit): void {
-    this.config = config
+  start(): void {
+    const { config } = this.init
     if (config.republishInterval > 0) {
       this.republishTimer = setInterval(() => {
         void this.republish()
@@ -39,10 +63,10 @@ export class Content implements ContentRouting {
       this.republishTimer.unref?.()
     }
     this.sweepTimer = setInterval(() => {
-      const signal = this.dht.shutdown.signal
-      void this.dht.providers
+      const signal = this.init.stopSignal()
+      void this.init.providers
         .sweep({ signal })
-        .then(async () => this.dht.records.sweep({ signal }))
+        .then(async () => this.init.records.sweep({ signal }))
         .catch(() => {})
     }, SWEEP_INTERVAL)
     this.sweepTimer.unref?.()
@@ -59,15 +83,15 @@ export class Content implements ContentRouting {
   async provide(cid: CID, options: RoutingOptions = {}): Promise<void> {
     const key = cid.multihash.bytes
     const id = cid.toString()
-    const max = this.config?.maxProvidedKeys ?? 10_000
+    const max = this.init.config.maxProvidedKeys
     if (!this.provided.has(id) && this.provided.size >= max) {
       throw new DHTLimitError(`already providing ${max} keys, the limit`)
     }
     this.provided.set(id, cid)
-    const self = this.dht.peerId
-    const multiaddrs = await this.dht.addressesOf(self, options)
-    await this.dht.providers.add(key, self, multiaddrs, options)
-    const { closest } = await this.dht.lookup(key, options)
+    const self = this.init.self
+    const multiaddrs = await this.init.addressesOf(self, options)
+    await this.init.providers.add(key, self, multiaddrs, options)
+    const { closest } = await this.init.lookup(key, options)
     const request: Partial<Message> = {
       type: Message.MessageType.ADD_PROVIDER,
       key: wireBytes(key),
@@ -91,7 +115,7 @@ export class Content implements ContentRouting {
     const key = cid.multihash.bytes
     const count = options.count ?? 20
     const seen = new Set<string>()
-    for (const record of await this.dht.providers.get(key, { signal: options.signal, limit: count })) {
+    for (const record of await this.init.providers.get(key, { signal: options.signal, limit: count })) {
       if (seen.size >= count) return
       seen.add(record.peerId.toString())
       yield { id: record.peerId, multiaddrs: record.multiaddrs, routing: 'kad-dht' }
@@ -104,7 +128,7 @@ export class Content implements ContentRouting {
     let failure: Error | undefined
     const stop = new AbortController()
     const signal = anySignal([options.signal, stop.signal])
-    this.dht
+    this.init
       .lookup(key, {
         signal,
         request: { type: Message.MessageType.GET_PROVIDERS, key: wireBytes(key) },
@@ -148,15 +172,15 @@ export class Content implements ContentRouting {
 
   /** Stores `value` under `key` locally and on the k peers closest to it. */
   async put(key: Uint8Array, value: Uint8Array, options: RoutingOptions = {}): Promise<void> {
-    const maxSize = this.config?.maxRecordSize ?? 16 * 1024
+    const maxSize = this.init.config.maxRecordSize
     if (value.byteLength > maxSize) {
       throw new DHTLimitError(
         `record value of ${value.byteLength} bytes exceeds the limit of ${maxSize} bytes`,
       )
     }
-    await validateRecord(this.dht.validators, key, value, options)
-    const record = await this.dht.records.put(key, value, options)
-    const { closest } = await this.dht.lookup(key, options)
+    await validateRecord(this.init.validators, key, value, options)
+    const record = await this.init.records.put(key, value, options)
+    const { closest } = await this.init.lookup(key, options)
     await this.sendToAll(
       closest,
       { type: Message.MessageType.PUT_VALUE, key: wireBytes(key), record },
@@ -168,19 +192,19 @@ export class Content implements ContentRouting {
   /** The best valid value for `key` among ours and the network's; `NotFoundError` when nobody has one. */
   async get(key: Uint8Array, options: RoutingOptions = {}): Promise<Uint8Array> {
     const values: Array<{ value: Uint8Array; from?: PeerCandidate }> = []
-    const local = await this.dht.records.get(key, options)
+    const local = await this.init.records.get(key, options)
     if (local?.value != null) {
       try {
-        await validateRecord(this.dht.validators, key, local.value, options)
+        await validateRecord(this.init.validators, key, local.value, options)
         values.push({ value: local.value })
       } catch {
         // an old record that no longer validates is ignored
       }
     }
     if (options.useNetwork !== false && !(options.useCache === true && values.length > 0)) {
-      const quorum = this.config?.getQuorum ?? 16
+      const quorum = this.init.config.getQuorum
       const pending: Array<Promise<void>> = []
-      await this.dht.lookup(key, {
+      await this.init.lookup(key, {
         ...options,
         request: { type: Message.MessageType.GET_VALUE, key: wireBytes(key) },
         onReply: (peer, reply) => {
@@ -188,7 +212,7 @@ export class Content implements ContentRouting {
           const value = record?.value
           if (record?.key == null || value == null || !equalBytes(record.key, key)) return undefined
           pending.push(
-            Promise.resolve(validateRecord(this.dht.validators, key, value, options)).then(
+            Promise.resolve(validateRecord(this.init.validators, key, value, options)).then(
               () => {
                 values.push({ value, from: peer })
               },
@@ -204,7 +228,7 @@ export class Content implements ContentRouting {
     const best =
       values[
         selectRecord(
-          this.dht.selectors,
+          this.init.selectors,
           key,
           values.map((entry) => entry.value),
         )
@@ -227,7 +251,7 @@ export class Content implements ContentRouting {
     if (outdated.length === 0) return
     const record = { key: wireBytes(key), value: wireBytes(best), timeReceived: new Date().toISOString() }
     void this.sendToAll(outdated, { type: Message.MessageType.PUT_VALUE, key: record.key, record }, true, {
-      signal: this.dht.shutdown.signal,
+      signal: this.init.stopSignal(),
     }).catch(() => {})
     void options
   }
@@ -238,9 +262,9 @@ export class Content implements ContentRouting {
     this.republishing = true
     try {
       for (const cid of [...this.provided.values()]) {
-        if (!this.dht.isStarted()) return
+        if (!this.init.isStarted()) return
         try {
-          await this.provide(cid, { signal: this.dht.shutdown.signal })
+          await this.provide(cid, { signal: this.init.stopSignal() })
         } catch {
           // the next round tries again
         }
@@ -252,7 +276,7 @@ export class Content implements ContentRouting {
 
   private remember(peer: PeerCandidate): void {
     if (peer.multiaddrs.length === 0) return
-    this.dht.rememberAddresses(peer.peerId, peer.multiaddrs)
+    this.init.rememberAddresses(peer.peerId, peer.multiaddrs)
   }
 
   private async sendToAll(
@@ -261,11 +285,11 @@ export class Content implements ContentRouting {
     expectReply: boolean,
     options: AbortOptions,
   ): Promise<number> {
-    const signal = this.dht.operationSignal(options)
+    const signal = this.init.operationSignal(options)
     try {
       const results = await Promise.allSettled(
         peers.map(async (peer) =>
-          this.dht.network.send(peer.peerId, peer.multiaddrs, request, { signal, expectReply }),
+          this.init.network.send(peer.peerId, peer.multiaddrs, request, { signal, expectReply }),
         ),
       )
       return results.filter((result) => result.status === 'fulfilled').length

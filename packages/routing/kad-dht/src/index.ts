@@ -48,24 +48,12 @@
 import { KadDHT, type KadDHTComponents } from './kad-dht.js'
 import type { KadDHTInit } from './options.js'
 
-export {
-  commonPrefixLength,
-  compareCloseness,
-  compareDistances,
-  KAD_ID_LENGTH,
-  kadId,
-  xorDistance,
-} from './distance.js'
 export * from './errors.js'
 export { KadDHT, type KadDHTComponents, type PeerLookupResult } from './kad-dht.js'
 export { Message, Record } from './message.pb.js'
 export { DEFAULT_PROTOCOL, type KadDHTInit } from './options.js'
-export { type ProviderRecord, Providers } from './providers.js'
-export { type Candidate, type CandidateState, Lookup, type LookupInit } from './query.js'
-export type { LookupResult, LookupStats, PeerCandidate } from './query-runner.js'
-export { RecordStore } from './record-store.js'
+export type { LookupStats } from './query-runner.js'
 export {
-  namespaceOf,
   type Selector,
   type Selectors,
   selectPublicKeyRecord,
@@ -73,7 +61,6 @@ export {
   type Validators,
   validatePublicKeyRecord,
 } from './records.js'
-export { type AddResult, RoutingTable, type RoutingTableEntry } from './routing-table.js'
 
 /** The DHT service factory: `kadDHT(init)(components)`. */
 export function kadDHT(init: KadDHTInit = {}): (components: KadDHTComponents) => KadDHT {

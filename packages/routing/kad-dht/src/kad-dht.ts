@@ -40,6 +40,7 @@ import { type KadDHTInit, type ResolvedInit, resolveInit } from './options.js'
 import { Providers } from './providers.js'
 import {
   fromWire,
+  type LookupOptions,
   type LookupResult,
   type LookupStats,
   type PeerCandidate,
@@ -87,15 +88,15 @@ export class KadDHT implements Startable, PeerRouting {
     '@libp2p/peer-routing',
     '@libp2p/kad-dht',
   ]
-  readonly [serviceDependencies]: string[] = ['@libp2p/identify']
   readonly protocol: string
+  /** read-only view for diagnostics and tests (size, membership); the DHT alone changes it */
   readonly routingTable: RoutingTable
-  readonly providers: Providers
-  readonly records: RecordStore
-  readonly validators: Validators
-  readonly selectors: Selectors
-  readonly network: Network
-  readonly config: ResolvedInit
+  private readonly providers: Providers
+  private readonly records: RecordStore
+  private readonly validators: Validators
+  private readonly selectors: Selectors
+  private readonly network: Network
+  private readonly config: ResolvedInit
   private readonly log: Logger
   private readonly handler: ProtocolHandler
   private readonly requests: RequestHandler
@@ -168,9 +169,40 @@ export class KadDHT implements Startable, PeerRouting {
       },
       stoppedError: () => new DHTStoppedError(),
     })
-    this.content = new Content(this)
-    this.refresher = new Refresher(this, this.log)
+    // Content and Refresher get what they use, as RequestHandler does, not the whole DHT
+    const lookup = async (key: Uint8Array, options?: LookupOptions) => this.lookup(key, options)
+    const stopSignal = () => this.shutdown.signal
+    const isStarted = () => this.started
+    this.content = new Content({
+      self: components.peerId,
+      providers: this.providers,
+      records: this.records,
+      validators: this.validators,
+      selectors: this.selectors,
+      network: this.network,
+      config: this.config,
+      lookup,
+      addressesOf: async (peerId, options) => this.addressesOf(peerId, options),
+      rememberAddresses: (peerId, multiaddrs) => this.rememberAddresses(peerId, multiaddrs),
+      operationSignal: (options) => this.operationSignal(options),
+      stopSignal,
+      isStarted,
+    })
+    this.refresher = new Refresher({
+      selfKey: components.peerId.toMultihash().bytes,
+      routingTable: this.routingTable,
+      config: this.config,
+      lookup,
+      stopSignal,
+      isStarted,
+      log: this.log,
+    })
     this.onIdentify = this.onIdentify.bind(this)
+  }
+
+  /** The routing table fills from identify (a peer's protocols and listen addresses): without it, it stays empty. */
+  get [serviceDependencies](): string[] {
+    return ['@libp2p/identify']
   }
 
   get [peerRoutingSymbol](): PeerRouting {
@@ -179,11 +211,6 @@ export class KadDHT implements Startable, PeerRouting {
 
   get [contentRoutingSymbol](): ContentRouting {
     return this.content
-  }
-
-  /** Our peer id. */
-  get peerId(): PeerId {
-    return this.components.peerId
   }
 
   isStarted(): boolean {
@@ -211,8 +238,8 @@ export class KadDHT implements Startable, PeerRouting {
       onConnect: (peerId) => this.addPeer(peerId),
     })
     this.components.events.addEventListener('peer:identify', this.onIdentify)
-    this.refresher.start(this.config)
-    this.content.start(this.config)
+    this.refresher.start()
+    this.content.start()
   }
 
   async stop(): Promise<void> {
@@ -228,10 +255,10 @@ export class KadDHT implements Startable, PeerRouting {
   }
 
   /** Aborts when the service stops. */
-  shutdown = new AbortController()
+  private shutdown = new AbortController()
 
   /** A signal for one operation: the caller's, the query timeout and our stop. */
-  operationSignal(options?: AbortOptions): ReturnType<typeof anySignal> {
+  private operationSignal(options?: AbortOptions): ReturnType<typeof anySignal> {
     return anySignal([options?.signal, this.shutdown.signal], this.config.queryTimeout)
   }
 
@@ -276,11 +303,6 @@ export class KadDHT implements Startable, PeerRouting {
       })
   }
 
-  /** A peer failed a request: it leaves the routing table (its bucket refills from later lookups). */
-  peerFailed(peerId: PeerId): void {
-    this.forget(peerId)
-  }
-
   private forget(peerId: PeerId): void {
     this.routingTable.remove(peerId)
     this.addressBook.delete(peerId.toString())
@@ -296,7 +318,7 @@ export class KadDHT implements Startable, PeerRouting {
   }
 
   /** Hands addresses of a peer found on the network to the host's peer store. */
-  rememberAddresses(peerId: PeerId, multiaddrs: Multiaddr[]): void {
+  private rememberAddresses(peerId: PeerId, multiaddrs: Multiaddr[]): void {
     if (peerId.equals(this.components.peerId) || multiaddrs.length === 0) return
     this.components.peerStore.merge(peerId, { multiaddrs: multiaddrs.slice(0, MAX_ADDRS) }).catch((err) => {
       this.log('could not merge addresses of %p: %e', peerId, err)
@@ -304,7 +326,7 @@ export class KadDHT implements Startable, PeerRouting {
   }
 
   /** Addresses to tell others for `peerId`, without `/p2p`; at most 16. */
-  async addressesOf(peerId: PeerId, options?: AbortOptions): Promise<Multiaddr[]> {
+  private async addressesOf(peerId: PeerId, options?: AbortOptions): Promise<Multiaddr[]> {
     let addrs: Multiaddr[]
     if (peerId.equals(this.components.peerId)) {
       addrs = this.components.addressManager.getAddresses()
@@ -324,20 +346,14 @@ export class KadDHT implements Startable, PeerRouting {
   }
 
   /** Seeds for a lookup of `key`: the closest peers in our table. */
-  seeds(key: Uint8Array): PeerCandidate[] {
+  private seeds(key: Uint8Array): PeerCandidate[] {
     return this.routingTable
       .closest(kadId(key), this.config.kBucketSize)
       .map((entry) => ({ peerId: entry.peerId, multiaddrs: [] }))
   }
 
   /** An iterative lookup of `key` sending `request` (FIND_NODE by default). */
-  async lookup(
-    key: Uint8Array,
-    options: AbortOptions & {
-      request?: Partial<Message>
-      onReply?: (peer: PeerCandidate, reply: Message, round: number) => boolean | undefined
-    } = {},
-  ): Promise<LookupResult> {
+  private async lookup(key: Uint8Array, options: LookupOptions = {}): Promise<LookupResult> {
     if (!this.started) throw new DHTStoppedError('the DHT is not started')
     const signal = this.operationSignal(options)
     try {
@@ -353,7 +369,8 @@ export class KadDHT implements Startable, PeerRouting {
         onSuccess: (peer) => this.addPeer(peer.peerId, peer.multiaddrs),
         onFailure: (peer, err) => {
           this.log.trace('lookup request to %p failed: %e', peer.peerId, err)
-          this.peerFailed(peer.peerId)
+          // it leaves the routing table; its bucket refills from later lookups
+          this.forget(peer.peerId)
         },
         signal,
       })

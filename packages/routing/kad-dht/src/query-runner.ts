@@ -35,6 +35,17 @@ export interface LookupResult {
   stats: LookupStats
 }
 
+/** What a caller of the DHT's lookup may add to the key: the request to send and a look at each reply. */
+export interface LookupOptions extends AbortOptions {
+  /** the request sent to each peer (FIND_NODE of the key by default) */
+  request?: Partial<Message>
+  /** sees every reply; returning true ends the lookup (value or peer found) */
+  onReply?: (peer: PeerCandidate, reply: Message, round: number) => boolean | undefined
+}
+
+/** An iterative lookup of `key` over the DHT's routing table and network. */
+export type LookupFn = (key: Uint8Array, options?: LookupOptions) => Promise<LookupResult>
+
 export interface RunLookupInit extends AbortOptions {
   /** bytes whose SHA-256 is the target point */
   key: Uint8Array

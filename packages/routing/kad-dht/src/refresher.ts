@@ -7,8 +7,22 @@
  */
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { commonPrefixLength, kadId } from './distance.js'
-import type { KadDHT } from './kad-dht.js'
 import type { ResolvedInit } from './options.js'
+import type { RoutingTable } from './routing-table.js'
+
+/** What `Refresher` uses of the DHT, and nothing more; kad-dht.ts builds it. */
+export interface RefresherInit {
+  /** the key of our own id (its multihash bytes), looked up first */
+  selfKey: Uint8Array
+  routingTable: Pick<RoutingTable, 'size' | 'selfKadId' | 'bucketIndex' | 'markRefreshed' | 'staleBuckets'>
+  config: Pick<ResolvedInit, 'refreshInterval' | 'initialRefreshDelay' | 'maxRefreshBucket'>
+  /** an iterative lookup of `key` (FIND_NODE) */
+  lookup(key: Uint8Array, options: AbortOptions): Promise<unknown>
+  /** the signal that aborts when the DHT stops (a new one each time it starts) */
+  stopSignal(): AbortSignal
+  isStarted(): boolean
+  log: Logger
+}
 
 /** random keys tried per bucket: a key lands in bucket i with probability 2^-(i+1) */
 const MAX_KEY_ATTEMPTS = 1 << 17
@@ -21,17 +35,15 @@ export class Refresher {
   private running?: Promise<void>
   private scheduledFirst = false
 
-  constructor(
-    private readonly dht: KadDHT,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly init: RefresherInit) {}
 
-  start(config: ResolvedInit): void {
+  start(): void {
+    const { config } = this.init
     this.interval = config.refreshInterval
     this.initialDelay = config.initialRefreshDelay
     this.maxBucket = config.maxRefreshBucket
     this.scheduledFirst = false
-    if (this.dht.routingTable.size > 0) this.schedule(this.initialDelay)
+    if (this.init.routingTable.size > 0) this.schedule(this.initialDelay)
   }
 
   stop(): void {
@@ -53,29 +65,28 @@ export class Refresher {
   }
 
   private schedule(delay: number): void {
-    if (this.interval === 0 || !this.dht.isStarted()) return
+    if (this.interval === 0 || !this.init.isStarted()) return
     this.scheduledFirst = true
     clearTimeout(this.timer)
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.refresh({ signal: this.dht.shutdown.signal })
-        .catch((err) => this.log('routing table refresh failed: %e', err))
+      this.refresh({ signal: this.init.stopSignal() })
+        .catch((err) => this.init.log('routing table refresh failed: %e', err))
         .finally(() => this.schedule(this.interval))
     }, delay)
     this.timer.unref?.()
   }
 
   private async run(options: AbortOptions): Promise<void> {
-    const table = this.dht.routingTable
-    const self = this.dht.peerId.toMultihash().bytes
-    await this.dht.lookup(self, options)
+    const { routingTable: table, selfKey: self } = this.init
+    await this.init.lookup(self, options)
     table.markRefreshed(table.bucketIndex(kadId(self)))
     // with the refresh timer off (interval 0) only the self lookup runs
     const stale = this.interval > 0 ? table.staleBuckets(this.interval, this.maxBucket) : []
     for (const bucket of stale) {
       const key = randomKeyInBucket(table.selfKadId, bucket)
       if (key == null) continue
-      await this.dht.lookup(key, options)
+      await this.init.lookup(key, options)
       table.markRefreshed(bucket)
     }
   }

@@ -82,7 +82,14 @@ describe('KadDHT on a fake network', () => {
     expect(got).toEqual(value)
     // stored on the nodes closest to the key, not only on the writer
     let holders = 0
-    for (const node of nodes) if ((await node.dht.records.get(recordKey)) != null) holders++
+    for (const node of nodes) {
+      try {
+        await node.dht[contentRoutingSymbol].get(recordKey, { useNetwork: false })
+        holders++
+      } catch (err) {
+        expect(err).toHaveProperty('name', 'NotFoundError')
+      }
+    }
     expect(holders).toBeGreaterThan(5)
   })
 
@@ -148,7 +155,9 @@ describe('KadDHT on a fake network', () => {
     const asker = nodes.find((node) => node.dht.routingTable.has(gone.peerId) && node !== gone)!
     gone.online = false
     try {
-      await asker.dht.lookup(gone.peerId.toMultihash().bytes)
+      for await (const _ of asker.dht.getClosestPeers(gone.peerId.toMultihash().bytes)) {
+        // the lookup's failed request to `gone` is what counts
+      }
       expect(asker.dht.routingTable.has(gone.peerId)).toBe(false)
     } finally {
       gone.online = true
@@ -175,6 +184,9 @@ describe('KadDHT on a fake network', () => {
 
 describe('KadDHT limits', () => {
   it('queues requests past maxInFlightPerPeer instead of sending them at once', async () => {
+    const strangers = await Promise.all(
+      Array.from({ length: 5 }, async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))),
+    )
     const network = new FakeNetwork()
     const [a, b] = [await network.add({ maxInFlightPerPeer: 1 }), await network.add()]
     await network.startAll()
@@ -187,13 +199,12 @@ describe('KadDHT limits', () => {
       await new Promise((resolve) => setTimeout(resolve, 50))
       await handler(stream, connection)
     })
-    const requests = Array.from({ length: 5 }, async () =>
-      a.dht.network.send(b.peerId, [], { type: Message.MessageType.PING }),
-    )
+    // five lookups, each a single FIND_NODE to b, a's only peer
+    const lookups = strangers.map(async (stranger) => a.dht.lookupPeer(stranger))
     await new Promise((resolve) => setTimeout(resolve, 25))
     expect(opened).toBe(1)
-    const replies = await Promise.all(requests)
-    expect(replies.every((reply) => reply?.type === Message.MessageType.PING)).toBe(true)
+    const results = await Promise.all(lookups)
+    expect(results.every(({ stats }) => stats.rpcs === 1 && stats.failures === 0)).toBe(true)
     expect(opened).toBe(5)
     await network.stopAll()
   })
