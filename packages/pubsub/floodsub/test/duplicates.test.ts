@@ -3,7 +3,8 @@
  * a message cost no signature verification, and each peer's verifications
  * per window are rationed.
  */
-import { buildMessage, type Message, RPC, StrictSign, TestNetwork } from '@weft/pubsub'
+import { buildMessage, type Message, RPC, StrictSign } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FloodSub, floodsub } from '../src/index.js'

@@ -4,8 +4,8 @@ import {
   PubSubNotStartedError,
   StrictNoSign,
   type SubscriptionChangeData,
-  TestNetwork,
 } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { encodeLengthPrefixed } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FLOODSUB_PROTOCOL, type FloodSub, floodsub } from '../src/index.js'

@@ -3,7 +3,8 @@
  * graylist threshold, drop it from their meshes and ignore its RPCs, while
  * every honest message still reaches every honest node.
  */
-import { type Message, TestNetwork, TopicValidatorResult } from '@weft/pubsub'
+import { type Message, TopicValidatorResult } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_THRESHOLDS, type GossipSub, gossipsub } from '../src/index.js'
 

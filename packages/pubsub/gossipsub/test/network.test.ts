@@ -1,4 +1,5 @@
-import { type Message, TestNetwork, TopicValidatorResult } from '@weft/pubsub'
+import { type Message, TopicValidatorResult } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type GossipSub, gossipsub } from '../src/index.js'
 

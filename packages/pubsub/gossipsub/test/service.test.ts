@@ -3,7 +3,7 @@
  * vitest's fake timers, no sleeps), stop() clears it, and the service
  * registers and unregisters its four protocols.
  */
-import { TestNetwork } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   FLOODSUB,

@@ -6,7 +6,8 @@
  */
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
-import { buildMessage, type Message, RPC, StrictSign, TestNetwork } from '@weft/pubsub'
+import { buildMessage, type Message, RPC, StrictSign } from '@weft/pubsub'
+import { TestNetwork } from '@weft/testkit'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type GossipSub, type GossipSubInit, gossipsub } from '../src/index.js'

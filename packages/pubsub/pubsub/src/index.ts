@@ -70,6 +70,5 @@ export {
   type SubscriptionChangeData,
 } from './pubsub-base.js'
 export { type Clock, SeenCache, type SeenCacheInit } from './seen-cache.js'
-export { type TestConnection, TestNetwork, type TestNode } from './test-network.js'
 export { TopicTable } from './topic-table.js'
 export { VerificationBudget, type VerificationBudgetInit } from './verification-budget.js'

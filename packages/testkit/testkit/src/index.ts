@@ -13,6 +13,9 @@
  *   `spawnInNamespace()` for tests that cross a real network.
  * - Protocols: `FakeRegistrar` and `fakePeerConnection(remote)`, whose
  *   `newStream` runs the remote registrar's handler over a `streamPair()`.
+ * - Pubsub: `TestNetwork`, pubsub services (floodsub, gossipsub, any
+ *   `PubSubBase` router) in one process; `connect(a, b)` tells both sides'
+ *   topologies, as a host's registrar does after identify.
  *
  * @example
  * ```ts
@@ -32,5 +35,6 @@ export * from './connection-helpers.js'
 export * from './fake-peer.js'
 export * from './fake-upgrader.js'
 export * from './netns.js'
+export * from './pubsub-network.js'
 export * from './system-tools.js'
 export * from './transport-harness.js'

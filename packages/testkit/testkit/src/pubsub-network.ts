@@ -1,6 +1,6 @@
 /**
  * An in-process network of pubsub services for tests (of routers built on
- * `PubSubBase`, and of applications): each node gets a key, a registrar that
+ * @weft/pubsub's `PubSubBase`, and of applications): each node gets a key, a registrar that
  * keeps handlers and topologies, and `connect(a, b)` makes a pair of fake
  * connections whose `newStream` runs the far side's handler over a
  * `streamPair()`, then tells both sides' topologies, as a host's registrar
@@ -8,12 +8,34 @@
  *
  * For tests only: nothing here is bounded for hostile input.
  */
-import type { Connection, PeerId, PrivateKey, Stream, StreamHandler, Topology } from '@libp2p/interface'
+import type {
+  AbortOptions,
+  ComponentLogger,
+  Connection,
+  PeerId,
+  PrivateKey,
+  Stream,
+  StreamHandler,
+  StreamHandlerOptions,
+  Topology,
+} from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { defaultLogger, type StreamPairInit, streamPair } from '@weft/utils'
-import type { PubSubComponents } from './pubsub-base.js'
+
+/** What a pubsub service takes (`PubSubComponents` of @weft/pubsub, written out so testkit needs no pubsub package). */
+export interface PubSubNodeComponents {
+  peerId: PeerId
+  privateKey: PrivateKey
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
+    unhandle(protocol: string, options?: AbortOptions): Promise<void>
+    register(protocol: string, topology: Topology, options?: AbortOptions): Promise<string>
+    unregister(id: string): void
+  }
+  logger: ComponentLogger
+}
 
 export interface TestNode<T> {
   peerId: PeerId
@@ -41,14 +63,14 @@ export class TestNetwork<T extends Service> {
   constructor(private readonly pairInit: StreamPairInit = {}) {}
 
   async addNode(
-    factory: (components: PubSubComponents) => T,
+    factory: (components: PubSubNodeComponents) => T,
     options: { start?: boolean } = {},
   ): Promise<TestNode<T>> {
     const privateKey = await generateKeyPair('Ed25519')
     const peerId = peerIdFromPrivateKey(privateKey)
     const handlers = new Map<string, StreamHandler>()
     const topologies = new Map<string, { protocol: string; topology: Topology }>()
-    const components: PubSubComponents = {
+    const components: PubSubNodeComponents = {
       peerId,
       privateKey,
       logger: defaultLogger(),
