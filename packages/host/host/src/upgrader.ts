@@ -11,9 +11,12 @@
  *      extensions), else multistream-select over the secured channel;
  *   4. wrap into a `Connection` and dispatch `connection:open`.
  *
- * Inbound upgrades are bounded by `inboundUpgradeTimeout` and by the
- * connection manager's admission check; a failing upgrade aborts only its own
- * transport connection.
+ * The upgrader owns the end of a failed upgrade: `upgradeInbound` bounds an
+ * inbound upgrade by `inboundUpgradeTimeout` (the only place that timeout is
+ * applied) after the connection manager's admission check, and `failed()`
+ * aborts the transport connection of any upgrade that fails, in either
+ * direction (the only place that happens). Transports and encrypters hand the
+ * connection over and leave it alone on failure; aborting twice is harmless.
  */
 import {
   type ClearableSignal,
@@ -111,7 +114,12 @@ export class Upgrader implements UpgraderInterface {
     return this.muxers
   }
 
-  createInboundAbortSignal(signal: AbortSignal): ClearableSignal {
+  /**
+   * `signal`, bounded by `inboundUpgradeTimeout`. `upgradeInbound` applies it
+   * itself; a transport calls this only to bound work of its own before it
+   * hands the connection over (`@libp2p/interface`).
+   */
+  createInboundAbortSignal(signal: AbortSignal | undefined): ClearableSignal {
     const combined = anySignal([signal], this.inboundUpgradeTimeout)
     setMaxListeners(Number.POSITIVE_INFINITY, combined)
     return combined
@@ -136,31 +144,33 @@ export class Upgrader implements UpgraderInterface {
       const remotePeer = opts.remotePeer ?? peerIdFromAddress(maConn.remoteAddr)
       return await raceSignal(this.upgrade(maConn, 'outbound', opts, remotePeer), opts.signal)
     } catch (err) {
-      maConn.abort(err as Error)
-      throw err
+      throw this.failed(maConn, 'outbound', err as Error)
     }
   }
 
   async upgradeInbound(maConn: MultiaddrConnection, opts: AnyUpgraderOptions): Promise<void> {
     const { connectionManager } = this.components
-    if (!connectionManager.acceptIncomingConnection(maConn)) {
-      const err = new TooManyConnectionsError(
-        `refused inbound connection from ${maConn.remoteAddr.toString()}`,
-      )
-      maConn.abort(err)
-      throw err
-    }
-    const signal = anySignal([opts.signal], this.inboundUpgradeTimeout)
+    const signal = this.createInboundAbortSignal(opts.signal)
+    let admitted = false
     try {
+      admitted = connectionManager.acceptIncomingConnection(maConn)
+      if (!admitted) {
+        throw new TooManyConnectionsError(`refused inbound connection from ${maConn.remoteAddr.toString()}`)
+      }
       await raceSignal(this.upgrade(maConn, 'inbound', { ...opts, signal }, opts.remotePeer), signal)
     } catch (err) {
-      maConn.log('inbound upgrade failed: %s', (err as Error).message)
-      maConn.abort(err as Error)
-      throw err
+      throw this.failed(maConn, 'inbound', err as Error)
     } finally {
       signal.clear()
-      connectionManager.afterUpgradeInbound(maConn)
+      if (admitted) connectionManager.afterUpgradeInbound(maConn)
     }
+  }
+
+  /** Ends the transport connection of a failed upgrade and hands back the error to rethrow. */
+  private failed(maConn: MultiaddrConnection, direction: Direction, err: Error): Error {
+    maConn.log('%s upgrade failed: %s', direction, err.message)
+    maConn.abort(err)
+    return err
   }
 
   private async upgrade(

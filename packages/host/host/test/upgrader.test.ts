@@ -1,5 +1,6 @@
 import type { Connection, MultiaddrConnection } from '@libp2p/interface'
 import { mplex } from '@weft/mplex'
+import { noise } from '@weft/noise'
 import { delay, streamPair } from '@weft/utils'
 import { yamux } from '@weft/yamux'
 import { describe, expect, it } from 'vitest'
@@ -95,6 +96,44 @@ describe('Upgrader', () => {
     ).rejects.toMatchObject({ name: 'UnexpectedPeerError' })
     expect(outbound.status).toBe('aborted')
     expect(await inboundResult).toBeInstanceOf(Error)
+  })
+
+  it('aborts the connection when the Noise handshake fails: Noise throws, the upgrader aborts', async () => {
+    const withNoise = async (): Promise<Side> => {
+      const peer = await testPeer()
+      return side({ connectionEncrypters: [noise()({ ...peer })] }, peer)
+    }
+    const dialer = await withNoise()
+    const listener = await withNoise()
+    const stranger = await testPeer()
+    const [outbound, inbound] = streamPair()
+    const inboundResult = listener.upgrader
+      .upgradeInbound(inbound, { signal: signal() })
+      .catch((err: Error) => err)
+    // Noise itself proves the peer id here (remotePeer is passed to secureOutbound)
+    await expect(
+      dialer.upgrader.forRemotePeer(stranger.peerId).upgradeOutbound(outbound, { signal: signal() }),
+    ).rejects.toMatchObject({ name: 'UnexpectedPeerError' })
+    expect(outbound.status).toBe('aborted')
+    expect(await inboundResult).toBeInstanceOf(Error)
+    // the dialer's abort reset it, or the listener's upgrader aborted it: either way it is over
+    expect(['aborted', 'reset']).toContain(inbound.status)
+    expect(listener.admitted.pending).toBe(0)
+  })
+
+  it('lets a transport abort a failed connection again without harm', async () => {
+    const listener = await side()
+    listener.admitted.refuse = true
+    const [outbound, inbound] = streamPair()
+    const closed = nextEvent<Event>(inbound, 'close')
+    await expect(listener.upgrader.upgradeInbound(inbound, { signal: signal() })).rejects.toMatchObject({
+      name: 'TooManyConnectionsError',
+    })
+    // what js-libp2p's transports do after a failed upgrade
+    inbound.abort(new Error('the transport aborts too'))
+    expect(inbound.status).toBe('aborted')
+    expect(((await closed) as Event & { error?: Error }).error?.name).toBe('TooManyConnectionsError')
+    outbound.abort(new Error('done'))
   })
 
   it('lets the connection gater refuse at each stage', async () => {

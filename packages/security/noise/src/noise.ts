@@ -1,7 +1,8 @@
 /**
  * The `/noise` ConnectionEncrypter: runs the handshake, checks the remote's
  * identity, agrees on a stream muxer when both sides offer one, and wraps
- * the connection in an EncryptedStream.
+ * the connection in an EncryptedStream. A failed handshake rejects and
+ * leaves the connection to the caller: the upgrader aborts it.
  */
 import {
   type ComponentLogger,
@@ -137,7 +138,6 @@ export class Noise implements ConnectionEncrypter<NoiseExtensions> {
       }
     } catch (err) {
       log('%s handshake failed: %e', initiator ? 'outbound' : 'inbound', err)
-      connection.abort(err as Error)
       throw err
     } finally {
       signal.clear()

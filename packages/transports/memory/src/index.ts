@@ -25,11 +25,12 @@
  *
  * Options (`MemoryInit`, all optional): `latency` (0 ms; a dial takes two),
  * `capacity` (256 KiB), `closeTimeout` (500 ms), `maxConnections` per
- * listener (1024), `inboundUpgradeTimeout` (30 s, only for upgraders without
- * `createInboundAbortSignal`), `maxReadBufferLength`, `maxWriteBufferLength`,
+ * listener (1024), `maxReadBufferLength`, `maxWriteBufferLength`,
  * `registry` (a `MemoryRegistry` for an isolated network; default: shared).
  * Between two transports with different settings, the higher latency and the
- * smaller capacity apply.
+ * smaller capacity apply. The upgrader bounds an inbound upgrade and aborts a
+ * connection whose upgrade failed (the host:
+ * `connectionManager.inboundUpgradeTimeout`).
  */
 import type { Transport } from '@libp2p/interface'
 import { type MemoryComponents, type MemoryInit, MemoryTransport } from './transport.js'

@@ -37,8 +37,6 @@ export interface MemoryListenerInit {
   registry: MemoryRegistry
   link: LinkOptions
   maxConnections: number
-  /** used only with an upgrader that lacks `createInboundAbortSignal` */
-  upgradeTimeout: number
 }
 
 let nextListenerId = 0
@@ -140,7 +138,6 @@ export class MemoryListener extends TypedEventEmitter<ListenerEvents> implements
   private async upgrade(connection: MemoryConnection): Promise<void> {
     await upgradeInbound(this.init.upgrader, connection, {
       shutdown: this.shutdown.signal,
-      upgradeTimeout: this.init.upgradeTimeout,
       log: this.log,
     })
   }

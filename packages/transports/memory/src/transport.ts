@@ -13,7 +13,7 @@ import {
   transportSymbol,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { delay, throwIfAborted } from '@weft/utils'
+import { delay, throwIfAborted, upgradeOutbound } from '@weft/utils'
 import { isMemoryAddr, toMemoryName } from './address.js'
 import { DEFAULT_CAPACITY, DEFAULT_CLOSE_TIMEOUT } from './connection.js'
 import { DialError } from './errors.js'
@@ -29,8 +29,6 @@ export interface MemoryInit {
   closeTimeout?: number
   /** connections a listener holds at once (default 1024) */
   maxConnections?: number
-  /** ms an inbound upgrade may take, when the upgrader does not bound it itself (default 30 000) */
-  inboundUpgradeTimeout?: number
   /** unread bytes a connection buffers before it aborts (default @weft/utils', 4 MiB) */
   maxReadBufferLength?: number
   /** unsent bytes a connection buffers before it aborts (default unlimited: callers honour `send()`) */
@@ -44,7 +42,6 @@ export interface MemoryComponents {
 }
 
 const DEFAULT_MAX_CONNECTIONS = 1024
-const DEFAULT_INBOUND_UPGRADE_TIMEOUT = 30_000
 
 export class MemoryTransport implements Transport {
   readonly [Symbol.toStringTag] = '@weft/memory'
@@ -83,12 +80,7 @@ export class MemoryTransport implements Transport {
     const connection = listener.accept(ma, this.link)
     this.log('connected to %a', ma)
     const { upgrader, ...upgradeOptions } = options
-    try {
-      return await upgrader.upgradeOutbound(connection, upgradeOptions)
-    } catch (err) {
-      connection.abort(err as Error)
-      throw err
-    }
+    return upgradeOutbound(upgrader, connection, upgradeOptions)
   }
 
   createListener(options: CreateListenerOptions): Listener {
@@ -98,7 +90,6 @@ export class MemoryTransport implements Transport {
       registry: this.registry,
       link: this.link,
       maxConnections: this.init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      upgradeTimeout: this.init.inboundUpgradeTimeout ?? DEFAULT_INBOUND_UPGRADE_TIMEOUT,
     })
   }
 

@@ -27,12 +27,12 @@
  * Options (`TcpInit`, all optional): `dialTimeout` (10 s, the TCP connect),
  * `closeTimeout` (500 ms, a graceful close before the socket is destroyed),
  * `inboundSocketInactivityTimeout` / `outboundSocketInactivityTimeout`
- * (120 s, idle sockets are destroyed; 0 disables), `inboundUpgradeTimeout`
- * (30 s, only for upgraders without `createInboundAbortSignal`),
- * `maxConnections` (10 000) and `backlog` (per listener), `noDelay` (true),
+ * (120 s, idle sockets are destroyed; 0 disables), `maxConnections` (10 000) and `backlog` (per listener), `noDelay` (true),
  * `keepAlive` (false), `allowHalfOpen` (false: the remote's FIN is reported as
  * `remoteCloseWrite`, then the connection closes its side too),
- * `maxReadBufferLength`, `maxWriteBufferLength`.
+ * `maxReadBufferLength`, `maxWriteBufferLength`. The upgrader bounds an
+ * inbound upgrade and aborts a connection whose upgrade failed (the host:
+ * `connectionManager.inboundUpgradeTimeout`).
  */
 import type { Transport } from '@libp2p/interface'
 import { type TcpComponents, type TcpDialEvents, type TcpInit, TcpTransport } from './transport.js'

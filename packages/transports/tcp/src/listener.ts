@@ -1,7 +1,7 @@
 /**
  * A TCP `Listener`: a node:net server whose accepted sockets become
- * `TcpConnection`s handed to `upgrader.upgradeInbound`. A failed upgrade
- * aborts that one socket; the listener carries on. `close()` stops accepting,
+ * `TcpConnection`s handed to `upgrader.upgradeInbound`, which bounds the
+ * upgrade and aborts that one socket when it fails; the listener carries on. `close()` stops accepting,
  * closes every accepted socket (each bounded by its close timeout) and waits
  * for the server handle to go before emitting `'close'`.
  */
@@ -40,8 +40,6 @@ export interface TcpListenerInit {
   socket: SocketOptions
   maxConnections?: number
   backlog?: number
-  /** used only with an upgrader that lacks `createInboundAbortSignal` */
-  upgradeTimeout: number
 }
 
 let nextListenerId = 0
@@ -176,7 +174,6 @@ export class TcpListener extends TypedEventEmitter<ListenerEvents> implements Li
   private async upgrade(connection: TcpConnection): Promise<void> {
     await upgradeInbound(this.init.upgrader, connection, {
       shutdown: this.shutdown.signal,
-      upgradeTimeout: this.init.upgradeTimeout,
       log: this.log,
     })
   }

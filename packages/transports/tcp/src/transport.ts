@@ -16,7 +16,7 @@ import {
   transportSymbol,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, throwIfAborted } from '@weft/utils'
+import { anySignal, throwIfAborted, upgradeOutbound } from '@weft/utils'
 import { isDialable, isListenable, type SocketTarget, toSocketTarget } from './addresses.js'
 import { TcpConnection } from './connection.js'
 import { DialError } from './errors.js'
@@ -31,8 +31,6 @@ export interface TcpInit {
   closeTimeout?: number
   /** ms to establish the TCP connection (default 10 000); the dial's `signal` applies too */
   dialTimeout?: number
-  /** ms an inbound upgrade may take, when the upgrader does not bound it itself (default 30 000) */
-  inboundUpgradeTimeout?: number
   /** sockets a listener holds at once; more are refused by the server (default 10 000) */
   maxConnections?: number
   /** length of the kernel's queue of pending connections (default: Node's, 511) */
@@ -81,7 +79,6 @@ export interface TcpDialOptions extends DialTransportOptions<TcpDialEvents> {
 const DEFAULT_INACTIVITY_TIMEOUT = 120_000
 const DEFAULT_CLOSE_TIMEOUT = 500
 const DEFAULT_DIAL_TIMEOUT = 10_000
-const DEFAULT_INBOUND_UPGRADE_TIMEOUT = 30_000
 const DEFAULT_MAX_CONNECTIONS = 10_000
 
 let nextDialId = 0
@@ -122,12 +119,7 @@ export class TcpTransport implements Transport<TcpDialEvents> {
       maxWriteBufferLength: socketOptions.maxWriteBufferLength,
     })
     const { upgrader, localPort: _port, localAddress: _address, ...upgradeOptions } = options
-    try {
-      return await upgrader.upgradeOutbound(connection, upgradeOptions)
-    } catch (err) {
-      connection.abort(err as Error)
-      throw err
-    }
+    return upgradeOutbound(upgrader, connection, upgradeOptions)
   }
 
   createListener(options: CreateListenerOptions): Listener {
@@ -137,7 +129,6 @@ export class TcpTransport implements Transport<TcpDialEvents> {
       socket: this.socketOptions(this.init.inboundSocketInactivityTimeout),
       maxConnections: this.init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       backlog: this.init.backlog,
-      upgradeTimeout: this.init.inboundUpgradeTimeout ?? DEFAULT_INBOUND_UPGRADE_TIMEOUT,
     })
   }
 

@@ -35,10 +35,12 @@
  * `bufferedAmountPollInterval` (10 ms, browsers), `dialTimeout` (10 s),
  * `closeTimeout` (1 s), `inboundSocketInactivityTimeout` /
  * `outboundSocketInactivityTimeout` (120 s; 0 disables), `handshakeTimeout`
- * (10 s, inbound HTTP upgrade), `inboundUpgradeTimeout` (30 s, only for
- * upgraders without `createInboundAbortSignal`), `maxConnections` (10 000)
+ * (10 s, the inbound HTTP upgrade request), `maxConnections` (10 000)
  * and `backlog` per listener, `maxReadBufferLength`, `maxWriteBufferLength`,
- * `webSocketClass` (browsers; default `globalThis.WebSocket`).
+ * `webSocketClass` (browsers; default `globalThis.WebSocket`). The libp2p
+ * upgrade that follows is the upgrader's: it bounds an inbound one and aborts
+ * a connection whose upgrade failed (the host:
+ * `connectionManager.inboundUpgradeTimeout`).
  */
 import type { Transport } from '@libp2p/interface'
 import {

@@ -2,8 +2,9 @@
  * A WebSocket `Listener` (Node): an http or https server whose upgrade
  * requests `ws` turns into WebSockets, each wrapped in a
  * `WebSocketConnection` and handed to `upgrader.upgradeInbound`. Plain HTTP
- * requests get `426 Upgrade Required`. A failed upgrade aborts that one
- * connection; the listener carries on. `close()` stops accepting, closes
+ * requests get `426 Upgrade Required`. The upgrader bounds the libp2p
+ * upgrade and aborts that one connection when it fails; the listener carries
+ * on. `close()` stops accepting, closes
  * every connection with code 1001 (going away; each bounded by the close
  * timeout), drops half-made HTTP connections, and waits for the server handle
  * to go before emitting `'close'`.
@@ -240,7 +241,6 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
   private async upgrade(connection: WebSocketConnection): Promise<void> {
     await upgradeInbound(this.upgrader, connection, {
       shutdown: this.shutdown.signal,
-      upgradeTimeout: this.options.inboundUpgradeTimeout,
       log: this.log,
     })
   }

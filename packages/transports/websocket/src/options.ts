@@ -36,10 +36,11 @@ export interface WebSocketsInit {
   inboundSocketInactivityTimeout?: number
   /** ms without traffic before a dialled connection is aborted; 0 disables (default 120 000) */
   outboundSocketInactivityTimeout?: number
-  /** ms an inbound HTTP upgrade request may take to arrive (default 10 000) */
+  /**
+   * ms an inbound HTTP upgrade request may take to arrive (default 10 000);
+   * the libp2p upgrade after it is bounded by the upgrader
+   */
   handshakeTimeout?: number
-  /** ms an inbound libp2p upgrade may take, when the upgrader does not bound it itself (default 30 000) */
-  inboundUpgradeTimeout?: number
   /** connections a listener holds at once; more are refused (default 10 000) */
   maxConnections?: number
   /** length of the kernel's queue of pending connections (default: Node's, 511) */
@@ -92,7 +93,6 @@ export function resolveInit(init: WebSocketsInit): ResolvedInit {
     inboundSocketInactivityTimeout: init.inboundSocketInactivityTimeout ?? 120_000,
     outboundSocketInactivityTimeout: init.outboundSocketInactivityTimeout ?? 120_000,
     handshakeTimeout: init.handshakeTimeout ?? 10_000,
-    inboundUpgradeTimeout: init.inboundUpgradeTimeout ?? 30_000,
     maxConnections: init.maxConnections ?? 10_000,
   }
   for (const key of [

@@ -15,7 +15,7 @@ import {
   transportSymbol,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, throwIfAborted } from '@weft/utils'
+import { anySignal, throwIfAborted, upgradeOutbound } from '@weft/utils'
 import { isDialable, toWebSocketTarget, type WebSocketTarget } from './addresses.js'
 import { WebSocketConnection } from './connection.js'
 import type { ResolvedInit, WebSocketsComponents, WebSocketsDialEvents } from './options.js'
@@ -67,12 +67,7 @@ export abstract class BaseWebSocketTransport implements Transport<WebSocketsDial
       maxWriteBufferLength: this.init.maxWriteBufferLength,
     })
     const { upgrader, ...upgradeOptions } = options
-    try {
-      return await upgrader.upgradeOutbound(connection, upgradeOptions)
-    } catch (err) {
-      connection.abort(err as Error)
-      throw err
-    }
+    return upgradeOutbound(upgrader, connection, upgradeOptions)
   }
 
   abstract createListener(options: CreateListenerOptions): Listener
