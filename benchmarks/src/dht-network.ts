@@ -8,6 +8,7 @@
  * benchmarks/package.json depends on @weft/testnet.
  */
 
+import { serviceCapabilities } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createHost, type Host } from '@weft/host'
 import { identify } from '@weft/identify'
@@ -35,6 +36,15 @@ export interface DHTNetworkInit {
    */
   identify?: boolean
   random: () => number
+}
+
+/**
+ * Stands in for identify when the benchmark runs without it: the DHT depends
+ * on the identify capability, which the simulation provides itself (see the
+ * `connection:open` listener in `createHost`).
+ */
+function identifyStandIn() {
+  return { [Symbol.toStringTag]: 'dht-bench-identify-stand-in', [serviceCapabilities]: ['@libp2p/identify'] }
 }
 
 export class DHTNetwork {
@@ -111,7 +121,7 @@ export class DHTNetwork {
     const index = this.next++
     const services = {
       dht: kadDHT({ clientMode: false, refreshInterval: 0, requestTimeout: 5_000 }),
-      ...(this.init.identify === true ? { identify: identify() } : {}),
+      identify: this.init.identify === true ? identify() : identifyStandIn,
     }
     const host = (await createHost({
       addresses: { listen: [`/memory/dht-bench-${index}`] },

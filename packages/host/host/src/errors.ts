@@ -112,3 +112,27 @@ export class InvalidPeerRecordError extends Error {
   static override name = 'InvalidPeerRecordError'
   override name = 'InvalidPeerRecordError'
 }
+
+/**
+ * A module declares (`[serviceDependencies]`) a capability that no configured
+ * module provides (`[serviceCapabilities]`), e.g. a DHT without identify.
+ * Thrown by `start()`; js-libp2p's `createLibp2p` throws an error of the same
+ * name.
+ */
+export class UnmetServiceDependenciesError extends Error {
+  static override name = 'UnmetServiceDependenciesError'
+  override name = 'UnmetServiceDependenciesError'
+  /** the module that declared the dependency, e.g. `services.dht (@weft/kad-dht)` */
+  readonly service: string
+  /** the capability it needs, e.g. `@libp2p/identify` */
+  readonly capability: string
+
+  constructor(service: string, capability: string, hint?: string) {
+    super(
+      `${service} needs the capability "${capability}", which no configured module provides` +
+        (hint == null ? '' : `: add ${hint} to the host's services`),
+    )
+    this.service = service
+    this.capability = capability
+  }
+}

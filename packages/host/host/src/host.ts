@@ -56,8 +56,14 @@ import { AddressManager, type AddressManagerInit } from './address-manager.js'
 import type { Components, Datastore } from './components.js'
 import type { ConnectionInit } from './connection.js'
 import { ConnectionManager, type ConnectionManagerInit } from './connection-manager.js'
-import { InvalidParametersError, NotFoundError } from './errors.js'
+import {
+  InvalidMultiaddrError,
+  InvalidParametersError,
+  NotFoundError,
+  UnmetServiceDependenciesError,
+} from './errors.js'
 import { peerIdFromAddress } from './internal/addresses.js'
+import { findUnmetDependency, type NamedModule, providerHint } from './internal/service-dependencies.js'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore, type PeerStoreInit } from './peer-store/peer-store.js'
 import { Registrar } from './registrar.js'
@@ -137,7 +143,7 @@ export class Host<T extends ServiceMap = ServiceMap>
   private readonly addressManager: AddressManager
   private readonly transportManager: TransportManager
   private readonly connectionManager: ConnectionManager
-  private readonly modules: unknown[]
+  private readonly modules: NamedModule[]
   private readonly discovery: PeerDiscoveryRelay
   private readonly listen: Multiaddr[]
   private readonly log: Logger
@@ -149,9 +155,7 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.logger = logger
     this.log = logger.forComponent('weft:host')
     this.peerId = peerIdFromPrivateKey(init.privateKey)
-    this.listen = (init.addresses?.listen ?? []).map((address) =>
-      typeof address === 'string' ? multiaddr(address) : address,
-    )
+    this.listen = (init.addresses?.listen ?? []).map((address) => toMultiaddr(address))
 
     // Built field by field, in the order `Components` documents; each
     // constructor reads only fields assigned before it.
@@ -199,7 +203,12 @@ export class Host<T extends ServiceMap = ServiceMap>
     const { peerRouters, contentRouters } = findRouters(services)
     this.peerRouting = new CompoundPeerRouting(peerRouters)
     this.contentRouting = new CompoundContentRouting(contentRouters)
-    this.modules = [...streamMuxers, ...encrypters, ...transports, ...Object.values(services)]
+    this.modules = [
+      ...streamMuxers.map((module, index) => ({ name: `streamMuxers[${index}]`, module })),
+      ...encrypters.map((module, index) => ({ name: `connectionEncrypters[${index}]`, module })),
+      ...transports.map((module, index) => ({ name: `transports[${index}]`, module })),
+      ...Object.entries(services).map(([name, module]) => ({ name: `services.${name}`, module })),
+    ]
     this.discovery = new PeerDiscoveryRelay(components, findDiscoveries(services))
     // not one of Libp2pEvents: @weft/autonat dispatches it on the host's bus
     ;(this as unknown as EventTarget).addEventListener(REACHABILITY_EVENT, (evt) => {
@@ -220,6 +229,11 @@ export class Host<T extends ServiceMap = ServiceMap>
 
   async start(): Promise<void> {
     if (this.status !== 'stopped') return
+    // before anything starts: a DHT without identify would otherwise run and find nothing
+    const unmet = findUnmetDependency(this.modules)
+    if (unmet != null) {
+      throw new UnmetServiceDependenciesError(unmet.service, unmet.capability, providerHint(unmet.capability))
+    }
     this.status = 'starting'
     const startables = this.startables()
     try {
@@ -290,12 +304,19 @@ export class Host<T extends ServiceMap = ServiceMap>
     return [...peers.values()]
   }
 
-  async dial(target: DialTarget, options: DialOptions = {}): Promise<Connection> {
-    return this.connectionManager.openConnection(target, options)
+  /**
+   * Opens (or reuses) a connection. Besides a `PeerId` or `Multiaddr`(s), takes
+   * multiaddr strings such as `'/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…'`.
+   *
+   * @throws InvalidMultiaddrError when a string is not a multiaddr
+   */
+  async dial(target: DialTarget | string | string[], options: DialOptions = {}): Promise<Connection> {
+    return this.connectionManager.openConnection(dialTarget(target), options)
   }
 
+  /** Dials (see `dial`, strings included) and opens a stream for the first protocol the remote supports. */
   async dialProtocol(
-    target: DialTarget,
+    target: DialTarget | string | string[],
     protocols: string | string[],
     options: DialProtocolOptions = {},
   ): Promise<Stream> {
@@ -307,8 +328,9 @@ export class Host<T extends ServiceMap = ServiceMap>
     return connection.newStream(list, options)
   }
 
-  async hangUp(peer: PeerId | Multiaddr, options?: AbortOptions): Promise<void> {
-    const peerId = isPeerId(peer) ? peer : peerIdFromAddress(peer)
+  /** Closes every connection to a peer, named by its `PeerId` or an address (or multiaddr string) ending in `/p2p/<id>`. */
+  async hangUp(peer: PeerId | Multiaddr | string, options?: AbortOptions): Promise<void> {
+    const peerId = isPeerId(peer) ? peer : peerIdFromAddress(toMultiaddr(peer))
     if (peerId == null) throw new InvalidParametersError(`${peer.toString()} names no peer to hang up on`)
     await this.connectionManager.closeConnections(peerId, options)
   }
@@ -358,8 +380,36 @@ export class Host<T extends ServiceMap = ServiceMap>
   }
 
   private startables(): Startable[] {
-    return this.modules.filter((module): module is Startable => isStartable(module))
+    return this.modules
+      .map(({ module }) => module)
+      .filter((module): module is Startable => isStartable(module))
   }
+}
+
+/** A dial target with its strings parsed as multiaddrs. */
+function dialTarget(target: DialTarget | string | string[]): DialTarget {
+  if (typeof target === 'string') return toMultiaddr(target)
+  if (Array.isArray(target)) return target.map((address: Multiaddr | string) => toMultiaddr(address))
+  return target
+}
+
+/** `address` itself, or the multiaddr a string spells; a string that spells none throws `InvalidMultiaddrError`. */
+function toMultiaddr(address: Multiaddr | string): Multiaddr {
+  if (typeof address !== 'string') return address
+  if (!address.startsWith('/')) {
+    // the usual slip: a bare peer id where an address was meant
+    throw new InvalidMultiaddrError(
+      `"${address}" is not a multiaddr: one starts with "/", e.g. /ip4/127.0.0.1/tcp/4001/p2p/<peer id>` +
+        ' (to dial a known peer by id, pass peerIdFromString(id))',
+    )
+  }
+  try {
+    const parsed = multiaddr(address)
+    if (parsed.getComponents().length > 0) return parsed
+  } catch (err) {
+    throw new InvalidMultiaddrError(`"${address}" is not a multiaddr: ${(err as Error).message}`)
+  }
+  throw new InvalidMultiaddrError(`"${address}" is not a multiaddr: it names no protocol`)
 }
 
 /** Waits for every promise and logs failures: stopping carries on past a failing module. */

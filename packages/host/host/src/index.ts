@@ -45,6 +45,15 @@
  * restarts); `datastore`; `nodeInfo: { name, version, userAgent }`; `start` (default
  * true); `logger`.
  *
+ * Addresses typed by a person: `dial`, `dialProtocol` and `hangUp` take
+ * multiaddr strings as well as `Multiaddr`s (a bad one: `InvalidMultiaddrError`);
+ * `multiaddr` and `peerIdFromString` are re-exported, so a first program needs
+ * no companion package.
+ *
+ * Service dependencies: `start()` throws `UnmetServiceDependenciesError` when a
+ * module's `[serviceDependencies]` names a capability no module's
+ * `[serviceCapabilities]` provides (a DHT or gossipsub without identify).
+ *
  * Reachability: `host.reachability` (`'unknown' | 'public' | 'private'`)
  * follows the `weft:reachability` events a service such as @weft/autonat
  * dispatches on the host; `'unknown'` until then and after `stop()`.
@@ -56,6 +65,9 @@
  * peer store, address manager, transport manager) are exported for tests and
  * for custom hosts.
  */
+// what a first program needs besides the host: an address typed by a person, a peer id read from text
+export { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+export { peerIdFromString } from '@weft/peer-id'
 export { AddressManager, type AddressManagerComponents, type AddressManagerInit } from './address-manager.js'
 export {
   AutoDialer,
