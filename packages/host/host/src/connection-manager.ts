@@ -50,6 +50,7 @@ import {
   isMultiaddr,
   type Multiaddr,
 } from '@multiformats/multiaddr'
+import { reportProgress } from '@weft/utils'
 import { AutoDialer, type AutoDialerInit } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
 import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
@@ -191,18 +192,18 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     if (request.peerId?.equals(this.components.peerId) === true) {
       throw new SelfDialError('cannot dial our own peer id')
     }
-    options.onProgress?.({ type: 'connection:open', detail: target } as never)
+    reportProgress(options, 'connection:open', target)
     if (request.peerId != null && options.force !== true) {
       const existing = this.getConnections(request.peerId).find(
         (connection) => connection.status === 'open' && connection.limits == null,
       )
       if (existing != null) {
-        options.onProgress?.({ type: 'dial-queue:already-connected', detail: undefined } as never)
+        reportProgress(options, 'dial-queue:already-connected')
         return existing
       }
     }
     const connection = await this.dialer.dial(request, options)
-    options.onProgress?.({ type: 'connection:opened', detail: connection } as never)
+    reportProgress(options, 'connection:opened', connection)
     return connection
   }
 

@@ -43,7 +43,14 @@ import {
 } from '@libp2p/interface'
 import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
 import { handle, select } from '@weft/multistream'
-import { anySignal, type ClosingMuxer, endOnListenerError, LightEventTarget, raceSignal } from '@weft/utils'
+import {
+  anySignal,
+  type ClosingMuxer,
+  endOnListenerError,
+  LightEventTarget,
+  raceSignal,
+  reportProgress,
+} from '@weft/utils'
 import type { Registrar } from './components.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
@@ -160,10 +167,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
         `connection ${this.id} has limits; pass runOnLimitedConnection to use it`,
       )
     }
-    options.onProgress?.({
-      type: 'connection:open-stream',
-      detail: { connection: this, protocols: list },
-    } as never)
+    reportProgress(options, 'connection:open-stream', { connection: this, protocols: list })
     const signal = anySignal(
       [options.signal],
       options.signal == null ? this.outboundNegotiationTimeout : undefined,
@@ -184,10 +188,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
             `${open} outbound ${protocol} streams on connection ${this.id}, over the limit of ${limit}`,
           )
         }
-        options.onProgress?.({
-          type: 'connection:opened-stream',
-          detail: { connection: this, stream },
-        } as never)
+        reportProgress(options, 'connection:opened-stream', { connection: this, stream })
         return stream
       } catch (err) {
         stream.abort(err as Error)

@@ -23,7 +23,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, type Deferred, deferred, raceSignal } from '@weft/utils'
+import { anySignal, type Deferred, deferred, raceSignal, reportProgress } from '@weft/utils'
 import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
 import {
   ConnectionDeniedError,
@@ -132,14 +132,14 @@ export class Dialer {
         : (request.peerId?.toString() ?? request.addresses.map(String).sort().join(' '))
     let dial = options.force === true ? undefined : this.pending.get(key)
     if (dial != null) {
-      options.onProgress?.({ type: 'dial-queue:already-in-dial-queue', detail: undefined } as never)
+      reportProgress(options, 'dial-queue:already-in-dial-queue')
     } else {
       if (this.queue.length >= this.maxDialQueueLength) {
         throw new DialQueueFullError(
           `${this.queue.length} dials are queued, the limit is ${this.maxDialQueueLength}`,
         )
       }
-      options.onProgress?.({ type: 'dial-queue:add-to-dial-queue', detail: undefined } as never)
+      reportProgress(options, 'dial-queue:add-to-dial-queue')
       dial = this.createDial(key, request, options)
     }
     dial.waiters++
@@ -175,7 +175,7 @@ export class Dialer {
         await this.takeSlot(signal)
         holdsSlot = true
         setStatus('active')
-        options.onProgress?.({ type: 'dial-queue:start-dial', detail: undefined } as never)
+        reportProgress(options, 'dial-queue:start-dial')
         const connection = await this.run(request, entry, signal, options)
         setStatus('success')
         return connection
@@ -206,10 +206,11 @@ export class Dialer {
     }
     const addresses = await this.addressesToDial(request, { signal })
     entry.multiaddrs = addresses
-    options.onProgress?.({
-      type: 'dial-queue:calculated-addresses',
-      detail: addresses.map((multiaddr) => ({ multiaddr, isCertified: false })),
-    } as never)
+    reportProgress(
+      options,
+      'dial-queue:calculated-addresses',
+      addresses.map((multiaddr) => ({ multiaddr, isCertified: false })),
+    )
     const upgrader = this.components.upgrader.forRemotePeer?.(peerId) ?? this.components.upgrader
     const connection = await raceAttempts(
       addresses,

@@ -18,7 +18,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, raceSignal } from '@weft/utils'
+import { anySignal, raceSignal, reportProgress } from '@weft/utils'
 import type {
   TransportManagerDialOptions,
   TransportManager as TransportManagerInterface,
@@ -102,10 +102,7 @@ export class TransportManager implements TransportManagerInterface, Startable {
     const picked = this.pickDialTransport(ma)
     if (picked == null) throw new TransportUnavailableError(`no transport can dial ${ma.toString()}`)
     const { transport, address } = picked
-    options.onProgress?.({
-      type: 'transport-manager:selected-transport',
-      detail: transport[Symbol.toStringTag],
-    })
+    reportProgress(options, 'transport-manager:selected-transport', transport[Symbol.toStringTag])
     const signal = anySignal([options.signal])
     try {
       return await transport.dial(address, {

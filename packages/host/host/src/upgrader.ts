@@ -38,7 +38,7 @@ import {
   type UpgraderWithoutEncryptionOptions,
 } from '@libp2p/interface'
 import { handle, select } from '@weft/multistream'
-import { anySignal, raceSignal, throwIfAborted } from '@weft/utils'
+import { anySignal, raceSignal, reportProgress, throwIfAborted } from '@weft/utils'
 import type { ConnectionManager, Registrar } from './components.js'
 import { Connection, type ConnectionInit } from './connection.js'
 import {
@@ -194,7 +194,7 @@ export class Upgrader implements UpgraderInterface {
       if (opts.remotePeer == null) throw new InvalidParametersError('skipEncryption needs remotePeer')
       remotePeer = opts.remotePeer
     } else {
-      opts.onProgress?.({ type: `upgrader:encrypt-${direction}-connection`, detail: undefined } as never)
+      reportProgress(opts, `upgrader:encrypt-${direction}-connection`)
       const result = await this.encrypt(maConn, initiator, expectedPeer, signal, muxerFactory != null)
       secured = result.connection
       remotePeer = result.remotePeer
@@ -208,7 +208,7 @@ export class Upgrader implements UpgraderInterface {
 
     // 3. multiplexing
     if (muxerFactory == null) {
-      opts.onProgress?.({ type: `upgrader:multiplex-${direction}-connection`, detail: undefined } as never)
+      reportProgress(opts, `upgrader:multiplex-${direction}-connection`)
       muxerFactory = await this.negotiateMuxer(secured, initiator, signal, maConn.log)
     }
     await this.gate(direction, 'UpgradedConnection', remotePeer, maConn)
