@@ -38,7 +38,7 @@ import {
   type UpgraderWithoutEncryptionOptions,
 } from '@libp2p/interface'
 import { handle, select } from '@weft/multistream'
-import { anySignal, raceSignal, reportProgress, throwIfAborted } from '@weft/utils'
+import { anySignal, raceSignal, reportProgress, throwIfAborted, wrapUpgrader } from '@weft/utils'
 import type { ConnectionManager, Registrar } from './components.js'
 import { Connection, type ConnectionInit } from './connection.js'
 import {
@@ -128,15 +128,7 @@ export class Upgrader implements UpgraderInterface {
   /** An upgrader for one dial: outbound upgrades must reach `remotePeer`. */
   forRemotePeer(remotePeer: PeerId | undefined): UpgraderInterface {
     if (remotePeer == null) return this
-    return {
-      upgradeOutbound: (maConn: MultiaddrConnection, opts: AnyUpgraderOptions) =>
-        this.upgradeOutbound(maConn, { remotePeer, ...opts }),
-      upgradeInbound: (maConn: MultiaddrConnection, opts: AnyUpgraderOptions) =>
-        this.upgradeInbound(maConn, opts),
-      createInboundAbortSignal: (signal: AbortSignal) => this.createInboundAbortSignal(signal),
-      getConnectionEncrypters: () => this.getConnectionEncrypters(),
-      getStreamMuxers: () => this.getStreamMuxers(),
-    }
+    return wrapUpgrader(this, async (maConn, opts) => this.upgradeOutbound(maConn, { remotePeer, ...opts }))
   }
 
   async upgradeOutbound(maConn: MultiaddrConnection, opts: AnyUpgraderOptions): Promise<ConnectionInterface> {
