@@ -22,6 +22,9 @@ import type {
   TypedEventTarget,
 } from '@libp2p/interface'
 
+/** the low watermark: below it the auto-dialer dials known and discovered peers */
+export const DEFAULT_MIN_CONNECTIONS = 10
+
 export interface AutoDialerInit {
   /** the low watermark: dial while fewer connections are open (default 10; 0 turns auto-dial off) */
   minConnections?: number
@@ -114,7 +117,7 @@ export class AutoDialer {
     init: AutoDialerInit = {},
   ) {
     this.log = components.logger.forComponent('weft:auto-dialer')
-    this.minConnections = init.minConnections ?? 10
+    this.minConnections = init.minConnections ?? DEFAULT_MIN_CONNECTIONS
     this.interval = init.autoDialInterval ?? 10_000
     this.concurrency = init.autoDialConcurrency ?? 2
     this.retryDelay = init.autoDialRetryDelay ?? 10_000

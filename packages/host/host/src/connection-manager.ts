@@ -51,7 +51,7 @@ import {
   type Multiaddr,
 } from '@multiformats/multiaddr'
 import { reportProgress } from '@weft/utils'
-import { AutoDialer, type AutoDialerInit } from './auto-dialer.js'
+import { AutoDialer, type AutoDialerInit, DEFAULT_MIN_CONNECTIONS } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
 import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
 import { InvalidParametersError, SelfDialError } from './errors.js'
@@ -122,7 +122,10 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
         isConnected: (peer) => this.connections.has(peer.toString()),
         dial: async (peer, signal) => this.openConnection(peer, { signal }),
       },
-      { ...init, minConnections: Math.min(init.minConnections ?? 10, this.maxConnections) },
+      {
+        ...init,
+        minConnections: Math.min(init.minConnections ?? DEFAULT_MIN_CONNECTIONS, this.maxConnections),
+      },
     )
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
     this.onConnectionClose = this.onConnectionClose.bind(this)

@@ -33,7 +33,7 @@ import {
   UnexpectedPeerError,
 } from './errors.js'
 import { peerIdFromAddress, sortForDialing, withoutPeerId, withPeerId } from './internal/addresses.js'
-import { raceAttempts } from './internal/happy-eyeballs.js'
+import { DEFAULT_ADDRESS_DIAL_DELAY, raceAttempts } from './internal/happy-eyeballs.js'
 
 export interface DialerComponents {
   peerId: PeerId
@@ -99,7 +99,7 @@ export class Dialer {
     this.maxDialQueueLength = init.maxDialQueueLength ?? 500
     this.maxPeerAddrsToDial = init.maxPeerAddrsToDial ?? 25
     this.maxDialsPerPeer = init.maxDialsPerPeer ?? 4
-    this.addressDialDelay = init.addressDialDelay ?? 250
+    this.addressDialDelay = init.addressDialDelay ?? DEFAULT_ADDRESS_DIAL_DELAY
     setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
   }
 

@@ -8,6 +8,9 @@
  */
 import { AbortError, AllAddressesFailedError } from '../errors.js'
 
+/** ms between starting one address's dial and the next (RFC 8305's connection attempt delay) */
+export const DEFAULT_ADDRESS_DIAL_DELAY = 250
+
 export interface RaceOptions<T> {
   /** aborts every attempt */
   signal: AbortSignal
@@ -25,7 +28,7 @@ export async function raceAttempts<A, T>(
   options: RaceOptions<T>,
 ): Promise<T> {
   if (items.length === 0) throw new RangeError('nothing to attempt')
-  const stagger = options.stagger ?? 250
+  const stagger = options.stagger ?? DEFAULT_ADDRESS_DIAL_DELAY
   const concurrency = Math.max(1, options.concurrency ?? 4)
   const { signal } = options
 

@@ -4,6 +4,7 @@
  * touching the peer store's logic.
  */
 import type { AbortOptions } from '@libp2p/interface'
+import { checkInteger } from '@weft/utils'
 import type { StoredPeer } from './peer-record-data.js'
 
 export interface PeerStoreBackend {
@@ -18,6 +19,9 @@ export interface PeerStoreBackend {
   /** called when the host stops */
   close?(): Promise<void>
 }
+
+/** peer records a store keeps by default; the least recently used one goes beyond it */
+export const DEFAULT_MAX_PEERS = 10_000
 
 export interface MemoryBackendInit {
   /** records kept; the least recently used one is dropped beyond it (default 10 000) */
@@ -37,8 +41,7 @@ export class MemoryPeerStoreBackend implements PeerStoreBackend {
 
   constructor(init: MemoryBackendInit = {}) {
     this.isProtected = init.isProtected ?? (() => false)
-    this.maxPeers = init.maxPeers ?? 10_000
-    if (!(this.maxPeers >= 1)) throw new RangeError(`maxPeers must be at least 1, got ${this.maxPeers}`)
+    this.maxPeers = checkInteger('maxPeers', init.maxPeers ?? DEFAULT_MAX_PEERS, 1)
     this.pinned = new Set(init.pinned ?? [])
   }
 

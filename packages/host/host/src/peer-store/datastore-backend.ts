@@ -13,9 +13,10 @@
  */
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { peerIdFromString } from '@weft/peer-id'
+import { checkInteger } from '@weft/utils'
 import type { Datastore } from 'interface-datastore'
 import { Key } from 'interface-datastore'
-import { hasLiveTag, type PeerStoreBackend } from './backend.js'
+import { DEFAULT_MAX_PEERS, hasLiveTag, type PeerStoreBackend } from './backend.js'
 import { decodePeer, encodePeer } from './peer-codec.js'
 import { DEFAULT_PEER_RECORD_LIMITS, type PeerRecordLimits, type StoredPeer } from './peer-record-data.js'
 
@@ -54,8 +55,7 @@ export class DatastoreBackend implements PeerStoreBackend {
 
   constructor(init: DatastoreBackendInit) {
     this.datastore = init.datastore
-    this.maxPeers = init.maxPeers ?? 10_000
-    if (!(this.maxPeers >= 1)) throw new RangeError(`maxPeers must be at least 1, got ${this.maxPeers}`)
+    this.maxPeers = checkInteger('maxPeers', init.maxPeers ?? DEFAULT_MAX_PEERS, 1)
     this.pinned = new Set(init.pinned ?? [])
     this.isProtected = init.isProtected ?? (() => false)
     this.limits = init.limits ?? DEFAULT_PEER_RECORD_LIMITS
