@@ -66,7 +66,7 @@ import { peerIdFromAddress } from './internal/addresses.js'
 import { findUnmetDependency, type NamedModule, providerHint } from './internal/service-dependencies.js'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore, type PeerStoreInit } from './peer-store/peer-store.js'
-import { Registrar } from './registrar.js'
+import { Registrar, type RegistrarInit } from './registrar.js'
 import { CompoundContentRouting, CompoundPeerRouting, findRouters } from './routing.js'
 import { TransportManager } from './transport-manager.js'
 import { Upgrader } from './upgrader.js'
@@ -88,6 +88,12 @@ export interface HostConnectionManagerInit
   inboundUpgradeTimeout?: number
 }
 
+/** How the host closes its listeners when it stops. */
+export interface HostTransportManagerInit {
+  /** ms a listener may take to close when the host stops before it is left behind (default 5 000) */
+  listenerCloseTimeout?: number
+}
+
 export interface HostInit<T extends ServiceMap = ServiceMap> {
   /** the host's identity (default: a new Ed25519 key) */
   privateKey?: PrivateKey
@@ -97,6 +103,9 @@ export interface HostInit<T extends ServiceMap = ServiceMap> {
   streamMuxers?: Array<ModuleFactory<StreamMuxerFactory>>
   services?: ServiceFactoryMap<T>
   connectionManager?: HostConnectionManagerInit
+  /** `maxHandlers` and `maxTopologies` (default 1024 each) */
+  registrar?: RegistrarInit
+  transportManager?: HostTransportManagerInit
   connectionGater?: ConnectionGater
   peerStore?: PeerStoreInit
   datastore?: Datastore
@@ -170,8 +179,11 @@ export class Host<T extends ServiceMap = ServiceMap>
     } as Components
     this.components = components
     components.peerStore = this.peerStore = new PeerStore(components, init.peerStore)
-    components.registrar = this.registrar = new Registrar(components)
-    components.transportManager = this.transportManager = new TransportManager(components)
+    components.registrar = this.registrar = new Registrar(components, init.registrar)
+    components.transportManager = this.transportManager = new TransportManager(
+      components,
+      init.transportManager,
+    )
     components.addressManager = this.addressManager = new AddressManager(components, init.addresses)
     components.connectionManager = this.connectionManager = new ConnectionManager(
       components,

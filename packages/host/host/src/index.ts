@@ -38,7 +38,8 @@
  * autoDialRetryDelay = 10 s (doubling per failure), autoDialMaxRetryDelay = 5 min,
  * addressDialDelay = 250 ms, inboundStreamProtocolNegotiationTimeout = 10 s,
  * outboundStreamProtocolNegotiationTimeout = 10 s, closeTimeout = 2 s }`;
- * `connectionGater`; `peerStore: { maxPeers = 10 000, path, addressTtl = 24 h,
+ * `registrar: { maxHandlers = 1024, maxTopologies = 1024 }`;
+ * `transportManager: { listenerCloseTimeout = 5 s }`; `connectionGater`; `peerStore: { maxPeers = 10 000, path, addressTtl = 24 h,
  * maxAddresses, maxProtocols, maxMetadataEntries, maxTags, backend }` (in
  * memory by default; in the host's `datastore` when it is an
  * interface-datastore `Datastore`; in a LevelDB at `path`, which survives
@@ -107,6 +108,7 @@ export {
   Host,
   type HostConnectionManagerInit,
   type HostInit,
+  type HostTransportManagerInit,
   type ModuleFactory,
   REACHABILITY_EVENT,
   type Reachability,
