@@ -2,21 +2,12 @@
  * A memory `Listener`: claims `/memory/<name>` in a registry; each dial makes
  * a joined connection pair whose inbound end goes to `upgrader.upgradeInbound`.
  * A failed upgrade aborts that connection only. `close()` releases the name,
- * closes every connection it accepted and emits `'close'`.
+ * closes every connection it accepted and emits `'close'`. What all
+ * listeners share is `ListenerBase` (@weft/utils).
  */
-import {
-  AbortError,
-  type ComponentLogger,
-  ListenError,
-  type Listener,
-  type ListenerEvents,
-  type Logger,
-  setMaxListeners,
-  TypedEventEmitter,
-  type Upgrader,
-} from '@libp2p/interface'
+import type { ComponentLogger, Upgrader } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { upgradeInbound } from '@weft/utils'
+import { ListenerBase } from '@weft/utils'
 import { toMemoryName } from './address.js'
 import { type MemoryConnection, memoryConnectionPair } from './connection.js'
 import { DialError } from './errors.js'
@@ -39,28 +30,24 @@ export interface MemoryListenerInit {
   maxConnections: number
 }
 
-let nextListenerId = 0
 let nextDialerId = 0
 
-export class MemoryListener extends TypedEventEmitter<ListenerEvents> implements Listener {
+export class MemoryListener extends ListenerBase<MemoryConnection> {
   private readonly init: MemoryListenerInit
-  private readonly log: Logger
-  private readonly connections = new Set<MemoryConnection>()
-  private readonly shutdown = new AbortController()
   private name?: string
-  private closing?: Promise<void>
 
   constructor(init: MemoryListenerInit) {
-    super()
+    super({
+      transport: 'memory',
+      upgrader: init.upgrader,
+      logger: init.logger,
+      maxConnections: init.maxConnections,
+    })
     this.init = init
-    this.log = init.logger.forComponent(`weft:memory:listener:${nextListenerId++}`)
-    setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
   }
 
   async listen(ma: Multiaddr): Promise<void> {
-    if (this.closing != null) throw new ListenError(`cannot listen on ${ma}: the listener is closed`)
-    if (this.name != null)
-      throw new ListenError(`cannot listen on ${ma}: already listening on /memory/${this.name}`)
+    this.checkCanListen(ma, this.name != null)
     const name = toMemoryName(ma)
     this.init.registry.add(name, this)
     this.name = name
@@ -72,28 +59,15 @@ export class MemoryListener extends TypedEventEmitter<ListenerEvents> implements
     return this.name == null ? [] : [multiaddr(`/memory/${this.name}`)]
   }
 
-  /** Memory addresses carry nothing learnt at run time: nothing to amend. */
-  updateAnnounceAddrs(_addrs: Multiaddr[]): void {}
-
-  async close(): Promise<void> {
-    this.closing ??= this.closeNow()
-    return this.closing
-  }
-
-  /** the accepted connections still open */
-  get connectionCount(): number {
-    return this.connections.size
-  }
-
   /**
    * Accepts a dial: returns the dialer's end of a new connection pair, or
    * throws `DialError` when closed or full.
    */
   accept(dialledAddr: Multiaddr, dialerLink: LinkOptions): MemoryConnection {
-    if (this.closing != null || this.name == null) {
+    if (this.closed || this.name == null) {
       throw new DialError(dialledAddr.toString(), 'the listener is closed')
     }
-    if (this.connections.size >= this.init.maxConnections) {
+    if (this.isFull) {
       throw new DialError(
         dialledAddr.toString(),
         `the listener holds ${this.init.maxConnections} connections`,
@@ -112,33 +86,13 @@ export class MemoryListener extends TypedEventEmitter<ListenerEvents> implements
       maxReadBufferLength: dialerLink.maxReadBufferLength,
       maxWriteBufferLength: dialerLink.maxWriteBufferLength,
     })
-    this.connections.add(inbound)
-    inbound.addEventListener('close', () => this.connections.delete(inbound), { once: true })
-    void this.upgrade(inbound)
+    this.handOver(inbound)
     return outbound
   }
 
-  private async closeNow(): Promise<void> {
+  protected async release(closeConnections: () => Promise<void>): Promise<void> {
     if (this.name != null) this.init.registry.remove(this.name, this)
-    this.shutdown.abort(new AbortError('the listener closed'))
-    await Promise.all(
-      [...this.connections].map(async (connection) => {
-        try {
-          await connection.close()
-        } catch (err) {
-          connection.abort(err as Error)
-        }
-      }),
-    )
+    await closeConnections()
     this.name = undefined
-    this.log('closed')
-    this.safeDispatchEvent('close')
-  }
-
-  private async upgrade(connection: MemoryConnection): Promise<void> {
-    await upgradeInbound(this.init.upgrader, connection, {
-      shutdown: this.shutdown.signal,
-      log: this.log,
-    })
   }
 }

@@ -7,7 +7,8 @@
  * on. `close()` stops accepting, closes
  * every connection with code 1001 (going away; each bounded by the close
  * timeout), drops half-made HTTP connections, and waits for the server handle
- * to go before emitting `'close'`.
+ * to go before emitting `'close'`. What all listeners share is `ListenerBase`
+ * (@weft/utils).
  */
 import {
   createServer as createHttpServer,
@@ -18,19 +19,9 @@ import {
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { networkInterfaces } from 'node:os'
-import {
-  AbortError,
-  type ComponentLogger,
-  ListenError,
-  type Listener,
-  type ListenerEvents,
-  type Logger,
-  setMaxListeners,
-  TypedEventEmitter,
-  type Upgrader,
-} from '@libp2p/interface'
+import { type ComponentLogger, ListenError, type Upgrader } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { upgradeInbound } from '@weft/utils'
+import { closeServer, ListenerBase } from '@weft/utils'
 import { type WebSocket, WebSocketServer } from 'ws'
 import {
   isWildcard,
@@ -50,28 +41,20 @@ export interface WebSocketListenerInit {
   options: ResolvedInit
 }
 
-let nextListenerId = 0
-
-export class WebSocketListener extends TypedEventEmitter<ListenerEvents> implements Listener {
-  private readonly upgrader: Upgrader
+export class WebSocketListener extends ListenerBase<WebSocketConnection> {
   private readonly options: ResolvedInit
-  private readonly log: Logger
-  private readonly id = nextListenerId++
-  private readonly connections = new Set<WebSocketConnection>()
-  private readonly shutdown = new AbortController()
   private readonly wss: WebSocketServer
   private server?: Server
   private bound?: { host: string; address: AddressInfo; suffix: WebSocketSuffix }
-  private closing?: Promise<void>
-  private nextConnectionId = 0
 
   constructor(init: WebSocketListenerInit) {
-    super()
-    this.upgrader = init.upgrader
+    super({
+      transport: 'websocket',
+      upgrader: init.upgrader,
+      logger: init.logger,
+      maxConnections: init.options.maxConnections,
+    })
     this.options = init.options
-    this.log = init.logger.forComponent(`weft:websocket:listener:${this.id}`)
-    // every inbound upgrade listens on this signal
-    setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -82,10 +65,7 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
   }
 
   async listen(ma: Multiaddr): Promise<void> {
-    if (this.closing != null) throw new ListenError(`cannot listen on ${ma}: the listener is closed`)
-    if (this.server != null) {
-      throw new ListenError(`cannot listen on ${ma}: already listening on ${this.getAddrs()[0]}`)
-    }
+    this.checkCanListen(ma, this.server != null)
     const target = toWebSocketTarget(ma, { dialing: false })
     const tls = this.options.https
     if (target.secure && tls == null) {
@@ -117,26 +97,15 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
     })
     this.server = server
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen({ host: target.host, port: target.port, backlog: this.options.backlog }, () => {
-          server.off('error', reject)
-          resolve()
-        })
+      await this.bindServer(server, ma, {
+        host: target.host,
+        port: target.port,
+        backlog: this.options.backlog,
       })
     } catch (err) {
       this.server = undefined
-      throw new ListenError(`could not listen on ${ma}: ${(err as Error).message}`)
+      throw err
     }
-    if (this.closing != null) {
-      // close() ran while the server was binding: it must not outlive the listener
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-      throw new ListenError(`cannot listen on ${ma}: the listener closed`)
-    }
-    server.on('error', (err) => {
-      this.log.error('server error: %s', err.message)
-      this.safeDispatchEvent('error', { detail: err })
-    })
     this.bound = { host: target.host, address: server.address() as AddressInfo, suffix: target.suffix }
     this.log(
       'listening on %s port %d (%s)',
@@ -159,51 +128,31 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
     return [socketAddressToMultiaddr(address, port, bound.suffix)]
   }
 
-  /** WebSocket addresses carry nothing learnt at run time: nothing to amend. */
-  updateAnnounceAddrs(_addrs: Multiaddr[]): void {}
-
-  async close(): Promise<void> {
-    this.closing ??= this.closeNow()
-    return this.closing
-  }
-
-  /** the accepted connections still open */
-  get connectionCount(): number {
-    return this.connections.size
-  }
-
-  private async closeNow(): Promise<void> {
-    this.shutdown.abort(new AbortError('the listener closed'))
+  protected async release(closeConnections: () => Promise<void>): Promise<void> {
     const server = this.server
-    const serverClosed =
-      server?.listening === true ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined
+    const serverClosed = closeServer(server)
     // connections still in the HTTP handshake hold the server open
     server?.closeIdleConnections()
-    await Promise.all(
-      [...this.connections].map(async (connection) => {
-        try {
-          await connection.close({ code: CloseCode.GOING_AWAY, reason: 'listener closed' })
-        } catch (err) {
-          connection.abort(err as Error)
-        }
-      }),
-    )
+    await closeConnections()
     server?.closeAllConnections()
     await serverClosed
     this.wss.close()
     this.bound = undefined
-    this.log('closed')
-    this.safeDispatchEvent('close')
+  }
+
+  /** Going away: the peer may redial elsewhere. */
+  protected override async closeConnection(connection: WebSocketConnection): Promise<void> {
+    await connection.close({ code: CloseCode.GOING_AWAY, reason: 'listener closed' })
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const { remoteAddress, remotePort } = req.socket
-    if (this.closing != null || remoteAddress == null || remotePort == null) {
+    if (this.closed || remoteAddress == null || remotePort == null) {
       socket.destroy()
       return
     }
-    if (this.connections.size >= this.options.maxConnections) {
-      this.log('refusing a WebSocket from %s: %d connections open', remoteAddress, this.connections.size)
+    if (this.isFull) {
+      this.log('refusing a WebSocket from %s: %d connections open', remoteAddress, this.connectionCount)
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
       return
     }
@@ -214,35 +163,27 @@ export class WebSocketListener extends TypedEventEmitter<ListenerEvents> impleme
 
   private onWebSocket(websocket: WebSocket, remoteAddress: string, remotePort: number): void {
     const options = this.options
-    if (this.closing != null || this.bound == null) {
+    if (this.closed || this.bound == null) {
       websocket.close(CloseCode.GOING_AWAY, 'listener closed')
       websocket.terminate()
       return
     }
-    const connection = new WebSocketConnection({
-      driver: new NodeSocketDriver(websocket, options.maxPayload),
-      remoteAddr: socketAddressToMultiaddr(remoteAddress, remotePort, this.bound.suffix),
-      direction: 'inbound',
-      log: this.log.newScope(`conn:${this.nextConnectionId++}`),
-      inactivityTimeout: options.inboundSocketInactivityTimeout,
-      closeTimeout: options.closeTimeout,
-      maxBufferedAmount: options.maxBufferedAmount,
-      bufferedAmountPollInterval: options.bufferedAmountPollInterval,
-      maxMessageSize: options.maxMessageSize,
-      maxPayload: options.maxPayload,
-      maxReadBufferLength: options.maxReadBufferLength,
-      maxWriteBufferLength: options.maxWriteBufferLength,
-    })
-    this.connections.add(connection)
-    connection.addEventListener('close', () => this.connections.delete(connection), { once: true })
-    void this.upgrade(connection)
-  }
-
-  private async upgrade(connection: WebSocketConnection): Promise<void> {
-    await upgradeInbound(this.upgrader, connection, {
-      shutdown: this.shutdown.signal,
-      log: this.log,
-    })
+    this.handOver(
+      new WebSocketConnection({
+        driver: new NodeSocketDriver(websocket, options.maxPayload),
+        remoteAddr: socketAddressToMultiaddr(remoteAddress, remotePort, this.bound.suffix),
+        direction: 'inbound',
+        log: this.connectionLog(),
+        inactivityTimeout: options.inboundSocketInactivityTimeout,
+        closeTimeout: options.closeTimeout,
+        maxBufferedAmount: options.maxBufferedAmount,
+        bufferedAmountPollInterval: options.bufferedAmountPollInterval,
+        maxMessageSize: options.maxMessageSize,
+        maxPayload: options.maxPayload,
+        maxReadBufferLength: options.maxReadBufferLength,
+        maxWriteBufferLength: options.maxWriteBufferLength,
+      }),
+    )
   }
 }
 

@@ -3,6 +3,7 @@
  * builds (so no Node types appear here), and their defaults.
  */
 import type { ComponentLogger, OutboundConnectionUpgradeEvents } from '@libp2p/interface'
+import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import type { StandardWebSocket } from './browser-driver.js'
 
 /** PEM text or DER/PEM bytes, as node:tls takes them. */
@@ -84,26 +85,26 @@ const MiB = 1024 * 1024
 export function resolveInit(init: WebSocketsInit): ResolvedInit {
   const resolved: ResolvedInit = {
     ...init,
-    maxPayload: init.maxPayload ?? 4 * MiB,
-    maxMessageSize: init.maxMessageSize ?? MiB,
-    maxBufferedAmount: init.maxBufferedAmount ?? MiB,
-    bufferedAmountPollInterval: init.bufferedAmountPollInterval ?? 10,
-    dialTimeout: init.dialTimeout ?? 10_000,
-    closeTimeout: init.closeTimeout ?? 1_000,
-    inboundSocketInactivityTimeout: init.inboundSocketInactivityTimeout ?? 120_000,
-    outboundSocketInactivityTimeout: init.outboundSocketInactivityTimeout ?? 120_000,
-    handshakeTimeout: init.handshakeTimeout ?? 10_000,
-    maxConnections: init.maxConnections ?? 10_000,
-  }
-  for (const key of [
-    'maxPayload',
-    'maxMessageSize',
-    'maxBufferedAmount',
-    'bufferedAmountPollInterval',
-  ] as const) {
-    if (!Number.isSafeInteger(resolved[key]) || resolved[key] < 1) {
-      throw new RangeError(`${key} must be a positive integer, got ${resolved[key]}`)
-    }
+    maxPayload: checkInteger('maxPayload', init.maxPayload ?? 4 * MiB, 1),
+    maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? MiB, 1),
+    maxBufferedAmount: checkInteger('maxBufferedAmount', init.maxBufferedAmount ?? MiB, 1),
+    bufferedAmountPollInterval: checkInteger(
+      'bufferedAmountPollInterval',
+      init.bufferedAmountPollInterval ?? 10,
+      1,
+    ),
+    dialTimeout: checkPositive('dialTimeout', init.dialTimeout ?? 10_000),
+    closeTimeout: checkPositive('closeTimeout', init.closeTimeout ?? 1_000),
+    inboundSocketInactivityTimeout: checkNonNegative(
+      'inboundSocketInactivityTimeout',
+      init.inboundSocketInactivityTimeout ?? 120_000,
+    ),
+    outboundSocketInactivityTimeout: checkNonNegative(
+      'outboundSocketInactivityTimeout',
+      init.outboundSocketInactivityTimeout ?? 120_000,
+    ),
+    handshakeTimeout: checkPositive('handshakeTimeout', init.handshakeTimeout ?? 10_000),
+    maxConnections: checkInteger('maxConnections', init.maxConnections ?? 10_000),
   }
   return resolved
 }
