@@ -128,10 +128,14 @@ export interface Datastore {
 }
 
 /**
- * Everything the host hands to module factories. Fields are assigned in the
- * order listed; a module constructor may read only the fields above the
- * module's own kind (transports, encrypters, muxers and services are created
- * last, so they see all of them).
+ * Everything the host hands to module factories. Every field is there when a
+ * module starts or is used. While the host is being built, reading one of its
+ * parts (`peerStore` … `upgrader`) before the host created it throws
+ * `ComponentNotReadyError`; it creates them in the order listed, then stream
+ * muxers and connection encrypters, then the upgrader, then transports and
+ * services. So of the modules only a stream muxer or connection encrypter
+ * that reads `upgrader` in its factory can meet the error (Noise reads it
+ * during a handshake). Only `datastore` may be absent: it is configuration.
  */
 export interface Components {
   peerId: PeerId
@@ -144,8 +148,8 @@ export interface Components {
   datastore?: Datastore
   peerStore: PeerStore
   registrar: Registrar
-  addressManager: AddressManager
   transportManager: TransportManager
+  addressManager: AddressManager
   connectionManager: ConnectionManager
   upgrader: Upgrader
 }

@@ -136,3 +136,24 @@ export class UnmetServiceDependenciesError extends Error {
     this.capability = capability
   }
 }
+
+/**
+ * A module read a member of the host's components (`components.upgrader`, …)
+ * while the host was still creating it: a factory or constructor may keep the
+ * components object, but must read a member the host creates after the module
+ * itself only when it uses it or in `start()`.
+ */
+export class ComponentNotReadyError extends Error {
+  static override name = 'ComponentNotReadyError'
+  override name = 'ComponentNotReadyError'
+  /** the member read too early, e.g. `upgrader` */
+  readonly component: string
+
+  constructor(component: string) {
+    super(
+      `components.${component} was read before the host created it: ` +
+        'read it when it is used or in start(), not in the module factory or constructor',
+    )
+    this.component = component
+  }
+}

@@ -63,6 +63,7 @@ import {
   UnmetServiceDependenciesError,
 } from './errors.js'
 import { peerIdFromAddress } from './internal/addresses.js'
+import { ComponentsBuilder } from './internal/components-builder.js'
 import { findUnmetDependency, type NamedModule, providerHint } from './internal/service-dependencies.js'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore, type PeerStoreInit } from './peer-store/peer-store.js'
@@ -166,9 +167,9 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.peerId = peerIdFromPrivateKey(init.privateKey)
     this.listen = (init.addresses?.listen ?? []).map((address) => toMultiaddr(address))
 
-    // Built field by field, in the order `Components` documents; each
-    // constructor reads only fields assigned before it.
-    const components = {
+    // The host's parts are getters until set (ComponentNotReadyError before):
+    // each keeps the components object and reads the others when it uses them.
+    const builder = new ComponentsBuilder({
       peerId: this.peerId,
       privateKey: init.privateKey,
       logger,
@@ -176,32 +177,37 @@ export class Host<T extends ServiceMap = ServiceMap>
       nodeInfo: defaultNodeInfo(init.nodeInfo),
       connectionGater: init.connectionGater ?? {},
       datastore: init.datastore,
-    } as Components
+    })
+    const components = builder.components
     this.components = components
-    components.peerStore = this.peerStore = new PeerStore(components, init.peerStore)
-    components.registrar = this.registrar = new Registrar(components, init.registrar)
-    components.transportManager = this.transportManager = new TransportManager(
-      components,
-      init.transportManager,
+    this.peerStore = builder.set('peerStore', new PeerStore(components, init.peerStore))
+    this.registrar = builder.set('registrar', new Registrar(components, init.registrar))
+    this.transportManager = builder.set(
+      'transportManager',
+      new TransportManager(components, init.transportManager),
     )
-    components.addressManager = this.addressManager = new AddressManager(components, init.addresses)
-    components.connectionManager = this.connectionManager = new ConnectionManager(
-      components,
-      init.connectionManager,
+    this.addressManager = builder.set('addressManager', new AddressManager(components, init.addresses))
+    this.connectionManager = builder.set(
+      'connectionManager',
+      new ConnectionManager(components, init.connectionManager),
     )
 
+    // Muxers and encrypters come before the upgrader that holds them; Noise
+    // reads `components.upgrader` (for its muxers) only during a handshake.
     const cm = init.connectionManager ?? {}
     const streamMuxers = (init.streamMuxers ?? []).map((factory) => factory(components))
-    const upgrader = new Upgrader(components, {
-      streamMuxers,
-      inboundUpgradeTimeout: cm.inboundUpgradeTimeout,
-      inboundStreamProtocolNegotiationTimeout: cm.inboundStreamProtocolNegotiationTimeout,
-      outboundStreamProtocolNegotiationTimeout: cm.outboundStreamProtocolNegotiationTimeout,
-      closeTimeout: cm.closeTimeout,
-    })
-    components.upgrader = upgrader
     const encrypters = (init.connectionEncrypters ?? []).map((factory) => factory(components))
-    for (const encrypter of encrypters) upgrader.addConnectionEncrypter(encrypter)
+    builder.set(
+      'upgrader',
+      new Upgrader(components, {
+        connectionEncrypters: encrypters,
+        streamMuxers,
+        inboundUpgradeTimeout: cm.inboundUpgradeTimeout,
+        inboundStreamProtocolNegotiationTimeout: cm.inboundStreamProtocolNegotiationTimeout,
+        outboundStreamProtocolNegotiationTimeout: cm.outboundStreamProtocolNegotiationTimeout,
+        closeTimeout: cm.closeTimeout,
+      }),
+    )
     const transports = (init.transports ?? []).map((factory) => factory(components))
     for (const transport of transports) this.transportManager.add(transport)
 

@@ -55,6 +55,11 @@
  * module's `[serviceDependencies]` names a capability no module's
  * `[serviceCapabilities]` provides (a DHT or gossipsub without identify).
  *
+ * Components: a factory may keep the `Components` object and read any member
+ * when its module is used or started; reading a part of the host before the
+ * host created it (a muxer or encrypter reading `components.upgrader` in its
+ * factory) throws `ComponentNotReadyError` rather than giving `undefined`.
+ *
  * Reachability: `host.reachability` (`'unknown' | 'public' | 'private'`)
  * follows the `weft:reachability` events a service such as @weft/autonat
  * dispatches on the host; `'unknown'` until then and after `stop()`.

@@ -13,6 +13,9 @@ import { describe, expect, it } from 'vitest'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore } from './peer-store/peer-store.js'
 
+/** a connection manager with no connections: no peer is protected from eviction */
+const noConnections = { getConnectionsMap: () => new Map<string, unknown>() }
+
 class Discovery extends TypedEventEmitter<PeerDiscoveryEvents> {
   readonly [peerDiscoverySymbol] = this
 }
@@ -29,7 +32,7 @@ describe('PeerDiscoveryRelay', () => {
     const [self, other] = await Promise.all([newId(), newId()])
     const events = new TypedEventEmitter<Libp2pEvents>()
     const logger = defaultLogger()
-    const peerStore = new PeerStore({ peerId: self, logger, events })
+    const peerStore = new PeerStore({ peerId: self, logger, events, connectionManager: noConnections })
     const discovery = new Discovery()
     const relay = new PeerDiscoveryRelay({ peerId: self, peerStore, events, logger }, [discovery], {
       maxAddresses: 2,

@@ -39,7 +39,7 @@ export interface RegistrarComponents {
   events: TypedEventTarget<Libp2pEvents>
   peerStore: PeerStore
   /** read when a topology is registered, to tell it about peers already connected */
-  connectionManager?: Pick<ConnectionManager, 'getConnections'>
+  connectionManager: Pick<ConnectionManager, 'getConnections'>
 }
 
 export interface RegistrarInit {
@@ -215,7 +215,7 @@ export class Registrar implements RegistrarInterface {
   }
 
   private async notifyConnectedPeers(registration: Registration): Promise<void> {
-    const connections = this.components.connectionManager?.getConnections() ?? []
+    const connections = this.components.connectionManager.getConnections()
     const seen = new Set<string>()
     for (const connection of connections) {
       const key = connection.remotePeer.toString()
@@ -233,7 +233,7 @@ export class Registrar implements RegistrarInterface {
   }
 
   private openConnectionTo(peerId: PeerId): Connection | undefined {
-    const connections = this.components.connectionManager?.getConnections(peerId) ?? []
+    const connections = this.components.connectionManager.getConnections(peerId)
     return (
       connections.find((connection) => connection.status === 'open' && connection.limits == null) ??
       connections.find((connection) => connection.status === 'open')

@@ -90,20 +90,14 @@ export class Upgrader implements UpgraderInterface {
     private readonly init: UpgraderInit,
   ) {
     this.log = components.logger.forComponent('weft:upgrader')
-    for (const encrypter of init.connectionEncrypters ?? []) this.addConnectionEncrypter(encrypter)
+    for (const encrypter of init.connectionEncrypters ?? []) {
+      if (this.encrypters.has(encrypter.protocol)) {
+        throw new InvalidParametersError(`an encrypter for ${encrypter.protocol} is already configured`)
+      }
+      this.encrypters.set(encrypter.protocol, encrypter)
+    }
     for (const muxer of init.streamMuxers ?? []) this.muxers.set(muxer.protocol, muxer)
     this.inboundUpgradeTimeout = init.inboundUpgradeTimeout ?? 3_000
-  }
-
-  /**
-   * Adds an encrypter after construction: the host creates encrypters after
-   * the upgrader, since an encrypter (Noise) asks the upgrader for its muxers.
-   */
-  addConnectionEncrypter(encrypter: ConnectionEncrypter): void {
-    if (this.encrypters.has(encrypter.protocol)) {
-      throw new InvalidParametersError(`an encrypter for ${encrypter.protocol} is already configured`)
-    }
-    this.encrypters.set(encrypter.protocol, encrypter)
   }
 
   getConnectionEncrypters(): Map<string, ConnectionEncrypter> {

@@ -79,6 +79,21 @@ describe('PeerStore', () => {
     expect(await store.all()).toHaveLength(3)
   })
 
+  it('asks the connection manager which peers are connected and evicts those last', async () => {
+    const self = await testPeer()
+    const others = await Promise.all([1, 2, 3, 4].map(async () => (await newPeer()).id))
+    const connected = new Map([[others[0]!.toString(), []]])
+    const store = new PeerStore(
+      { ...self, connectionManager: { getConnectionsMap: () => connected } },
+      { maxPeers: 3 },
+    )
+    await store.patch(self.peerId, { protocols: ['/mine'] })
+    for (const id of others) await store.merge(id, { multiaddrs: [a] })
+    expect(await store.has(others[0]!)).toBe(true)
+    expect(await store.has(others[1]!)).toBe(false)
+    expect(await store.all()).toHaveLength(3)
+  })
+
   it('filters, orders, offsets and limits queries', async () => {
     const { peerStore } = await testPeer()
     const ids = await Promise.all([1, 2, 3].map(async () => (await newPeer()).id))

@@ -11,6 +11,9 @@ import { decodePeer, encodePeer } from './peer-codec.js'
 import { DEFAULT_PEER_RECORD_LIMITS, emptyPeer, toPeer, updatePeer } from './peer-record-data.js'
 import { PeerStore } from './peer-store.js'
 
+/** a connection manager with no connections: no peer is protected from eviction */
+const noConnections = { getConnectionsMap: () => new Map<string, unknown>() }
+
 const newId = async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -145,7 +148,12 @@ describe('address ttl', () => {
   it('never expires the addresses of our own record', async () => {
     const [self, other] = await Promise.all([newId(), newId()])
     const store = new PeerStore(
-      { peerId: self, logger: defaultLogger(), events: new TypedEventEmitter() },
+      {
+        peerId: self,
+        logger: defaultLogger(),
+        events: new TypedEventEmitter(),
+        connectionManager: noConnections,
+      },
       { addressTtl: 30 },
     )
     const address = multiaddr('/ip4/10.0.0.9/tcp/9')

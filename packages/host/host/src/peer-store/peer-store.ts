@@ -52,8 +52,8 @@ export interface PeerStoreComponents {
   connectionGater?: ConnectionGater
   /** kept in when given with `query` (an interface-datastore `Datastore`) */
   datastore?: unknown
-  /** read lazily: connected peers are evicted only as a last resort */
-  connectionManager?: { getConnectionsMap(): ReadonlyMap<string, unknown> }
+  /** read when a peer is evicted: connected peers go only as a last resort */
+  connectionManager: { getConnectionsMap(): ReadonlyMap<string, unknown> }
 }
 
 export interface PeerStoreInit extends Partial<PeerRecordLimits> {
@@ -84,7 +84,7 @@ export class PeerStore implements PeerStoreInterface {
     this.selfKey = components.peerId.toString()
     this.limits = { ...DEFAULT_PEER_RECORD_LIMITS, ...definedOnly(init) }
     const isProtected = (key: string): boolean =>
-      this.components.connectionManager?.getConnectionsMap().has(key) === true
+      this.components.connectionManager.getConnectionsMap().has(key)
     const datastore = components.datastore as Datastore | undefined
     if (init.backend != null) {
       this.backend = init.backend
