@@ -9,7 +9,8 @@
  * - Reading: bytes arrive as `'message'` events; while nobody listens, or the
  *   stream is paused, they wait in the read buffer (beyond
  *   `maxReadBufferLength` the stream aborts). `for await` reads them too, and
- *   pauses the stream while its consumer falls behind.
+ *   pauses the stream while its consumer falls behind
+ *   (internal/message-iterator.ts).
  * - `'remoteCloseWrite'`: the remote will send no more; `'end'`: every byte
  *   has been delivered and the readable side is finished; `'close'`: the
  *   stream is over (with `.error` when it was aborted or reset).
@@ -42,8 +43,11 @@ import {
 import { Uint8ArrayList } from 'uint8arraylist'
 import { StreamClosedError } from './errors.js'
 import { endOnListenerError, LightEventTarget } from './event-target.js'
-import { IteratorQueue } from './internal/iterator-queue.js'
+import { iterateMessages } from './internal/message-iterator.js'
 import { deferred, raceSignal } from './signals.js'
+import { waitForEvent } from './wait-for-event.js'
+
+export { waitForEvent } from './wait-for-event.js'
 
 export const DEFAULT_MAX_READ_BUFFER_LENGTH = 4 * 1024 * 1024
 
@@ -199,49 +203,8 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     if (type === 'message' && this.readBuffer.byteLength > 0) this.scheduleDispatch()
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array | Uint8ArrayList> {
-    if (this.ended || (this.readStatus !== 'readable' && this.readStatus !== 'paused')) return
-    const queue = new IteratorQueue<Uint8Array | Uint8ArrayList>(this.maxReadBufferLength)
-    let pausedByUs = false
-    const onMessage = (evt: StreamMessageEvent): void => {
-      if (queue.push(evt.data) && this.readStatus === 'readable') {
-        this.pause()
-        pausedByUs = true
-      }
-    }
-    // after a reset or abort the 'close' event that follows carries the error
-    const onEnd = (): void => {
-      if (this.status !== 'reset' && this.status !== 'aborted') queue.end()
-    }
-    const onClose = (evt: StreamCloseEvent): void => {
-      // bytes handed back with unshift() just before a clean close have not
-      // been dispatched yet (that waits for a microtask): they are still ours
-      if (evt.error == null && this.readBuffer.byteLength > 0) {
-        const rest = this.readBuffer.sublist()
-        this.readBuffer.consume(rest.byteLength)
-        queue.push(rest)
-      }
-      queue.end(evt.error)
-    }
-    this.addEventListener('message', onMessage)
-    this.addEventListener('end', onEnd)
-    this.addEventListener('close', onClose)
-    try {
-      while (true) {
-        const next = await queue.next()
-        if (next === undefined) return
-        if (pausedByUs && queue.isBelowLowWater() && this.readStatus === 'paused') {
-          pausedByUs = false
-          this.resume()
-        }
-        yield next
-      }
-    } finally {
-      this.removeEventListener('message', onMessage)
-      this.removeEventListener('end', onEnd)
-      this.removeEventListener('close', onClose)
-      if (pausedByUs && this.readStatus === 'paused') this.resume()
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array | Uint8ArrayList> {
+    return iterateMessages(this, () => this.takeReadBuffer())
   }
 
   // ---- called by subclasses -------------------------------------------------
@@ -458,6 +421,14 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     this.safeDispatchEvent('end')
   }
 
+  /** Empties the read buffer and returns what it held (for the iterator, on a clean close). */
+  private takeReadBuffer(): Uint8ArrayList | undefined {
+    if (this.readBuffer.byteLength === 0) return undefined
+    const rest = this.readBuffer.sublist()
+    this.readBuffer.consume(rest.byteLength)
+    return rest
+  }
+
   private discardBuffers(): void {
     this.readBuffer.consume(this.readBuffer.byteLength)
     if (this.writeBuffer.byteLength > 0) {
@@ -485,20 +456,4 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     }
     this.dispatchEvent(event)
   }
-}
-
-/** Resolves on the next `type` event; rejects if the target closes first. */
-export async function waitForEvent(target: AbstractMessageStream, type: 'idle' | 'drain'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (): void => {
-      target.removeEventListener('close', onClose)
-      resolve()
-    }
-    const onClose = (evt: StreamCloseEvent): void => {
-      target.removeEventListener(type, onEvent)
-      reject(evt.error ?? new StreamClosedError('stream closed'))
-    }
-    target.addEventListener(type, onEvent, { once: true })
-    target.addEventListener('close', onClose, { once: true })
-  })
 }

@@ -20,6 +20,10 @@
  * any: after a protocol violation or the remote's GoAway(error) the
  * connection below is closed gracefully (so our GoAway reaches the remote),
  * and this event is how the host's Connection learns the reason.
+ *
+ * Parts: inbound frames are decoded and routed by `FrameReader`
+ * (frame-reader.ts), outbound ones queued by `FrameWriter`, the streams and
+ * their limits kept in `StreamTable`, pings and keep-alive in ping.ts.
  */
 
 import type {
@@ -43,8 +47,6 @@ import {
   throwIfAborted,
 } from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
-import { DataBatch } from './data-batch.js'
-import { FrameDecoder } from './decoder.js'
 import {
   GoAwayError,
   InvalidFrameError,
@@ -54,7 +56,8 @@ import {
   StreamIdsExhaustedError,
   TooManyOutboundProtocolStreamsError,
 } from './errors.js'
-import { describeHeader, Flag, type FrameHeader, FrameType, GoAwayCode, MAX_UINT32 } from './frame.js'
+import { Flag, FrameType, GoAwayCode, MAX_UINT32 } from './frame.js'
+import { FrameReader } from './frame-reader.js'
 import { FrameWriter } from './frame-writer.js'
 import { KeepAlive, PingTracker } from './ping.js'
 import { YamuxStream } from './stream.js'
@@ -78,7 +81,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
   private readonly conn: MessageStream
   private readonly config: YamuxConfig
   private readonly writer: FrameWriter
-  private readonly decoder: FrameDecoder
+  private readonly reader: FrameReader
   private readonly pings: PingTracker
   private readonly table = new StreamTable()
   private nextStreamId: number
@@ -86,9 +89,6 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
   private remoteGoAway?: number
   /** the session is over: no frame is read or written any more */
   private ended = false
-  /** the stream whose Data frame payload is being received */
-  private dataTarget?: YamuxStream
-  private readonly batch = new DataBatch()
   private readonly keepAlive?: KeepAlive
   private closing?: Promise<void>
 
@@ -104,13 +104,16 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     if (config.enableKeepAlive) {
       this.keepAlive = new KeepAlive(this.pings, config.keepAliveInterval, (err) => this.fail(err))
     }
-    this.decoder = new FrameDecoder({
-      onFrame: (header) => this.handleFrame(header),
-      onDataStart: (header) => this.handleDataStart(header),
-      onData: (chunk) => {
-        if (this.dataTarget != null) this.batch.add(this.dataTarget, chunk)
+    this.reader = new FrameReader({
+      table: this.table,
+      pings: this.pings,
+      writer: this.writer,
+      log,
+      hooks: {
+        acceptStream: (id) => this.acceptStream(id),
+        onGoAway: (code) => this.handleGoAway(code),
+        isEnded: () => this.ended,
       },
-      onDataEnd: (header) => this.handleDataEnd(header),
     })
     conn.addEventListener('message', this.onConnectionMessage)
     conn.addEventListener('drain', this.onConnectionDrain)
@@ -236,16 +239,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
   private readonly onConnectionMessage = (evt: StreamMessageEvent): void => {
     if (this.ended) return
     try {
-      const data = evt.data
-      if (data instanceof Uint8Array) {
-        this.decoder.push(data)
-      } else {
-        for (const chunk of data) {
-          this.decoder.push(chunk)
-          if (this.ended) break
-        }
-      }
-      this.batch.deliver()
+      this.reader.read(evt.data)
     } catch (err) {
       this.fail(err as Error)
     }
@@ -258,7 +252,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
   private readonly onConnectionEnd = (): void => {
     if (this.ended) return
     // the remote sends no more frames: the session is over
-    const err = this.decoder.insideFrame
+    const err = this.reader.insideFrame
       ? new InvalidFrameError('the connection ended inside a frame')
       : undefined
     this.log('the connection ended')
@@ -272,55 +266,9 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     this.endSession(evt.error)
   }
 
-  // ---- frames -------------------------------------------------------------------
+  // ---- streams the remote opens -----------------------------------------------
 
-  private handleFrame(header: FrameHeader): void {
-    if (this.log.enabled) this.log.trace('received %s', describeHeader(header))
-    this.batch.deliver()
-    if (header.type === FrameType.WindowUpdate) {
-      const stream = this.streamFor(header)
-      if (stream == null) return
-      stream.receiveWindowUpdate(header.length)
-      stream.receiveEndFlags(header.flags)
-    } else if (header.type === FrameType.Ping) {
-      if ((header.flags & Flag.SYN) !== 0) {
-        this.writer.control(FrameType.Ping, Flag.ACK, 0, header.length)
-      } else if ((header.flags & Flag.ACK) !== 0 && !this.pings.onAck(header.length)) {
-        this.log('ignoring a ping answer %d we did not ask for', header.length)
-      }
-    } else {
-      this.handleGoAway(header.length)
-    }
-  }
-
-  private handleDataStart(header: FrameHeader): void {
-    if (this.log.enabled) this.log.trace('received %s', describeHeader(header))
-    this.batch.deliverUnlessFor(header.streamId)
-    const stream = this.streamFor(header)
-    stream?.receiveDataStart(header.length)
-    this.dataTarget = stream
-  }
-
-  private handleDataEnd(header: FrameHeader): void {
-    const stream = this.dataTarget
-    this.dataTarget = undefined
-    if (stream == null || (header.flags & (Flag.FIN | Flag.RST)) === 0) return
-    this.batch.deliver()
-    stream.receiveEndFlags(header.flags)
-  }
-
-  /** The stream a Data or Window Update frame is for; opens it on SYN, records ACK. */
-  private streamFor(header: FrameHeader): YamuxStream | undefined {
-    const id = header.streamId
-    if (id === 0)
-      throw new InvalidFrameError(`${describeHeader(header)}: stream frames may not use stream id 0`)
-    if ((header.flags & Flag.SYN) !== 0) return this.acceptStream(id)
-    const stream = this.table.get(id)
-    // ACK is expected, but any frame from the remote on the stream shows it was accepted
-    if (stream != null) this.table.acknowledge(stream)
-    return stream
-  }
-
+  /** The remote opened stream `id` (a SYN): accept it, or reset it when there is no room. */
   private acceptStream(id: number): YamuxStream | undefined {
     if (id % 2 === (this.client ? 1 : 0)) {
       throw new InvalidFrameError(
@@ -429,9 +377,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     if (this.ended) return
     this.ended = true
     this.status = 'closed'
-    this.decoder.stop()
-    this.dataTarget = undefined
-    this.batch.clear()
+    this.reader.stop()
     this.keepAlive?.stop()
     this.writer.flushNow()
     this.writer.close()

@@ -1,11 +1,9 @@
 /**
  * The I/O shell both routers share: it registers the protocol handlers and
  * topologies, keeps one `PeerStreams` per peer, tracks which peers subscribe
- * to which topics, runs every received message through the signature policy,
- * the seen cache and the topic validators, and delivers `'message'` events.
- * A received message's id is computed before its signature is checked, so
- * copies cost no verification, and each peer's verifications per window are
- * rationed (`maxVerificationsPerPeer` per `verificationWindow`).
+ * to which topics, hands every received message to its `MessageReceiver`
+ * (id, duplicate check, verification budget, signature policy, topic
+ * validators; see message-receiver.ts) and delivers `'message'` events.
  * What to forward and to whom is the router's business: floodsub and
  * gossipsub subclass this and implement the `protected abstract` hooks.
  */
@@ -31,20 +29,15 @@ import {
   type ValidationFailure,
 } from './errors.js'
 import {
-  AuthorCache,
   buildMessage,
   defaultMsgId,
-  type Message,
   type MsgIdFn,
   msgIdToString,
-  parseMessage,
   type SignaturePolicy,
-  type SignedMessage,
   StrictSign,
   type TopicValidatorFn,
-  TopicValidatorResult,
-  verifySignature,
 } from './message.js'
+import { MessageReceiver } from './message-receiver.js'
 import { PeerStreams } from './peer-streams.js'
 import { type Clock, SeenCache } from './seen-cache.js'
 import { TopicTable } from './topic-table.js'
@@ -69,9 +62,6 @@ export type {
   Subscription,
   SubscriptionChangeData,
 } from './types.js'
-
-/** peers remembered per message under verification, for P3 credit (the score keeps 64 too) */
-const MAX_PEERS_PER_VERIFYING_MESSAGE = 64
 
 export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   extends TypedEventEmitter<Events>
@@ -110,16 +100,11 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   private readonly maxOutboundBufferSize: number
   private readonly maxPeers: number
   private readonly maxSubscriptions: number
-  private readonly maxPendingValidations: number
   private readonly rpcLimits: RpcLimits
   private readonly streamOptions: StreamHandlerOptions
   private readonly streamOpenTimeout: number
-  /** ids of messages past their signature check whose topic validation is running */
-  private readonly validating = new Set<string>()
-  /** ids of messages whose signature is being checked → other peers that sent a copy meanwhile */
-  private readonly verifying = new Map<string, Set<PeerStreams>>()
-  private readonly authors = new AuthorCache()
-  private readonly budget: VerificationBudget
+  /** id, duplicate check, verification budget, signature, topic validator */
+  private readonly receiver: MessageReceiver
   private topologyIds: string[] = []
   private sequence = BigInt(Date.now()) * 1_000_000n
 
@@ -139,15 +124,33 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.maxPeers = init.maxPeers ?? 1024
     this.topics = new TopicTable(init.maxTopicsPerPeer ?? 256)
     this.maxSubscriptions = init.maxSubscriptions ?? 1024
-    this.maxPendingValidations = init.maxPendingValidations ?? 1024
     this.rpcLimits = { ...DEFAULT_RPC_LIMITS, ...init.rpcLimits }
     this.streamOpenTimeout = init.streamOpenTimeout ?? 10_000
     this.now = init.now ?? Date.now
     this.seen = new SeenCache({ ttl: init.seenTTL, maxSize: init.maxSeenMessages, now: this.now })
-    this.budget = new VerificationBudget({
-      limit: init.maxVerificationsPerPeer ?? 512,
-      window: init.verificationWindow ?? 1000,
-      now: this.now,
+    this.receiver = new MessageReceiver({
+      signaturePolicy: this.globalSignaturePolicy,
+      msgIdFn: this.msgIdFn,
+      seen: this.seen,
+      budget: new VerificationBudget({
+        limit: init.maxVerificationsPerPeer ?? 512,
+        window: init.verificationWindow ?? 1000,
+        now: this.now,
+      }),
+      topicValidators: this.topicValidators,
+      counters: this.counters,
+      maxPendingValidations: init.maxPendingValidations ?? 1024,
+      log: this.log,
+      hooks: {
+        isStarted: () => this.started,
+        isSubscribed: (topic) => this.subscriptions.has(topic),
+        onDuplicate: (idString, from, topic) => this.onDuplicate(idString, from, topic),
+        onFirstSeen: (received) => this.onFirstSeen(received),
+        onRejected: (from, topic, failure, received) => this.onRejected(from, topic, failure, received),
+        onIgnored: (received) => this.onIgnored(received),
+        onOverBudget: (peer, topic, penalise) => this.onOverBudget(peer, topic, penalise),
+        onAccepted: (received) => this.onAccepted(received),
+      },
     })
     this.streamOptions = {
       maxInboundStreams: init.maxInboundStreams ?? 2,
@@ -233,9 +236,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.topics.clear()
     this.subscriptions.clear()
     this.seen.clear()
-    this.verifying.clear()
-    this.validating.clear()
-    this.budget.clear()
+    this.receiver.clear()
   }
 
   // ---- public API -------------------------------------------------------------
@@ -346,7 +347,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     if (peer == null) return
     this.peers.delete(key)
     this.topics.removePeer(key)
-    this.budget.remove(key)
+    this.receiver.removePeer(key)
     this.onPeerRemoved(peer)
     peer.close()
   }
@@ -409,7 +410,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     }
     const rpc = decodeRpc(frame, this.rpcLimits)
     if (rpc.subscriptions.length > 0) this.handleSubscriptions(peer, rpc.subscriptions)
-    for (const raw of rpc.messages) this.handleMessage(peer, raw)
+    for (const raw of rpc.messages) this.receiver.receive(peer, raw)
     if (rpc.control != null) this.handleControl(peer, rpc.control)
   }
 
@@ -430,154 +431,10 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     }
   }
 
-  // ---- messages -----------------------------------------------------------
-
-  /**
-   * Everything before the first `await` runs here, synchronously for the
-   * whole RPC: the id comes from what the message claims (`parseMessage`, no
-   * signature check), so a copy of a message seen, being verified or being
-   * validated is dropped (and credited to its sender for P3) without any
-   * verification; only then does the sender's verification budget pay for a
-   * signature check.
-   */
-  private handleMessage(peer: PeerStreams, raw: RPC.Message): void {
-    this.counters.received++
-    // we neither deliver nor relay topics we do not subscribe to: drop before any work
-    if (raw.topic == null || !this.subscriptions.has(raw.topic)) {
-      this.counters.ignored++
-      return
-    }
-    const topic = raw.topic
-    const signed = this.globalSignaturePolicy === StrictSign
-    // with the default id (from + seqno) a copy is recognised from its raw bytes, before any parsing;
-    // parseMessage accepts only the canonical encoding of `from`, so the two ids agree
-    if (signed && this.msgIdFn === defaultMsgId && raw.from != null && raw.seqno?.byteLength === 8) {
-      if (this.dropCopy(peer, msgIdToString(raw.from) + msgIdToString(raw.seqno), topic)) return
-    }
-    // parsing an author we have not met costs a key decoding: it is paid from the budget too
-    let charged = false
-    if (signed && raw.from != null && !this.authors.has(raw.from)) {
-      if (!this.chargeVerification(peer, topic)) return
-      charged = true
-    }
-    const parsed = parseMessage(this.globalSignaturePolicy, raw, this.authors)
-    if ('failure' in parsed) {
-      this.counters.rejected++
-      this.onRejected(peer, topic, parsed.failure)
-      return
-    }
-    const { message } = parsed
-    let id: Uint8Array
-    try {
-      id = this.msgIdFn(message)
-    } catch (err) {
-      this.log('msgIdFn threw on a message from %p: %e', peer.id, err)
-      this.counters.ignored++
-      return
-    }
-    const idString = msgIdToString(id)
-    if (this.dropCopy(peer, idString, topic)) return
-    if (this.validating.size + this.verifying.size >= this.maxPendingValidations) {
-      this.counters.droppedForLoad++
-      return
-    }
-    if (message.type === 'signed' && !charged && !this.chargeVerification(peer, topic)) return
-    const received: ReceivedMessage = { id, idString, raw, message, from: peer }
-    let processing: Promise<void>
-    if (message.type === 'unsigned') {
-      processing = this.acceptNew(received)
-    } else {
-      this.verifying.set(idString, new Set())
-      processing = this.verifyThenAccept(received, message)
-    }
-    processing.catch((err: Error) => this.log.error('processing a message failed: %e', err))
-  }
-
-  /** Whether message `idString` is seen, being verified or being validated: then the copy is counted and dropped. */
-  private dropCopy(peer: PeerStreams, idString: string, topic: string): boolean {
-    const verifying = this.verifying.get(idString)
-    if (verifying != null) {
-      // credited once the first copy checks out (a set: one entry per peer, bounded)
-      this.counters.duplicates++
-      if (verifying.size < MAX_PEERS_PER_VERIFYING_MESSAGE) verifying.add(peer)
-      return true
-    }
-    if (this.seen.has(idString) || this.validating.has(idString)) {
-      this.counters.duplicates++
-      this.onDuplicate(idString, peer, topic)
-      return true
-    }
-    return false
-  }
-
-  /** Takes one verification from `peer`'s budget; false (dropped, counted, maybe penalised) when none is left. */
-  private chargeVerification(peer: PeerStreams, topic: string): boolean {
-    const decision = this.budget.take(peer.key)
-    if (decision === 'ok') return true
-    this.counters.droppedOverBudget++
-    this.onOverBudget(peer, topic, decision === 'drop-and-penalise')
-    return false
-  }
-
-  private async verifyThenAccept(received: ReceivedMessage, message: SignedMessage): Promise<void> {
-    const { idString, raw, from } = received
-    let copies: Set<PeerStreams> | undefined
-    let valid = false
-    try {
-      valid = await verifySignature(raw, message)
-    } finally {
-      // copies that arrived meanwhile were not verified: on failure they are simply dropped
-      // (the id stays unseen, so a genuine copy arriving later is verified on its own)
-      copies = this.verifying.get(idString)
-      this.verifying.delete(idString)
-    }
-    if (!this.started) return
-    if (!valid) {
-      this.counters.rejected++
-      this.onRejected(from, message.topic, 'invalid-signature')
-      return
-    }
-    await this.acceptNew(received, copies)
-  }
-
-  /** A message that passed the signature policy and is new: mark it seen, run the topic validator, deliver, relay. */
-  private async acceptNew(received: ReceivedMessage, copies?: Set<PeerStreams>): Promise<void> {
-    const { idString, message, raw, from } = received
-    this.validating.add(idString)
-    try {
-      this.seen.add(idString)
-      this.onFirstSeen(received)
-      for (const peer of copies ?? []) {
-        if (peer !== from) this.onDuplicate(idString, peer, message.topic)
-      }
-      const result = await this.runTopicValidator(from, message)
-      if (!this.started) return
-      if (result === TopicValidatorResult.Reject) {
-        this.counters.rejected++
-        this.onRejected(from, message.topic, 'topic-validator-rejected', received)
-        return
-      }
-      if (result === TopicValidatorResult.Ignore) {
-        this.counters.ignored++
-        this.onIgnored(received)
-        return
-      }
-      this.counters.accepted++
-      if (this.subscriptions.has(message.topic)) this.safeDispatchEvent('message', { detail: message })
-      this.forward(received, encodeRpc({ messages: [raw] }))
-    } finally {
-      this.validating.delete(idString)
-    }
-  }
-
-  private async runTopicValidator(from: PeerStreams, message: Message): Promise<TopicValidatorResult> {
-    const validator = this.topicValidators.get(message.topic)
-    if (validator == null) return TopicValidatorResult.Accept
-    try {
-      return await validator(from.id, message)
-    } catch (err) {
-      this.log('topic validator for %s threw: %e', message.topic, err)
-      return TopicValidatorResult.Reject
-    }
+  /** A message passed every check: deliver it to our subscribers and let the router relay it. */
+  private onAccepted(received: ReceivedMessage): void {
+    const { message, raw } = received
+    if (this.subscriptions.has(message.topic)) this.safeDispatchEvent('message', { detail: message })
+    this.forward(received, encodeRpc({ messages: [raw] }))
   }
 }
