@@ -4,11 +4,19 @@
  * discovery"): put/get of validated records and provide/findProviders with
  * republishing of what we provide.
  */
-import type { AbortOptions, ContentRouting, PeerId, Provider, RoutingOptions } from '@libp2p/interface'
+import type {
+  AbortOptions,
+  ContentRouting,
+  Logger,
+  PeerId,
+  Provider,
+  RoutingOptions,
+} from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, type ClearableSignal, deferred, equalBytes } from '@weft/utils'
 import type { CID } from 'multiformats/cid'
 import { DHTLimitError, NotFoundError } from './errors.js'
+import { keyLabel } from './key-label.js'
 import { Message } from './message.pb.js'
 import { type Network, wireBytes } from './network.js'
 import type { ResolvedInit } from './options.js'
@@ -17,7 +25,7 @@ import { fromWire, type LookupFn, type PeerCandidate } from './query-runner.js'
 import type { RecordStore } from './record-store.js'
 import { type Selectors, selectRecord, type Validators, validateRecord } from './records.js'
 
-/** What `Content` uses of the DHT, and nothing more; kad-dht.ts builds it. */
+/** What `Content` uses of the DHT, and nothing more; parts.ts builds it. */
 export interface ContentInit {
   /** our peer id: the provider we announce */
   self: PeerId
@@ -38,6 +46,8 @@ export interface ContentInit {
   /** the signal that aborts when the DHT stops (a new one each time it starts) */
   stopSignal(): AbortSignal
   isStarted(): boolean
+  /** provide and put say how many peers they reached */
+  log: Logger
 }
 
 /** how often expired provider and value records are swept (each sweep visits only expired ones) */
@@ -103,7 +113,8 @@ export class Content implements ContentRouting {
         },
       ],
     }
-    await this.sendToAll(closest, request, false, options)
+    const reached = await this.sendToAll(closest, request, false, options)
+    this.init.log('provide %s: reached %d of the %d closest peers', id, reached, closest.length)
   }
 
   async cancelReprovide(cid: CID): Promise<void> {
@@ -181,12 +192,13 @@ export class Content implements ContentRouting {
     await validateRecord(this.init.validators, key, value, options)
     const record = await this.init.records.put(key, value, options)
     const { closest } = await this.init.lookup(key, options)
-    await this.sendToAll(
+    const reached = await this.sendToAll(
       closest,
       { type: Message.MessageType.PUT_VALUE, key: wireBytes(key), record },
       true,
       options,
     )
+    this.init.log('put %s: stored on %d of the %d closest peers', keyLabel(key), reached, closest.length)
   }
 
   /** The best valid value for `key` among ours and the network's; `NotFoundError` when nobody has one. */

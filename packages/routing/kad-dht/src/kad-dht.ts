@@ -1,7 +1,8 @@
 /**
- * The DHT service: routing table upkeep (topology, identify, refresh), the
- * server side of the protocol, and the lookups behind `PeerRouting` and
- * `ContentRouting` (content.ts).
+ * The DHT service shell: its lifecycle, routing table upkeep (topology,
+ * identify, eviction of peers that stopped answering), and the lookups
+ * behind `PeerRouting`. Its parts (stores, network, the server side, content
+ * routing in content.ts, refresh) are built and wired in parts.ts.
  */
 import {
   type AbortOptions,
@@ -28,16 +29,15 @@ import {
   type TypedEventTarget,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, equalBytes, ProtocolHandler } from '@weft/utils'
-import { MemoryDatastore } from 'datastore-core'
-import type { Datastore } from 'interface-datastore'
-import { Content } from './content.js'
+import { anySignal, equalBytes, type ProtocolHandler } from '@weft/utils'
+import type { Content } from './content.js'
 import { kadId } from './distance.js'
 import { DHTStoppedError, NotFoundError } from './errors.js'
+import { keyLabel } from './key-label.js'
 import { Message } from './message.pb.js'
-import { Network, wireBytes } from './network.js'
+import { type Network, wireBytes } from './network.js'
 import { type KadDHTInit, type ResolvedInit, resolveInit } from './options.js'
-import { Providers } from './providers.js'
+import { createParts } from './parts.js'
 import {
   fromWire,
   type LookupOptions,
@@ -46,11 +46,8 @@ import {
   type PeerCandidate,
   runLookup,
 } from './query-runner.js'
-import { RecordStore } from './record-store.js'
-import { defaultSelectors, defaultValidators, type Selectors, type Validators } from './records.js'
-import { Refresher } from './refresher.js'
-import { RoutingTable } from './routing-table.js'
-import { RequestHandler, serveRequests } from './rpc-handler.js'
+import type { Refresher } from './refresher.js'
+import type { RoutingTable } from './routing-table.js'
 
 export interface KadDHTComponents {
   peerId: PeerId
@@ -91,15 +88,10 @@ export class KadDHT implements Startable, PeerRouting {
   readonly protocol: string
   /** read-only view for diagnostics and tests (size, membership); the DHT alone changes it */
   readonly routingTable: RoutingTable
-  private readonly providers: Providers
-  private readonly records: RecordStore
-  private readonly validators: Validators
-  private readonly selectors: Selectors
   private readonly network: Network
   private readonly config: ResolvedInit
   private readonly log: Logger
   private readonly handler: ProtocolHandler
-  private readonly requests: RequestHandler
   private readonly content: Content
   private readonly refresher: Refresher
   private clientMode: boolean
@@ -117,86 +109,20 @@ export class KadDHT implements Startable, PeerRouting {
     this.protocol = this.config.protocol
     this.clientMode = this.config.clientMode
     this.log = components.logger.forComponent('weft:kad-dht')
-    const datastore: Datastore = init.datastore ?? new MemoryDatastore()
-    this.routingTable = new RoutingTable(components.peerId, { k: this.config.kBucketSize })
-    this.providers = new Providers({
-      datastore,
-      expiry: this.config.providerExpiry,
-      maxPerKey: this.config.maxProvidersPerKey,
-      maxTotal: this.config.maxProviders,
-    })
-    this.records = new RecordStore({
-      datastore,
-      maxRecords: this.config.maxRecords,
-      maxBytes: this.config.maxRecordBytes,
-    })
-    this.validators = { ...defaultValidators(), ...init.validators }
-    this.selectors = { ...defaultSelectors(), ...init.selectors }
-    this.network = new Network(components, {
-      protocol: this.protocol,
-      timeout: this.config.requestTimeout,
-      maxMessageSize: this.config.maxMessageSize,
-      maxInFlightPerPeer: this.config.maxInFlightPerPeer,
-      log: this.log,
-    })
-    this.requests = new RequestHandler({
-      self: components.peerId,
-      routingTable: this.routingTable,
-      providers: this.providers,
-      records: this.records,
-      validators: this.validators,
-      addressesOf: async (peerId, options) => this.addressesOf(peerId, options),
-      maxRecordSize: this.config.maxRecordSize,
-      maxProvidersPerReply: this.config.maxProvidersPerReply,
-      log: this.log,
-    })
-    this.handler = new ProtocolHandler({
-      registrar: components.registrar,
-      protocol: this.protocol,
-      options: {
-        maxInboundStreams: this.config.maxInboundStreams,
-        maxOutboundStreams: this.config.maxOutboundStreams,
-      },
-      handler: (stream, connection) => {
-        void serveRequests(stream, connection, {
-          handler: this.requests,
-          maxMessageSize: this.config.maxMessageSize,
-          maxRequests: this.config.maxRequestsPerStream,
-          idleTimeout: this.config.streamIdleTimeout,
-          signal: this.shutdown.signal,
-          log: this.log,
-        })
-      },
-      stoppedError: () => new DHTStoppedError(),
-    })
-    // Content and Refresher get what they use, as RequestHandler does, not the whole DHT
-    const lookup = async (key: Uint8Array, options?: LookupOptions) => this.lookup(key, options)
-    const stopSignal = () => this.shutdown.signal
-    const isStarted = () => this.started
-    this.content = new Content({
-      self: components.peerId,
-      providers: this.providers,
-      records: this.records,
-      validators: this.validators,
-      selectors: this.selectors,
-      network: this.network,
-      config: this.config,
-      lookup,
+    // the parts get what they use, not the whole DHT (parts.ts)
+    const parts = createParts(components, init, this.config, this.log, {
+      lookup: async (key, options) => this.lookup(key, options),
       addressesOf: async (peerId, options) => this.addressesOf(peerId, options),
       rememberAddresses: (peerId, multiaddrs) => this.rememberAddresses(peerId, multiaddrs),
       operationSignal: (options) => this.operationSignal(options),
-      stopSignal,
-      isStarted,
+      stopSignal: () => this.shutdown.signal,
+      isStarted: () => this.started,
     })
-    this.refresher = new Refresher({
-      selfKey: components.peerId.toMultihash().bytes,
-      routingTable: this.routingTable,
-      config: this.config,
-      lookup,
-      stopSignal,
-      isStarted,
-      log: this.log,
-    })
+    this.routingTable = parts.routingTable
+    this.network = parts.network
+    this.handler = parts.handler
+    this.content = parts.content
+    this.refresher = parts.refresher
     this.onIdentify = this.onIdentify.bind(this)
   }
 
@@ -273,6 +199,7 @@ export class KadDHT implements Startable, PeerRouting {
     if (result.added) {
       if (multiaddrs.length > 0) this.cacheAddresses(peerId, multiaddrs)
       if (!result.updated) {
+        this.log.trace('added %p to the routing table (%d peers)', peerId, this.routingTable.size)
         this.rememberAddresses(peerId, multiaddrs)
         this.refresher.onPeerAdded(this.routingTable.size)
       }
@@ -293,7 +220,7 @@ export class KadDHT implements Startable, PeerRouting {
         () => this.routingTable.add(old.peerId),
         () => {
           if (!this.started) return
-          this.forget(old.peerId)
+          this.forget(old.peerId, 'it did not answer a ping')
           this.addPeer(peerId, multiaddrs)
         },
       )
@@ -303,8 +230,15 @@ export class KadDHT implements Startable, PeerRouting {
       })
   }
 
-  private forget(peerId: PeerId): void {
-    this.routingTable.remove(peerId)
+  private forget(peerId: PeerId, reason: string): void {
+    if (this.routingTable.remove(peerId)) {
+      this.log.trace(
+        'removed %p from the routing table (%d peers): %s',
+        peerId,
+        this.routingTable.size,
+        reason,
+      )
+    }
     this.addressBook.delete(peerId.toString())
   }
 
@@ -352,28 +286,47 @@ export class KadDHT implements Startable, PeerRouting {
       .map((entry) => ({ peerId: entry.peerId, multiaddrs: [] }))
   }
 
-  /** An iterative lookup of `key` sending `request` (FIND_NODE by default). */
+  /** An iterative lookup of `key` sending `request` (FIND_NODE by default); logs its start and end. */
   private async lookup(key: Uint8Array, options: LookupOptions = {}): Promise<LookupResult> {
     if (!this.started) throw new DHTStoppedError('the DHT is not started')
     const signal = this.operationSignal(options)
+    const request = options.request ?? { type: Message.MessageType.FIND_NODE, key: wireBytes(key) }
+    const label = this.log.enabled ? `${request.type} ${keyLabel(key)}` : ''
+    const seeds = this.seeds(key)
+    const start = Date.now()
+    this.log('lookup %s: started from %d peers of the routing table', label, seeds.length)
     try {
-      return await runLookup({
+      const result = await runLookup({
         key,
         self: this.components.peerId,
-        seeds: this.seeds(key),
+        seeds,
         k: this.config.kBucketSize,
         alpha: this.config.alpha,
         network: this.network,
-        request: options.request ?? { type: Message.MessageType.FIND_NODE, key: wireBytes(key) },
+        request,
         onReply: options.onReply,
         onSuccess: (peer) => this.addPeer(peer.peerId, peer.multiaddrs),
         onFailure: (peer, err) => {
           this.log.trace('lookup request to %p failed: %e', peer.peerId, err)
           // it leaves the routing table; its bucket refills from later lookups
-          this.forget(peer.peerId)
+          this.forget(peer.peerId, 'a request to it failed')
         },
         signal,
       })
+      const { stats } = result
+      this.log(
+        'lookup %s: done in %d ms, %d peers queried (%d failed) in %d rounds, %d closest found',
+        label,
+        stats.duration,
+        stats.rpcs,
+        stats.failures,
+        stats.rounds,
+        result.closest.length,
+      )
+      return result
+    } catch (err) {
+      this.log('lookup %s: failed after %d ms: %e', label, Date.now() - start, err)
+      throw err
     } finally {
       signal.clear()
     }
@@ -432,6 +385,6 @@ export class KadDHT implements Startable, PeerRouting {
   private onIdentify(evt: CustomEvent<IdentifyResult>): void {
     const { peerId, protocols, listenAddrs } = evt.detail
     if (protocols.includes(this.protocol)) this.addPeer(peerId, listenAddrs)
-    else this.forget(peerId) // a client, or it turned client
+    else this.forget(peerId, 'it does not serve the DHT protocol') // a client, or it turned client
   }
 }

@@ -1,4 +1,5 @@
-/** Options of the DHT service and their defaults. */
+/** Options of the DHT service and their defaults, checked with @weft/utils' shared checkers. */
+import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import type { Datastore } from 'interface-datastore'
 import type { Selectors, Validators } from './records.js'
 
@@ -66,44 +67,41 @@ export interface KadDHTInit {
 
 export type ResolvedInit = Required<Omit<KadDHTInit, 'datastore' | 'validators' | 'selectors'>>
 
+/** A count of at least one. */
+const count = (name: string, value: number): number => checkInteger(name, value, 1)
+
 export function resolveInit(init: KadDHTInit): ResolvedInit {
   const resolved: ResolvedInit = {
     protocol: init.protocol ?? DEFAULT_PROTOCOL,
     clientMode: init.clientMode ?? false,
-    kBucketSize: init.kBucketSize ?? 20,
-    alpha: init.alpha ?? 3,
-    requestTimeout: init.requestTimeout ?? 10_000,
-    queryTimeout: init.queryTimeout ?? 60_000,
-    refreshInterval: init.refreshInterval ?? 10 * 60_000,
-    initialRefreshDelay: init.initialRefreshDelay ?? 1_000,
-    maxRefreshBucket: init.maxRefreshBucket ?? 15,
-    maxRecordSize: init.maxRecordSize ?? 16 * 1024,
-    maxMessageSize: init.maxMessageSize ?? 1024 * 1024,
-    maxProvidersPerKey: init.maxProvidersPerKey ?? 100,
-    maxProviders: init.maxProviders ?? 20_000,
-    maxRecords: init.maxRecords ?? 10_000,
-    maxRecordBytes: init.maxRecordBytes ?? 16 * 1024 * 1024,
-    maxProvidersPerReply: init.maxProvidersPerReply ?? 20,
-    providerExpiry: init.providerExpiry ?? 48 * 60 * 60_000,
-    republishInterval: init.republishInterval ?? 22 * 60 * 60_000,
-    maxProvidedKeys: init.maxProvidedKeys ?? 10_000,
-    getQuorum: init.getQuorum ?? 16,
-    maxInFlightPerPeer: init.maxInFlightPerPeer ?? 4,
-    maxInboundStreams: init.maxInboundStreams ?? 32,
-    maxOutboundStreams: init.maxOutboundStreams ?? 64,
-    maxRequestsPerStream: init.maxRequestsPerStream ?? 32,
-    streamIdleTimeout: init.streamIdleTimeout ?? 10_000,
+    kBucketSize: count('kBucketSize', init.kBucketSize ?? 20),
+    alpha: count('alpha', init.alpha ?? 3),
+    requestTimeout: checkPositive('requestTimeout', init.requestTimeout ?? 10_000),
+    queryTimeout: checkPositive('queryTimeout', init.queryTimeout ?? 60_000),
+    // 0 turns refresh off
+    refreshInterval: checkNonNegative('refreshInterval', init.refreshInterval ?? 10 * 60_000),
+    initialRefreshDelay: checkNonNegative('initialRefreshDelay', init.initialRefreshDelay ?? 1_000),
+    maxRefreshBucket: count('maxRefreshBucket', init.maxRefreshBucket ?? 15),
+    maxRecordSize: count('maxRecordSize', init.maxRecordSize ?? 16 * 1024),
+    maxMessageSize: count('maxMessageSize', init.maxMessageSize ?? 1024 * 1024),
+    maxProvidersPerKey: count('maxProvidersPerKey', init.maxProvidersPerKey ?? 100),
+    maxProviders: count('maxProviders', init.maxProviders ?? 20_000),
+    maxRecords: count('maxRecords', init.maxRecords ?? 10_000),
+    maxRecordBytes: count('maxRecordBytes', init.maxRecordBytes ?? 16 * 1024 * 1024),
+    maxProvidersPerReply: count('maxProvidersPerReply', init.maxProvidersPerReply ?? 20),
+    providerExpiry: checkPositive('providerExpiry', init.providerExpiry ?? 48 * 60 * 60_000),
+    // 0 turns republishing off
+    republishInterval: checkNonNegative('republishInterval', init.republishInterval ?? 22 * 60 * 60_000),
+    maxProvidedKeys: count('maxProvidedKeys', init.maxProvidedKeys ?? 10_000),
+    getQuorum: count('getQuorum', init.getQuorum ?? 16),
+    maxInFlightPerPeer: count('maxInFlightPerPeer', init.maxInFlightPerPeer ?? 4),
+    maxInboundStreams: count('maxInboundStreams', init.maxInboundStreams ?? 32),
+    maxOutboundStreams: count('maxOutboundStreams', init.maxOutboundStreams ?? 64),
+    maxRequestsPerStream: count('maxRequestsPerStream', init.maxRequestsPerStream ?? 32),
+    streamIdleTimeout: checkPositive('streamIdleTimeout', init.streamIdleTimeout ?? 10_000),
   }
   if (!resolved.protocol.startsWith('/'))
     throw new RangeError(`protocol must start with "/", got ${resolved.protocol}`)
-  for (const [name, value] of Object.entries(resolved)) {
-    if (typeof value !== 'number') continue
-    const zeroAllowed =
-      name === 'refreshInterval' || name === 'republishInterval' || name === 'initialRefreshDelay'
-    if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
-      throw new RangeError(`${name} must be a positive number, got ${value}`)
-    }
-  }
   if (resolved.maxRecordBytes < resolved.maxRecordSize * 2) {
     throw new RangeError(
       `maxRecordBytes (${resolved.maxRecordBytes}) must hold at least two records of maxRecordSize (${resolved.maxRecordSize})`,

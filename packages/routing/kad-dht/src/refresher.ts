@@ -10,7 +10,7 @@ import { commonPrefixLength, kadId } from './distance.js'
 import type { ResolvedInit } from './options.js'
 import type { RoutingTable } from './routing-table.js'
 
-/** What `Refresher` uses of the DHT, and nothing more; kad-dht.ts builds it. */
+/** What `Refresher` uses of the DHT, and nothing more; parts.ts builds it. */
 export interface RefresherInit {
   /** the key of our own id (its multihash bytes), looked up first */
   selfKey: Uint8Array

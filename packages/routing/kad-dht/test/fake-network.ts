@@ -5,6 +5,7 @@
  * the remote node's registered handler.
  */
 import {
+  type ComponentLogger,
   type Connection,
   type DialTarget,
   NotFoundError,
@@ -33,7 +34,8 @@ export interface FakeNode {
 export class FakeNetwork {
   readonly nodes = new Map<string, FakeNode>()
 
-  async add(init: KadDHTInit = {}): Promise<FakeNode> {
+  /** Adds a node; `logger` lets a test read what the node logs. */
+  async add(init: KadDHTInit = {}, logger: ComponentLogger = defaultLogger()): Promise<FakeNode> {
     const peerId = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
     const handlers = new Map<string, StreamHandler>()
     const addresses = new Map<string, Multiaddr[]>()
@@ -43,7 +45,7 @@ export class FakeNetwork {
     node.dht = new KadDHT(
       {
         peerId,
-        logger: defaultLogger(),
+        logger,
         events: new TypedEventEmitter(),
         registrar: {
           async handle(protocol, handler) {
