@@ -10,6 +10,7 @@
  * - the README example of every packed package runs;
  * - the README examples type-check against the published declarations.
  */
+import { spawn } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +37,7 @@ import {
 
 const WANTED = ['@weft/host', '@weft/tcp', '@weft/noise', '@weft/yamux', '@weft/identify', '@weft/ping']
 /** packed too, so that their README examples run from tarballs as well */
-const ALSO = ['@weft/memory', '@weft/mplex']
+const ALSO = ['@weft/memory', '@weft/mplex', '@weft/kad-dht']
 
 const packed = withWeftDependencies([...WANTED, ...ALSO])
 
@@ -109,6 +110,11 @@ describe('the packed packages, installed outside the workspace', () => {
     expect(installing.code, `npm install failed:\n${installing.stderr}`).toBe(0)
 
     await copyFile(new URL('../fixtures/consumer.mjs', import.meta.url), join(project, 'consumer.mjs'))
+    await copyFile(new URL('../fixtures/dht-lookup.mjs', import.meta.url), join(project, 'dht-lookup.mjs'))
+    await writeFile(
+      join(project, 'chat.mjs'),
+      rootReadmeChat(await readFile(join(ROOT, 'README.md'), 'utf8')),
+    )
     for (const pkg of packed) {
       const example = readmeExample(await readFile(join(pkg.dir, 'README.md'), 'utf8'))
       if (example == null) continue
@@ -198,6 +204,46 @@ describe('the packed packages, installed outside the workspace', () => {
     }
   })
 
+  it("runs the root README's chat between two processes: each prints the other's line and exits", async () => {
+    const listener = spawnChat(project, [])
+    try {
+      const command = await listener.line(/^node chat\.mjs (\/\S+)$/)
+      const address = command.split(' ').pop()!
+      const dialer = spawnChat(project, [address])
+      dialer.write('hello from the dialer\n')
+      await dialer.line(/^connected, round trip/)
+      await listener.line(/^> hello from the dialer$/)
+      listener.write('hi from the listener\n')
+      await dialer.line(/^> hi from the listener$/)
+      dialer.end()
+      listener.end()
+      expect(await dialer.exited).toBe(0)
+      expect(await listener.exited).toBe(0)
+    } finally {
+      listener.kill()
+    }
+  })
+
+  it('runs a DHT lookup from the tarballs, and a DHT without identify fails at start with a named error', async () => {
+    const result = await run(process.execPath, ['dht-lookup.mjs'], {
+      cwd: project,
+      timeout: 30_000,
+      env: plainEnv(),
+    })
+    expect(result.code, result.stderr).toBe(0)
+    const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+      found: string[]
+      expected: string[]
+      missing: { name: string; message: string } | null
+    }
+    // c's address (getMultiaddrs() appends /p2p/<c>; the DHT may or may not)
+    const bare = (address: string): string => address.replace(/\/p2p\/[^/]+$/, '')
+    expect(report.found.length).toBeGreaterThan(0)
+    expect(report.expected.map(bare)).toEqual(expect.arrayContaining(report.found.map(bare)))
+    expect(report.missing?.name).toBe('UnmetServiceDependenciesError')
+    expect(report.missing?.message).toMatch(/"@libp2p\/identify".*add identify\(\) from @weft\/identify/)
+  })
+
   it.each(packed.map((pkg) => [pkg.name, pkg] as const))(
     'runs the README example of %s with plain node, and it exits by itself',
     async (_, pkg) => {
@@ -238,3 +284,63 @@ describe('the packed packages, installed outside the workspace', () => {
     expect(result.code).toBe(0)
   })
 })
+
+/** The `chat.mjs` block of the root README's "Use weft in your project". */
+function rootReadmeChat(readme: string): string {
+  const section = readme.slice(readme.indexOf('## Use weft in your project'))
+  const match = /```js\n(\/\/ chat\.mjs[\s\S]*?)```/.exec(section)
+  if (match == null) throw new Error("the root README has no chat.mjs block under 'Use weft in your project'")
+  return match[1]!
+}
+
+interface ChatProcess {
+  /** resolves with the first stdout line matching `pattern` (waiting up to 20 s) */
+  line(pattern: RegExp): Promise<string>
+  write(text: string): void
+  end(): void
+  kill(): void
+  exited: Promise<number | null>
+}
+
+function spawnChat(cwd: string, args: string[]): ChatProcess {
+  const child = spawn(process.execPath, ['chat.mjs', ...args], { cwd, env: plainEnv(), stdio: 'pipe' })
+  const lines: string[] = []
+  let pending = ''
+  let stderr = ''
+  const waiters = new Set<() => void>()
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk
+    const parts = pending.split('\n')
+    pending = parts.pop() ?? ''
+    lines.push(...parts)
+    for (const wake of waiters) wake()
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  void exited.then(() => clearTimeout(timer))
+  return {
+    line: async (pattern) =>
+      new Promise<string>((resolve, reject) => {
+        const deadline = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`no line matching ${pattern} in 20 s; saw ${JSON.stringify(lines)}\n${stderr}`))
+        }, 20_000)
+        const check = (): void => {
+          const found = lines.find((line) => pattern.test(line))
+          if (found == null) return
+          clearTimeout(deadline)
+          waiters.delete(check)
+          resolve(found)
+        }
+        waiters.add(check)
+        check()
+      }),
+    write: (text) => child.stdin.write(text),
+    end: () => child.stdin.end(),
+    kill: () => child.kill('SIGKILL'),
+    exited,
+  }
+}
