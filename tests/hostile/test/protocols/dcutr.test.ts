@@ -16,7 +16,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { HolePunch, PROTOCOL } from '@weft/dcutr'
 import { encodeLengthPrefixed, StreamReader, sendAll } from '@weft/utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshDials, MiB, pingWhile, startPeer, useTarget } from './harness.js'
+import { freshDials, MiB, memoryReturned, pingWhile, startPeer, useTarget } from './harness.js'
 
 const THIRD_PARTY_HOST = '127.0.0.7'
 /** hole punch requests sent, one stream each (the handler takes one inbound stream at a time) */
@@ -83,7 +83,7 @@ describe('DCUtR on a direct connection (issue 13, defect 3)', { timeout: 40_000 
     }
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     const report = await pings.stop()
-    const after = await target().memory()
+    const after = await memoryReturned(target(), before, 50 * MiB)
 
     const thirdPartyDials = target()
       .dials()

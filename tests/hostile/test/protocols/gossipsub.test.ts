@@ -13,7 +13,7 @@ import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { buildMessage, encodeRpc, StrictSign } from '@weft/pubsub'
 import { describe, expect, it } from 'vitest'
-import { freshDials, MiB, type Peer, pingWhile, startPeer, useTarget } from './harness.js'
+import { freshDials, MiB, memoryReturned, type Peer, pingWhile, startPeer, useTarget } from './harness.js'
 
 const MESHSUB = '/meshsub/1.1.0'
 const TOPIC = 'hostile'
@@ -103,7 +103,7 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     // three at once: the target upgrades at most three inbound connections from one address at a time
     expect(await freshDials(target(), 3)).toBe(3)
     await settle(300)
-    const after = await target().memory()
+    const after = await memoryReturned(target(), baseline, MEMORY_BOUND)
     expect(after.rss - baseline.rss).toBeLessThan(MEMORY_BOUND)
     expect(after.delivered).toBe(baseline.delivered + 1)
     expect(target().processErrors()).toEqual([])

@@ -215,3 +215,24 @@ export async function freshDials(target: Target, count: number, timeout = 5_000)
 }
 
 export const MiB = 1024 * 1024
+
+/**
+ * The target's memory once its RSS is back within `bound` bytes of
+ * `baseline`, polled after a GC every 500 ms for up to `ms`; the last
+ * reading when it never gets there (the caller's assertion then fails with
+ * it). Freed memory reaches the OS in steps, not at the first GC.
+ */
+export async function memoryReturned(
+  target: Target,
+  baseline: Memory,
+  bound = 50 * MiB,
+  ms = 10_000,
+): Promise<Memory> {
+  const deadline = Date.now() + ms
+  let memory = await target.memory()
+  while (memory.rss - baseline.rss >= bound && Date.now() < deadline) {
+    await sleep(500)
+    memory = await target.memory()
+  }
+  return memory
+}

@@ -15,7 +15,7 @@ import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { encodeLengthPrefixed } from '@weft/utils'
 import { describe, expect, it } from 'vitest'
-import { freshDials, MiB, pingWhile, sleep, startPeer, useTarget } from './harness.js'
+import { freshDials, MiB, memoryReturned, pingWhile, sleep, startPeer, useTarget } from './harness.js'
 
 /** the host's default: 10 inbound upgrades pending at once */
 const STOP_STREAMS = 12
@@ -84,7 +84,7 @@ describe('STOP streams that stall their circuit upgrades', { timeout: 40_000 }, 
     expect(report.max).toBeLessThan(PING_BOUND)
     await attacker.stop()
     expect(await freshDials(target(), 3)).toBe(3)
-    const after = await target().memory()
+    const after = await memoryReturned(target(), baseline, RSS_BOUND)
     expect(after.rss - baseline.rss).toBeLessThan(RSS_BOUND)
   })
 })
