@@ -16,8 +16,10 @@
  * await harness.cleanup()
  * ```
  */
-import type { Listener, MultiaddrConnection, Transport } from '@libp2p/interface'
+import type { Listener, MultiaddrConnection, Transport, UpgraderOptions } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { anySignal, delay } from '@weft/utils'
+import { waitFor } from './connection-helpers.js'
 import { type FakeConnection, FakeUpgrader } from './fake-upgrader.js'
 
 export class TransportHarness<Conn extends MultiaddrConnection = MultiaddrConnection> {
@@ -63,4 +65,74 @@ export class TransportHarness<Conn extends MultiaddrConnection = MultiaddrConnec
     for (const conn of this.connections) conn.abort(new Error('test over'))
     await Promise.all(this.listeners.map(async (listener) => listener.close()))
   }
+
+  /** `failBothUpgrades` on a listener of this harness (see there). */
+  async failBothUpgrades(): Promise<FailedUpgrades> {
+    const { addr } = await this.listen()
+    return failBothUpgrades(this.transport, this.upgrader, addr)
+  }
+}
+
+export interface FailedUpgrades {
+  /** every abort of the two raw connections, as `direction: message` */
+  aborts: string[]
+  /** how often the listener asked the upgrader for an inbound timeout */
+  inboundTimeoutsAsked: number
+  /** whether the signal the listener handed over was already aborted */
+  handedOverSignalAborted: boolean | undefined
+  /** how the dial failed */
+  dialError: Error | undefined
+}
+
+/**
+ * Dials `addr` (a listener of `transport` using `upgrader`) and fails the
+ * upgrade on both sides the way weft's upgrader does (abort the connection,
+ * then reject), listener side first; reports what the transport did. A
+ * transport that leaves a failed upgrade to the upgrader shows exactly two
+ * aborts, asks for no timeout and hands over a live signal.
+ */
+export async function failBothUpgrades(
+  transport: Transport,
+  upgrader: FakeUpgrader,
+  addr: Multiaddr,
+): Promise<FailedUpgrades> {
+  const aborts: string[] = []
+  const failLikeWeft = (maConn: MultiaddrConnection, err: Error): never => {
+    const abort = maConn.abort.bind(maConn)
+    maConn.abort = (reason: Error) => {
+      aborts.push(`${maConn.direction}: ${reason.message}`)
+      abort(reason)
+    }
+    maConn.abort(err)
+    throw err
+  }
+  let inboundTimeoutsAsked = 0
+  upgrader.createInboundAbortSignal = (signal: AbortSignal) => {
+    inboundTimeoutsAsked++
+    return anySignal([signal])
+  }
+  let handedOver: AbortSignal | undefined
+  let dialling = false
+  upgrader.upgradeInbound = async (maConn: MultiaddrConnection, options: UpgraderOptions) => {
+    handedOver = options.signal
+    await waitFor(() => dialling)
+    failLikeWeft(maConn, new Error('inbound upgrade failed'))
+  }
+  upgrader.beforeOutbound = async (maConn: MultiaddrConnection) => {
+    dialling = true
+    await waitFor(() => aborts.length === 1)
+    failLikeWeft(maConn, new Error('outbound upgrade failed'))
+  }
+  let dialError: Error | undefined
+  try {
+    const connection = (await transport.dial(addr, {
+      upgrader,
+      signal: AbortSignal.timeout(2_000),
+    })) as FakeConnection
+    connection.maConn.abort(new Error('the upgrade was meant to fail'))
+  } catch (err) {
+    dialError = err as Error
+  }
+  await delay(50)
+  return { aborts, inboundTimeoutsAsked, handedOverSignalAborted: handedOver?.aborted, dialError }
 }

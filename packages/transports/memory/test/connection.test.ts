@@ -1,7 +1,6 @@
-import type { MultiaddrConnection, UpgraderOptions } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { bytes, closeEvent, eventOnce, type FakeConnection, waitFor } from '@weft/testkit'
-import { anySignal, delay } from '@weft/utils'
+import { delay } from '@weft/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Harness } from './fixtures/harness.js'
 
@@ -210,45 +209,12 @@ describe('memory connection', () => {
 
   it('leaves a failed upgrade to an upgrader that aborts it: one abort, and no timeout of its own', async () => {
     harness = new Harness()
-    const { addr } = await harness.listen()
-    const upgrader = harness.upgrader
-    const aborts: string[] = []
-    // what weft's upgrader does: abort the connection, then reject
-    const failLikeWeft = (maConn: MultiaddrConnection, err: Error): never => {
-      const abort = maConn.abort.bind(maConn)
-      maConn.abort = (reason: Error) => {
-        aborts.push(`${maConn.direction}: ${reason.message}`)
-        abort(reason)
-      }
-      maConn.abort(err)
-      throw err
-    }
-    let bounded = 0
-    upgrader.createInboundAbortSignal = (signal: AbortSignal) => {
-      bounded++
-      return anySignal([signal])
-    }
-    let inboundSignal: AbortSignal | undefined
-    let dialling = false
-    upgrader.upgradeInbound = async (maConn: MultiaddrConnection, options: UpgraderOptions) => {
-      inboundSignal = options.signal
-      await waitFor(() => dialling)
-      failLikeWeft(maConn, new Error('inbound upgrade failed'))
-    }
-    upgrader.beforeOutbound = async (maConn: MultiaddrConnection) => {
-      // the listener side fails first, then the dial
-      dialling = true
-      await waitFor(() => aborts.length === 1)
-      failLikeWeft(maConn, new Error('outbound upgrade failed'))
-    }
-    await expect(
-      harness.transport.dial(addr, { upgrader, signal: AbortSignal.timeout(2_000) }),
-    ).rejects.toThrow('outbound upgrade failed')
-    await delay(50)
-    expect(aborts).toEqual(['inbound: inbound upgrade failed', 'outbound: outbound upgrade failed'])
+    const result = await harness.failBothUpgrades()
+    expect(result.dialError?.message).toBe('outbound upgrade failed')
+    expect(result.aborts).toEqual(['inbound: inbound upgrade failed', 'outbound: outbound upgrade failed'])
     // the listener hands over its shutdown signal: the upgrader bounds the upgrade
-    expect(bounded).toBe(0)
-    expect(inboundSignal?.aborted).toBe(false)
+    expect(result.inboundTimeoutsAsked).toBe(0)
+    expect(result.handedOverSignalAborted).toBe(false)
   })
 
   it('refuses dials beyond maxConnections', async () => {
