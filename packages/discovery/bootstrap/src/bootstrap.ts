@@ -22,25 +22,8 @@ import {
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@weft/peer-id'
-import { checkNonNegative } from '@weft/utils'
+import { type BootstrapInit, resolveConfig } from './config.js'
 import { BootstrapStoppedError } from './errors.js'
-
-export interface BootstrapInit {
-  /** multiaddrs ending in `/p2p/<peer id>`; one peer may appear with several addresses */
-  list: string[]
-  /** ms after start before the peers are announced and dialed (default 1 000) */
-  timeout?: number
-  /** the peer store tag bootstrap peers get (default 'bootstrap') */
-  tagName?: string
-  /** its value, 0–100 (default 50) */
-  tagValue?: number
-  /** its time to live in ms, refreshed on every connection (default 120 000) */
-  tagTTL?: number
-  /** ms before the first retry after a failed dial or a dropped connection; doubles per failure (default 1 000) */
-  retryDelay?: number
-  /** the backoff's ceiling in ms (default 60 000) */
-  maxRetryDelay?: number
-}
 
 export interface BootstrapComponents {
   peerStore: Pick<PeerStore, 'merge'>
@@ -51,9 +34,6 @@ export interface BootstrapComponents {
   events: TypedEventTarget<Libp2pEvents>
   logger: ComponentLogger
 }
-
-/** Entries accepted in `list`. */
-export const MAX_BOOTSTRAP_ENTRIES = 256
 
 interface BootstrapPeer {
   id: PeerId
@@ -84,13 +64,8 @@ export class Bootstrap extends TypedEventEmitter<PeerDiscoveryEvents> implements
   ) {
     super()
     this.log = components.logger.forComponent('weft:bootstrap')
-    if (!Array.isArray(init?.list)) throw new TypeError('bootstrap needs a `list` of multiaddrs')
-    if (init.list.length > MAX_BOOTSTRAP_ENTRIES) {
-      throw new RangeError(
-        `bootstrap accepts at most ${MAX_BOOTSTRAP_ENTRIES} addresses, got ${init.list.length}`,
-      )
-    }
-    for (const entry of init.list) {
+    const config = resolveConfig(init)
+    for (const entry of config.list) {
       const address = multiaddr(entry)
       const name = address.getComponents().findLast((component) => component.name === 'p2p')?.value
       if (name == null) throw new TypeError(`bootstrap address ${entry} does not end in /p2p/<peer id>`)
@@ -99,12 +74,12 @@ export class Bootstrap extends TypedEventEmitter<PeerDiscoveryEvents> implements
       if (known != null) known.multiaddrs.push(address)
       else this.peers.set(id.toString(), { id, multiaddrs: [address], failures: 0, dialing: false })
     }
-    this.timeout = checkNonNegative('timeout', init.timeout ?? 1000)
-    this.tagName = init.tagName ?? 'bootstrap'
-    this.tagValue = init.tagValue ?? 50
-    this.tagTTL = checkNonNegative('tagTTL', init.tagTTL ?? 120_000)
-    this.retryDelay = checkNonNegative('retryDelay', init.retryDelay ?? 1000)
-    this.maxRetryDelay = checkNonNegative('maxRetryDelay', init.maxRetryDelay ?? 60_000)
+    this.timeout = config.timeout
+    this.tagName = config.tagName
+    this.tagValue = config.tagValue
+    this.tagTTL = config.tagTTL
+    this.retryDelay = config.retryDelay
+    this.maxRetryDelay = config.maxRetryDelay
     this.onDisconnect = this.onDisconnect.bind(this)
     this.onConnect = this.onConnect.bind(this)
   }

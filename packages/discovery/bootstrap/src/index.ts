@@ -22,14 +22,22 @@
  * `tagValue` = 50, `tagTTL` = 120 000 ms, `retryDelay` = 1 000 ms (doubling
  * per failure), `maxRetryDelay` = 60 000 ms.
  */
-import { Bootstrap, type BootstrapComponents, type BootstrapInit } from './bootstrap.js'
+import { Bootstrap, type BootstrapComponents } from './bootstrap.js'
+import type { BootstrapInit } from './config.js'
 
+export { Bootstrap, type BootstrapComponents } from './bootstrap.js'
 export {
-  Bootstrap,
-  type BootstrapComponents,
+  type BootstrapConfig,
   type BootstrapInit,
+  DEFAULT_MAX_RETRY_DELAY,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_TAG_NAME,
+  DEFAULT_TAG_TTL,
+  DEFAULT_TAG_VALUE,
+  DEFAULT_TIMEOUT,
   MAX_BOOTSTRAP_ENTRIES,
-} from './bootstrap.js'
+  resolveConfig,
+} from './config.js'
 export { BootstrapStoppedError } from './errors.js'
 
 export function bootstrap(init: BootstrapInit): (components: BootstrapComponents) => Bootstrap {

@@ -26,12 +26,22 @@
  * `maxAddresses` = 32, `minResponseInterval` = 250 ms, `socket` (a factory,
  * for tests).
  */
-import { type MdnsComponents, type MdnsInit, MulticastDNS } from './mdns.js'
+import type { MdnsInit } from './config.js'
+import { type MdnsComponents, MulticastDNS } from './mdns.js'
 
+export {
+  DEFAULT_INTERVAL,
+  DEFAULT_IP,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_MIN_RESPONSE_INTERVAL,
+  DEFAULT_PORT,
+  type MdnsConfig,
+  type MdnsInit,
+  resolveConfig,
+} from './config.js'
 export { MulticastSocketError } from './errors.js'
 export {
   type MdnsComponents,
-  type MdnsInit,
   MulticastDNS,
   type MulticastSocket,
   type SocketOptions,

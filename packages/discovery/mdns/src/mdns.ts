@@ -21,12 +21,10 @@ import {
   TypedEventEmitter,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { checkInteger, checkPositive } from '@weft/utils'
 import multicastDNS from 'multicast-dns'
+import { type MdnsInit, resolveConfig } from './config.js'
 import { MulticastSocketError } from './errors.js'
 import {
-  DEFAULT_PARSE_LIMITS,
-  DEFAULT_SERVICE_TAG,
   type DnsPacket,
   type ParseLimits,
   parseResponse,
@@ -50,31 +48,6 @@ export interface SocketOptions {
   port: number
   ip: string
   interface?: string
-}
-
-export interface MdnsInit extends Partial<ParseLimits> {
-  /** ms between queries (default 10 000) */
-  interval?: number
-  /** the DNS-SD service name (default '_p2p._udp.local') */
-  serviceTag?: string
-  /** our instance label (default: 32 random lower-case letters and digits) */
-  peerName?: string
-  /** answer queries with our addresses (default true) */
-  broadcast?: boolean
-  /** UDP port (default 5353) */
-  port?: number
-  /** multicast group (default '224.0.0.251') */
-  ip?: string
-  /** the IPv4 address of the interface to use (default: the system's choice) */
-  interface?: string
-  /** announce loopback addresses too (default false: the spec says not to) */
-  announceLoopback?: boolean
-  /** peers remembered to suppress repeats (default 1 000) */
-  maxPeers?: number
-  /** ms between two responses of ours (default 250) */
-  minResponseInterval?: number
-  /** makes the socket (default: `multicast-dns`); tests pass an in-memory one */
-  socket?: (options: SocketOptions) => MulticastSocket
 }
 
 export interface MdnsComponents {
@@ -116,25 +89,22 @@ export class MulticastDNS extends TypedEventEmitter<PeerDiscoveryEvents> impleme
   ) {
     super()
     this.log = components.logger.forComponent('weft:mdns')
-    this.interval = checkPositive('interval', init.interval ?? 10_000)
-    this.serviceTag = init.serviceTag ?? DEFAULT_SERVICE_TAG
-    this.peerName = init.peerName ?? randomName(32)
+    const config = resolveConfig(init)
+    this.interval = config.interval
+    this.serviceTag = config.serviceTag
+    this.peerName = config.peerName ?? randomName(32)
     if (!/^[a-z0-9-]{1,63}$/i.test(this.peerName)) {
       throw new TypeError(
         `peerName must be 1–63 letters, digits or dashes (a DNS label), got "${this.peerName}"`,
       )
     }
-    this.broadcast = init.broadcast !== false
-    this.socketOptions = { port: init.port ?? 5353, ip: init.ip ?? '224.0.0.251', interface: init.interface }
-    this.announceLoopback = init.announceLoopback ?? false
-    this.limits = {
-      maxRecords: checkInteger('maxRecords', init.maxRecords ?? DEFAULT_PARSE_LIMITS.maxRecords, 1),
-      maxAddresses: checkInteger('maxAddresses', init.maxAddresses ?? DEFAULT_PARSE_LIMITS.maxAddresses, 1),
-      maxPeers: checkInteger('maxPeers', Math.min(init.maxPeers ?? 1000, DEFAULT_PARSE_LIMITS.maxPeers), 1),
-    }
-    this.maxPeers = checkInteger('maxPeers', init.maxPeers ?? 1000, 1)
-    this.minResponseInterval = init.minResponseInterval ?? 250
-    this.makeSocket = init.socket ?? defaultSocket
+    this.broadcast = config.broadcast
+    this.socketOptions = config.socketOptions
+    this.announceLoopback = config.announceLoopback
+    this.limits = config.limits
+    this.maxPeers = config.maxPeers
+    this.minResponseInterval = config.minResponseInterval
+    this.makeSocket = config.socket ?? defaultSocket
     this.onQuery = this.onQuery.bind(this)
     this.onResponse = this.onResponse.bind(this)
   }

@@ -84,6 +84,9 @@ export function dnsaddr(address: Multiaddr, peerId: PeerId): string | undefined 
   return new TextEncoder().encode(text).byteLength <= MAX_TXT_STRING_LENGTH ? text : undefined
 }
 
+/** records' time to live in seconds */
+export const DEFAULT_RECORD_TTL = 120
+
 export interface ResponseInit {
   serviceTag: string
   peerName: string
@@ -97,7 +100,7 @@ export interface ResponseInit {
 export function peerResponse(
   init: ResponseInit,
 ): { answers: DnsRecord[]; additionals: DnsRecord[] } | undefined {
-  const ttl = init.ttl ?? 120
+  const ttl = init.ttl ?? DEFAULT_RECORD_TTL
   const instance = `${init.peerName}.${init.serviceTag}`
   const additionals: DnsRecord[] = []
   for (const address of init.multiaddrs) {

@@ -26,6 +26,7 @@ import {
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { openPeerRecord, PeerRecord, RecordEnvelope } from '@weft/record'
 import { anySignal, StreamReader } from '@weft/utils'
+import { resolveClientConfig } from './config.js'
 import { InvalidMessageError, RendezvousError, RendezvousStoppedError } from './errors.js'
 import { Message } from './rendezvous.pb.js'
 import { DEFAULT_MAX_RESPONSE_SIZE, nextTurn, PROTOCOL, readMessage, toNumber, writeMessage } from './wire.js'
@@ -79,8 +80,6 @@ export interface DiscoverResult {
 }
 
 const P2P = 421
-const MAX_POINTS = 32
-const MAX_NAMESPACES = 64
 /** bytes of a cookie we keep (ours are 9 plus the namespace); one per point and namespace */
 const MAX_COOKIE_LENGTH = 1024
 /** signed records of an answer opened between two turns of the event loop */
@@ -110,18 +109,14 @@ export class Rendezvous extends TypedEventEmitter<PeerDiscoveryEvents> implement
   ) {
     super()
     this.log = components.logger.forComponent('weft:rendezvous')
-    this.points = (init.rendezvousPoints ?? []).map((address) => multiaddr(address))
-    this.namespaces = [...(init.namespaces ?? [])]
-    if (this.points.length > MAX_POINTS) throw new RangeError(`at most ${MAX_POINTS} rendezvous points`)
-    if (this.namespaces.length > MAX_NAMESPACES) throw new RangeError(`at most ${MAX_NAMESPACES} namespaces`)
-    this.ttl = init.ttl ?? 7200
-    this.discoverInterval = init.discoverInterval ?? 60_000
-    this.discoverLimit = init.discoverLimit ?? 100
-    this.timeout = init.timeout ?? 10_000
-    this.maxRegistrations = init.maxRegistrations ?? 1000
-    if (!(this.ttl > 0)) throw new RangeError(`ttl must be positive, got ${this.ttl}`)
-    if (!(this.discoverInterval > 0))
-      throw new RangeError(`discoverInterval must be positive, got ${this.discoverInterval}`)
+    const config = resolveClientConfig(init)
+    this.points = config.rendezvousPoints.map((address) => multiaddr(address))
+    this.namespaces = [...config.namespaces]
+    this.ttl = config.ttl
+    this.discoverInterval = config.discoverInterval
+    this.discoverLimit = config.discoverLimit
+    this.timeout = config.timeout
+    this.maxRegistrations = config.maxRegistrations
   }
 
   isStarted(): boolean {

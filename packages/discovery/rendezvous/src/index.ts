@@ -61,6 +61,25 @@ export {
   type RendezvousComponents,
   type RendezvousInit,
 } from './client.js'
+export {
+  DEFAULT_DISCOVER_INTERVAL,
+  DEFAULT_DISCOVER_LIMIT,
+  DEFAULT_GC_INTERVAL,
+  DEFAULT_MAX_DISCOVERS_PER_PEER,
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_PENDING_RESPONSE_BYTES,
+  DEFAULT_MAX_REGISTRATIONS,
+  DEFAULT_MAX_REQUESTS_PER_STREAM,
+  DEFAULT_SERVER_MAX_RESPONSE_SIZE,
+  DEFAULT_TIMEOUT,
+  DEFAULT_TTL,
+  MAX_NAMESPACES,
+  MAX_POINTS,
+  type RendezvousConfig,
+  type RendezvousServerConfig,
+  resolveClientConfig,
+  resolveServerConfig,
+} from './config.js'
 export { InvalidMessageError, RendezvousError, RendezvousStoppedError } from './errors.js'
 export {
   DEFAULT_REGISTRATION_LIMITS,

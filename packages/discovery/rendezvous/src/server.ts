@@ -18,25 +18,11 @@
 import type { ComponentLogger, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 import { openPeerRecord } from '@weft/record'
 import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
+import { discoverBudget, resolveServerConfig } from './config.js'
 import { RendezvousStoppedError } from './errors.js'
-import {
-  REGISTRATION_WIRE_OVERHEAD,
-  type RegistrationLimits,
-  RegistrationRefusedError,
-  Registrations,
-} from './registrations.js'
+import { type RegistrationLimits, RegistrationRefusedError, Registrations } from './registrations.js'
 import { Message } from './rendezvous.pb.js'
-import {
-  DEFAULT_MAX_RESPONSE_SIZE,
-  MAX_DISCOVERED,
-  nextTurn,
-  PROTOCOL,
-  REQUEST_OVERHEAD,
-  RESPONSE_OVERHEAD,
-  readMessage,
-  toNumber,
-  writeMessage,
-} from './wire.js'
+import { nextTurn, PROTOCOL, readMessage, toNumber, writeMessage } from './wire.js'
 
 export interface RendezvousServerInit extends Partial<RegistrationLimits> {
   /** bytes of one request (default `maxRecordSize` + 1 KiB) */
@@ -83,44 +69,18 @@ export class RendezvousServer implements Startable {
   constructor(components: RendezvousServerComponents, init: RendezvousServerInit = {}) {
     this.log = components.logger.forComponent('weft:rendezvous:server')
     this.registrations = new Registrations(init)
-    const limits = this.registrations.limits
-    this.maxMessageSize = init.maxMessageSize ?? limits.maxRecordSize + REQUEST_OVERHEAD
-    const maxResponseSize = init.maxResponseSize ?? 1024 * 1024
-    this.discoverBudget = maxResponseSize - RESPONSE_OVERHEAD - limits.maxNamespaceLength
-    this.maxDiscoversPerPeer = init.maxDiscoversPerPeer ?? 2
-    this.maxPendingResponseBytes = init.maxPendingResponseBytes ?? 8 * 1024 * 1024
-    this.timeout = init.timeout ?? 10_000
-    this.maxRequestsPerStream = init.maxRequestsPerStream ?? 100
-    this.gcInterval = init.gcInterval ?? 60_000
-    if (maxResponseSize > DEFAULT_MAX_RESPONSE_SIZE) {
-      throw new RangeError(
-        `maxResponseSize is at most ${DEFAULT_MAX_RESPONSE_SIZE} bytes (what a client accepts), got ${maxResponseSize}`,
-      )
-    }
-    // every registration must fit in an answer on its own, or paging stalls
-    const largest = limits.maxRecordSize + limits.maxNamespaceLength + REGISTRATION_WIRE_OVERHEAD
-    if (this.discoverBudget < largest) {
-      throw new RangeError(
-        `maxResponseSize must hold the largest registration: at least ${largest + RESPONSE_OVERHEAD + limits.maxNamespaceLength} bytes, got ${maxResponseSize}`,
-      )
-    }
-    if (limits.maxDiscoverLimit > MAX_DISCOVERED) {
-      throw new RangeError(
-        `maxDiscoverLimit is at most ${MAX_DISCOVERED} (what a client accepts), got ${limits.maxDiscoverLimit}`,
-      )
-    }
-    if (!(this.maxDiscoversPerPeer >= 1)) {
-      throw new RangeError(`maxDiscoversPerPeer must be at least 1, got ${this.maxDiscoversPerPeer}`)
-    }
-    if (!(this.maxPendingResponseBytes >= maxResponseSize)) {
-      throw new RangeError(
-        `maxPendingResponseBytes must be at least maxResponseSize (${maxResponseSize}), got ${this.maxPendingResponseBytes}`,
-      )
-    }
+    const config = resolveServerConfig(init, this.registrations.limits)
+    this.maxMessageSize = config.maxMessageSize
+    this.discoverBudget = discoverBudget(config, this.registrations.limits)
+    this.maxDiscoversPerPeer = config.maxDiscoversPerPeer
+    this.maxPendingResponseBytes = config.maxPendingResponseBytes
+    this.timeout = config.timeout
+    this.maxRequestsPerStream = config.maxRequestsPerStream
+    this.gcInterval = config.gcInterval
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: PROTOCOL,
-      options: { maxInboundStreams: init.maxInboundStreams ?? 8 },
+      options: { maxInboundStreams: config.maxInboundStreams },
       handler: (stream, connection) => {
         void this.serve(stream, connection)
       },

@@ -43,28 +43,15 @@
  *
  * Errors that close the connection: `InvalidFrameError`, `FrameTooLargeError`, `TooManyStreamResetsError`.
  */
-import type { ComponentLogger, MessageStream, StreamMuxerFactory, StreamOptions } from '@libp2p/interface'
-import { checkInteger, logger } from '@weft/utils'
-import { SPEC_MAX_MESSAGE_SIZE } from './frame.js'
-import { MplexMuxer, type MuxerLimits, PROTOCOL } from './muxer.js'
+import type { ComponentLogger, MessageStream, StreamMuxerFactory } from '@libp2p/interface'
+import { logger } from '@weft/utils'
+import { type MplexConfig, type MplexInit, resolveConfig } from './config.js'
+import { MplexMuxer, PROTOCOL } from './muxer.js'
 
+export { type MplexConfig, type MplexInit, resolveConfig } from './config.js'
 export { FrameTooLargeError, InvalidFrameError, TooManyStreamResetsError } from './errors.js'
 export { MplexMuxer, PROTOCOL } from './muxer.js'
 export { MplexStream } from './stream.js'
-
-export interface MplexInit {
-  maxInboundStreams?: number
-  maxOutboundStreams?: number
-  maxEarlyStreams?: number
-  maxMessageSize?: number
-  maxSendMessageSize?: number
-  maxStreamBufferSize?: number
-  maxConnectionBufferSize?: number
-  maxStreamResets?: number
-  /** milliseconds */
-  streamResetWindow?: number
-  streamOptions?: StreamOptions
-}
 
 export interface MplexComponents {
   /** used when the connection's own logger cannot make a scope */
@@ -73,35 +60,13 @@ export interface MplexComponents {
 
 export class Mplex implements StreamMuxerFactory<MplexMuxer> {
   readonly protocol = PROTOCOL
-  private readonly limits: MuxerLimits
+  private readonly limits: MplexConfig
 
   constructor(
     init: MplexInit = {},
     private readonly components: MplexComponents = {},
   ) {
-    this.limits = {
-      maxInboundStreams: checkInteger('maxInboundStreams', init.maxInboundStreams ?? 1024, 1),
-      maxOutboundStreams: checkInteger('maxOutboundStreams', init.maxOutboundStreams ?? 1024, 1),
-      maxEarlyStreams: checkInteger('maxEarlyStreams', init.maxEarlyStreams ?? 32, 1),
-      maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? SPEC_MAX_MESSAGE_SIZE, 1),
-      maxSendMessageSize: Math.min(
-        checkInteger('maxSendMessageSize', init.maxSendMessageSize ?? 64 * 1024, 1),
-        SPEC_MAX_MESSAGE_SIZE,
-      ),
-      maxStreamBufferSize: checkInteger(
-        'maxStreamBufferSize',
-        init.maxStreamBufferSize ?? 4 * 1024 * 1024,
-        1,
-      ),
-      maxConnectionBufferSize: checkInteger(
-        'maxConnectionBufferSize',
-        init.maxConnectionBufferSize ?? 64 * 1024 * 1024,
-        1,
-      ),
-      maxStreamResets: checkInteger('maxStreamResets', init.maxStreamResets ?? 1000, 1),
-      streamResetWindow: checkInteger('streamResetWindow', init.streamResetWindow ?? 10_000, 1),
-      streamOptions: init.streamOptions ?? {},
-    }
+    this.limits = resolveConfig(init)
   }
 
   createStreamMuxer(maConn: MessageStream): MplexMuxer {

@@ -25,6 +25,7 @@ import {
   throwIfAborted,
 } from '@weft/utils'
 import { Uint8ArrayList } from 'uint8arraylist'
+import type { MplexConfig } from './config.js'
 import { FrameDecoder } from './decoder.js'
 import { InvalidFrameError, TooManyStreamResetsError } from './errors.js'
 import { MAX_STREAM_ID, MessageType } from './frame.js'
@@ -35,19 +36,8 @@ import { UnreadBytes } from './unread-bytes.js'
 
 export const PROTOCOL = '/mplex/6.7.0'
 
-/** Options of one muxer; `mplex(init)` documents each. */
-export interface MuxerLimits {
-  maxInboundStreams: number
-  maxOutboundStreams: number
-  maxEarlyStreams: number
-  maxMessageSize: number
-  maxSendMessageSize: number
-  maxStreamBufferSize: number
-  maxConnectionBufferSize: number
-  maxStreamResets: number
-  streamResetWindow: number
-  streamOptions: StreamOptions
-}
+/** Options of one muxer, as `resolveConfig` returns them. */
+export type MuxerLimits = MplexConfig
 
 const encoder = new TextEncoder()
 

@@ -25,7 +25,7 @@ import { anySignal, sendAll } from '@weft/utils'
 import { consumeIdentify, type IdentifyKind, type IdentifyPeerStore } from './consume.js'
 import { IdentifyStoppedError } from './errors.js'
 import { encodeResponse, type IdentifyMessage, MAX_ADDRESSES, MAX_PROTOCOLS } from './message.js'
-import { type IdentifyInit, resolveOptions } from './options.js'
+import { type IdentifyConfig, type IdentifyInit, resolveConfig } from './options.js'
 import { readIdentify } from './read-messages.js'
 import { SelfDescription, withoutPeerId } from './self-description.js'
 
@@ -55,7 +55,7 @@ export class IdentifyService implements Startable {
   readonly [Symbol.toStringTag] = '@libp2p/identify'
   readonly [serviceCapabilities]: string[] = ['@libp2p/identify', '@libp2p/identify-push']
 
-  private readonly options: ReturnType<typeof resolveOptions>
+  private readonly options: IdentifyConfig
   private readonly log: Logger
   private readonly self: SelfDescription
   private shutdown = new AbortController()
@@ -69,7 +69,7 @@ export class IdentifyService implements Startable {
     private readonly components: IdentifyComponents,
     init: IdentifyInit = {},
   ) {
-    this.options = resolveOptions(init, components.nodeInfo)
+    this.options = resolveConfig(init, components.nodeInfo)
     this.protocol = `/${this.options.protocolPrefix}/id/1.0.0`
     this.pushProtocol = `/${this.options.protocolPrefix}/id/push/1.0.0`
     this.log = components.logger.forComponent('weft:identify')

@@ -56,7 +56,9 @@ export {
   DEFAULT_PROTOCOL_VERSION,
   DEFAULT_TIMEOUT,
   defaultAgentVersion,
+  type IdentifyConfig,
   type IdentifyInit,
+  resolveConfig,
 } from './options.js'
 export { MAX_MESSAGES_PER_STREAM } from './read-messages.js'
 

@@ -1,4 +1,4 @@
-/** Options of the identify service and their defaults. */
+/** Options of the identify service, their defaults (each written once) and their checks. */
 import type { NodeInfo } from '@libp2p/interface'
 import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import { VERSION } from './version.js'
@@ -45,6 +45,8 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 8 * 1024
 export const DEFAULT_MAX_OBSERVED_ADDRESSES = 10
 export const DEFAULT_PUSH_DEBOUNCE = 500
 export const DEFAULT_MAX_PUSH_CONCURRENCY = 32
+/** one stream of each kind per connection: identify is a single exchange */
+export const DEFAULT_MAX_STREAMS = 1
 
 /** `weft/<version> node/<version>` (or the runtime's name when not Node.js). */
 export function defaultAgentVersion(): string {
@@ -52,17 +54,44 @@ export function defaultAgentVersion(): string {
   return nodeVersion != null ? `weft/${VERSION} node/${nodeVersion}` : `weft/${VERSION}`
 }
 
-export function resolveOptions(init: IdentifyInit, nodeInfo?: NodeInfo) {
+/** `IdentifyInit` with every default filled in and checked. */
+export interface IdentifyConfig {
+  readonly protocolPrefix: string
+  readonly agentVersion: string
+  readonly protocolVersion: string
+  readonly timeout: number
+  readonly maxMessageSize: number
+  readonly maxInboundStreams: number
+  readonly maxOutboundStreams: number
+  readonly maxPushIncomingStreams: number
+  readonly maxPushOutgoingStreams: number
+  readonly runOnLimitedConnection: boolean
+  readonly runOnConnectionOpen: boolean
+  readonly maxObservedAddresses: number
+  readonly pushDebounce: number
+  readonly maxPushConcurrency: number
+}
+
+/** Fills in defaults and checks ranges; throws a RangeError naming a bad option. */
+export function resolveConfig(init: IdentifyInit = {}, nodeInfo?: NodeInfo): IdentifyConfig {
   return {
     protocolPrefix: init.protocolPrefix ?? DEFAULT_PROTOCOL_PREFIX,
     agentVersion: init.agentVersion ?? nodeInfo?.userAgent ?? defaultAgentVersion(),
     protocolVersion: init.protocolVersion ?? DEFAULT_PROTOCOL_VERSION,
     timeout: checkPositive('timeout', init.timeout ?? DEFAULT_TIMEOUT),
     maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 1),
-    maxInboundStreams: checkInteger('maxInboundStreams', init.maxInboundStreams ?? 1, 1),
-    maxOutboundStreams: checkInteger('maxOutboundStreams', init.maxOutboundStreams ?? 1, 1),
-    maxPushIncomingStreams: checkInteger('maxPushIncomingStreams', init.maxPushIncomingStreams ?? 1, 1),
-    maxPushOutgoingStreams: checkInteger('maxPushOutgoingStreams', init.maxPushOutgoingStreams ?? 1, 1),
+    maxInboundStreams: checkInteger('maxInboundStreams', init.maxInboundStreams ?? DEFAULT_MAX_STREAMS, 1),
+    maxOutboundStreams: checkInteger('maxOutboundStreams', init.maxOutboundStreams ?? DEFAULT_MAX_STREAMS, 1),
+    maxPushIncomingStreams: checkInteger(
+      'maxPushIncomingStreams',
+      init.maxPushIncomingStreams ?? DEFAULT_MAX_STREAMS,
+      1,
+    ),
+    maxPushOutgoingStreams: checkInteger(
+      'maxPushOutgoingStreams',
+      init.maxPushOutgoingStreams ?? DEFAULT_MAX_STREAMS,
+      1,
+    ),
     runOnLimitedConnection: init.runOnLimitedConnection ?? true,
     runOnConnectionOpen: init.runOnConnectionOpen ?? true,
     maxObservedAddresses: checkInteger(

@@ -34,9 +34,20 @@
  * Like every perf implementation, do not enable the server on public hosts:
  * it lets clients make it send gigabytes.
  */
-import { type PerfComponents, type PerfInit, PerfService } from './perf-service.js'
+import type { PerfInit } from './config.js'
+import { type PerfComponents, PerfService } from './perf-service.js'
 
 export { ByteSink, type ByteSinkInit, sendRepeated } from './byte-sink.js'
+export {
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_OUTBOUND_STREAMS,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_SERVED_STREAMS,
+  DEFAULT_TIMEOUT,
+  type PerfConfig,
+  type PerfInit,
+  resolveConfig,
+} from './config.js'
 export * from './errors.js'
 export {
   DEFAULT_REPORT_INTERVAL,
@@ -48,18 +59,7 @@ export {
   type ServePerfOptions,
   servePerf,
 } from './exchange.js'
-export {
-  DEFAULT_MAX_INBOUND_STREAMS,
-  DEFAULT_MAX_OUTBOUND_STREAMS,
-  DEFAULT_MAX_REQUEST_BYTES,
-  DEFAULT_MAX_SERVED_STREAMS,
-  DEFAULT_TIMEOUT,
-  type Perf,
-  type PerfComponents,
-  type PerfInit,
-  type PerfOptions,
-  PerfService,
-} from './perf-service.js'
+export { type Perf, type PerfComponents, type PerfOptions, PerfService } from './perf-service.js'
 export {
   decodeRequest,
   encodeRequest,

@@ -17,46 +17,11 @@ import {
   serviceCapabilities,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, checkInteger, ProtocolHandler } from '@weft/utils'
+import { anySignal, ProtocolHandler } from '@weft/utils'
+import { type PerfInit, resolveConfig } from './config.js'
 import { PerfServiceStoppedError, TooManyServedStreamsError } from './errors.js'
-import {
-  DEFAULT_REPORT_INTERVAL,
-  DEFAULT_WRITE_BLOCK_SIZE,
-  MAX_WRITE_BLOCK_SIZE,
-  runPerf,
-  servePerf,
-} from './exchange.js'
-import { type PerfOutput, PROTOCOL_NAME } from './protocol.js'
-
-/** 4 GiB: room for the usual 1 GiB benchmarks, not for an endless download */
-export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024 * 1024
-/** ten minutes per exchange, on either side */
-export const DEFAULT_TIMEOUT = 600_000
-export const DEFAULT_MAX_INBOUND_STREAMS = 32
-export const DEFAULT_MAX_OUTBOUND_STREAMS = 32
-/** inbound streams served at once over all connections: more connections must not mean more work */
-export const DEFAULT_MAX_SERVED_STREAMS = 64
-
-export interface PerfInit {
-  /** protocol id (default '/perf/1.0.0') */
-  protocolName?: string
-  /** concurrent inbound perf streams per connection (default 32) */
-  maxInboundStreams?: number
-  /** concurrent outbound perf streams per connection (default 32) */
-  maxOutboundStreams?: number
-  /** inbound perf streams served at once over all connections (default 64); more are reset */
-  maxServedStreams?: number
-  /** serve and measure over limited (relayed) connections (default false: perf is heavy) */
-  runOnLimitedConnection?: boolean
-  /** bytes per `send()` when uploading or serving (default 64 KiB, at most 4 MiB) */
-  writeBlockSize?: number
-  /** the most bytes a client may ask this server for (default 4 GiB) */
-  maxRequestBytes?: number
-  /** milliseconds one exchange may take, server or client side (default 600 000) */
-  timeout?: number
-  /** milliseconds between `intermediary` reports (default 1000) */
-  reportInterval?: number
-}
+import { runPerf, servePerf } from './exchange.js'
+import type { PerfOutput } from './protocol.js'
 
 export interface PerfOptions extends AbortOptions {
   /** measure over an existing connection to the peer if there is one (default false: dial a new one) */
@@ -105,41 +70,21 @@ export class PerfService implements Startable, Perf {
     private readonly components: PerfComponents,
     init: PerfInit = {},
   ) {
-    this.protocol = init.protocolName ?? PROTOCOL_NAME
+    const config = resolveConfig(init)
+    this.protocol = config.protocolName
     this.log = components.logger.forComponent('weft:perf')
-    const maxInboundStreams = checkInteger(
-      'maxInboundStreams',
-      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
-      1,
-    )
-    this.maxOutboundStreams = checkInteger(
-      'maxOutboundStreams',
-      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
-      1,
-    )
-    this.maxServedStreams = checkInteger(
-      'maxServedStreams',
-      init.maxServedStreams ?? DEFAULT_MAX_SERVED_STREAMS,
-      1,
-    )
-    this.runOnLimitedConnection = init.runOnLimitedConnection ?? false
-    const writeBlockSize = checkInteger('writeBlockSize', init.writeBlockSize ?? DEFAULT_WRITE_BLOCK_SIZE, 1)
-    if (writeBlockSize > MAX_WRITE_BLOCK_SIZE) {
-      throw new RangeError(`writeBlockSize must be at most ${MAX_WRITE_BLOCK_SIZE}, got ${writeBlockSize}`)
-    }
-    this.block = new Uint8Array(writeBlockSize)
-    const maxRequestBytes = init.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
-    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 0) {
-      throw new RangeError(`maxRequestBytes must be a non-negative safe integer, got ${maxRequestBytes}`)
-    }
-    this.maxRequestBytes = maxRequestBytes
-    this.timeout = checkInteger('timeout', init.timeout ?? DEFAULT_TIMEOUT, 1)
-    this.reportInterval = checkInteger('reportInterval', init.reportInterval ?? DEFAULT_REPORT_INTERVAL, 1)
+    this.maxOutboundStreams = config.maxOutboundStreams
+    this.maxServedStreams = config.maxServedStreams
+    this.runOnLimitedConnection = config.runOnLimitedConnection
+    this.block = new Uint8Array(config.writeBlockSize)
+    this.maxRequestBytes = config.maxRequestBytes
+    this.timeout = config.timeout
+    this.reportInterval = config.reportInterval
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: this.protocol,
       options: {
-        maxInboundStreams,
+        maxInboundStreams: config.maxInboundStreams,
         maxOutboundStreams: this.maxOutboundStreams,
         runOnLimitedConnection: this.runOnLimitedConnection,
       },

@@ -22,23 +22,24 @@
  * `TimeoutError` when the ping outlives `timeout`, the signal's reason when
  * aborted, `PingServiceStoppedError` when the service stops meanwhile.
  */
-import { type PingComponents, type PingInit, PingService } from './ping-service.js'
+import type { PingInit } from './config.js'
+import { type PingComponents, PingService } from './ping-service.js'
 
-export { PING_LENGTH } from './echo.js'
-export * from './errors.js'
 export {
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_MAX_OUTBOUND_STREAMS,
   DEFAULT_TIMEOUT,
-  type PingComponents,
+  type PingConfig,
   type PingInit,
-  PingService,
   PROTOCOL_NAME,
   PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
-  pingOnce,
-} from './ping-service.js'
+  resolveConfig,
+} from './config.js'
+export { PING_LENGTH } from './echo.js'
+export * from './errors.js'
+export { type PingComponents, PingService, pingOnce } from './ping-service.js'
 
 /** The ping service factory: `ping(init)(components)`. */
 export function ping(init: PingInit = {}): (components: PingComponents) => PingService {

@@ -14,43 +14,10 @@ import {
   type StreamHandlerOptions,
   serviceCapabilities,
 } from '@libp2p/interface'
-import {
-  anySignal,
-  checkInteger,
-  checkPositive,
-  ProtocolHandler,
-  raceSignal,
-  StreamReader,
-  sendAll,
-} from '@weft/utils'
+import { anySignal, ProtocolHandler, raceSignal, StreamReader, sendAll } from '@weft/utils'
+import { type PingInit, resolveConfig } from './config.js'
 import { echoPings, PING_LENGTH } from './echo.js'
 import { PingMismatchError, PingServiceStoppedError } from './errors.js'
-
-export const PROTOCOL_PREFIX = 'ipfs'
-export const PROTOCOL_NAME = 'ping'
-export const PROTOCOL_VERSION = '1.0.0'
-export const DEFAULT_TIMEOUT = 10_000
-/** rust-libp2p pings every 15 s on one stream: idle streams must outlive that */
-export const DEFAULT_IDLE_TIMEOUT = 60_000
-/** "The listening peer SHOULD accept at most two streams per peer" (ping.md) */
-export const DEFAULT_MAX_INBOUND_STREAMS = 2
-/** "The dialing peer MUST NOT keep more than one outbound stream ... per peer" (ping.md) */
-export const DEFAULT_MAX_OUTBOUND_STREAMS = 1
-
-export interface PingInit {
-  /** protocol id is `/<prefix>/ping/1.0.0` (default 'ipfs') */
-  protocolPrefix?: string
-  /** concurrent inbound ping streams per connection (default 2) */
-  maxInboundStreams?: number
-  /** concurrent outbound ping streams per connection (default 1) */
-  maxOutboundStreams?: number
-  /** milliseconds one `ping()` may take, dialing included (default 10 000) */
-  timeout?: number
-  /** milliseconds an inbound stream may stay without a payload before it is reset (default 60 000) */
-  idleTimeout?: number
-  /** answer and send pings over limited (relayed) connections (default true) */
-  runOnLimitedConnection?: boolean
-}
 
 export interface PingComponents {
   registrar: {
@@ -80,26 +47,18 @@ export class PingService implements Startable {
     private readonly components: PingComponents,
     init: PingInit = {},
   ) {
-    this.protocol = `/${init.protocolPrefix ?? PROTOCOL_PREFIX}/${PROTOCOL_NAME}/${PROTOCOL_VERSION}`
+    const config = resolveConfig(init)
+    this.protocol = config.protocol
     this.log = components.logger.forComponent('weft:ping')
-    this.timeout = checkPositive('timeout', init.timeout ?? DEFAULT_TIMEOUT)
-    this.idleTimeout = checkPositive('idleTimeout', init.idleTimeout ?? DEFAULT_IDLE_TIMEOUT)
-    const maxInboundStreams = checkInteger(
-      'maxInboundStreams',
-      init.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
-      1,
-    )
-    this.maxOutboundStreams = checkInteger(
-      'maxOutboundStreams',
-      init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS,
-      1,
-    )
-    this.runOnLimitedConnection = init.runOnLimitedConnection ?? true
+    this.timeout = config.timeout
+    this.idleTimeout = config.idleTimeout
+    this.maxOutboundStreams = config.maxOutboundStreams
+    this.runOnLimitedConnection = config.runOnLimitedConnection
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: this.protocol,
       options: {
-        maxInboundStreams,
+        maxInboundStreams: config.maxInboundStreams,
         maxOutboundStreams: this.maxOutboundStreams,
         runOnLimitedConnection: this.runOnLimitedConnection,
       },

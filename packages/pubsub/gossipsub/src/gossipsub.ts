@@ -29,16 +29,12 @@ import {
   GOSSIPSUB_V10,
   GOSSIPSUB_V11,
   GOSSIPSUB_V12,
+  pubSubInit,
   type RouterOptions,
-  routerOptions,
+  resolveConfig,
 } from './options.js'
 import { GossipRouter } from './router.js'
-import {
-  defaultScoreParams,
-  thresholds as makeThresholds,
-  type PeerScoreParams,
-  type PeerScoreThresholds,
-} from './score-params.js'
+import type { PeerScoreParams, PeerScoreThresholds } from './score-params.js'
 
 export interface GossipSubInit extends PubSubInit, Partial<RouterOptions> {
   scoreParams?: Partial<PeerScoreParams>
@@ -83,16 +79,12 @@ export class GossipSub extends PubSubBase<GossipSubEvents> {
     private readonly gossipComponents: GossipSubComponents,
     init: GossipSubInit = {},
   ) {
-    // verification budgets run per heartbeat unless a window is given
-    super(
-      gossipComponents,
-      { ...init, verificationWindow: init.verificationWindow ?? init.heartbeatInterval ?? 1000 },
-      'weft:gossipsub',
-    )
-    const options = routerOptions(init)
+    super(gossipComponents, pubSubInit(init), 'weft:gossipsub')
+    const config = resolveConfig(init)
+    const options = config.router
     this.protocols = [GOSSIPSUB_V12, GOSSIPSUB_V11, GOSSIPSUB_V10]
     if (options.fallbackToFloodsub) this.protocols.push(FLOODSUB)
-    this.heartbeatTimer = init.heartbeatTimer ?? true
+    this.heartbeatTimer = config.heartbeatTimer
     this.router = new GossipRouter(
       {
         send: (key, rpc) => this.sendTo(key, rpc),
@@ -106,10 +98,10 @@ export class GossipSub extends PubSubBase<GossipSubEvents> {
       },
       {
         options,
-        scoreParams: defaultScoreParams(init.scoreParams),
-        thresholds: makeThresholds(init.scoreThresholds),
+        scoreParams: config.scoreParams,
+        thresholds: config.thresholds,
         now: this.now,
-        random: init.random,
+        random: config.random,
       },
     )
     this.router.peerIdBytes = (key) => this.peers.get(key)?.id.toMultihash().bytes as Uint8Array<ArrayBuffer>

@@ -74,7 +74,9 @@ export {
   GOSSIPSUB_V10,
   GOSSIPSUB_V11,
   GOSSIPSUB_V12,
+  type GossipSubConfig,
   type RouterOptions,
+  resolveConfig,
   routerOptions,
 } from './options.js'
 export { PeerScore, type PeerScoreInit } from './peer-score.js'

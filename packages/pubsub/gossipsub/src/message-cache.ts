@@ -6,6 +6,7 @@
  * and by how often one peer may ask for the same message.
  */
 import type { RPC } from '@weft/pubsub'
+import { DEFAULT_ROUTER_OPTIONS } from './options.js'
 
 interface Entry {
   message: RPC.Message
@@ -31,9 +32,9 @@ export class MessageCache {
   private readonly maxMessages: number
 
   constructor(init: MessageCacheInit = {}) {
-    this.historyLength = init.historyLength ?? 5
-    this.gossipLength = init.gossipLength ?? 3
-    this.maxMessages = init.maxMessages ?? 20_000
+    this.historyLength = init.historyLength ?? DEFAULT_ROUTER_OPTIONS.mcacheLength
+    this.gossipLength = init.gossipLength ?? DEFAULT_ROUTER_OPTIONS.mcacheGossip
+    this.maxMessages = init.maxMessages ?? DEFAULT_ROUTER_OPTIONS.mcacheMaxMessages
     if (!(this.gossipLength >= 1 && this.gossipLength <= this.historyLength)) {
       throw new RangeError('gossipLength must be between 1 and historyLength')
     }

@@ -1,8 +1,18 @@
 /**
  * Gossipsub router parameters (gossipsub-v1.0.md "Parameters",
  * gossipsub-v1.1.md "Parameters", gossipsub-v1.2.md "Parameters"), with the
- * spec's defaults.
+ * spec's defaults, and `resolveConfig`: a whole `GossipSubInit` made into a
+ * checked config.
  */
+import type { PubSubInit } from '@weft/pubsub'
+import type { GossipSubInit } from './gossipsub.js'
+import {
+  defaultScoreParams,
+  thresholds as makeThresholds,
+  type PeerScoreParams,
+  type PeerScoreThresholds,
+} from './score-params.js'
+
 export const GOSSIPSUB_V10 = '/meshsub/1.0.0'
 export const GOSSIPSUB_V11 = '/meshsub/1.1.0'
 export const GOSSIPSUB_V12 = '/meshsub/1.2.0'
@@ -120,4 +130,34 @@ export function routerOptions(overrides: Partial<RouterOptions> = {}): RouterOpt
   if (!(o.Dout < o.Dlo && o.Dout <= o.D / 2)) throw new RangeError('Dout must be below Dlo and at most D/2')
   if (!(o.heartbeatInterval > 0)) throw new RangeError('heartbeatInterval must be positive')
   return o
+}
+
+/** `GossipSubInit` beyond `PubSubInit`, with every default filled in and checked. */
+export interface GossipSubConfig {
+  readonly router: Readonly<RouterOptions>
+  readonly scoreParams: PeerScoreParams
+  readonly thresholds: PeerScoreThresholds
+  /** start the heartbeat timer on `start()` */
+  readonly heartbeatTimer: boolean
+  readonly random?: () => number
+}
+
+/** Fills in defaults and checks them; throws a RangeError on a bad option. */
+export function resolveConfig(init: GossipSubInit = {}): GossipSubConfig {
+  return {
+    router: routerOptions(init),
+    scoreParams: defaultScoreParams(init.scoreParams),
+    thresholds: makeThresholds(init.scoreThresholds),
+    heartbeatTimer: init.heartbeatTimer ?? true,
+    random: init.random,
+  }
+}
+
+/** The `PubSubInit` gossipsub hands to @weft/pubsub: verification budgets run per heartbeat unless a window is given. */
+export function pubSubInit(init: GossipSubInit): PubSubInit {
+  return {
+    ...init,
+    verificationWindow:
+      init.verificationWindow ?? init.heartbeatInterval ?? DEFAULT_ROUTER_OPTIONS.heartbeatInterval,
+  }
 }

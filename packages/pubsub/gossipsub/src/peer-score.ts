@@ -45,6 +45,11 @@ interface DeliveryRecord {
   peers: Set<string>
 }
 
+export const DEFAULT_MAX_DELIVERY_RECORDS = 50_000
+export const DEFAULT_DELIVERY_RECORD_TTL = 120_000
+export const DEFAULT_MAX_SCORED_PEERS = 4096
+export const DEFAULT_MAX_SCORED_TOPICS_PER_PEER = 64
+
 export interface PeerScoreInit {
   now?: Clock
   /** delivery records kept at most (default 50 000) */
@@ -73,10 +78,10 @@ export class PeerScore {
     init: PeerScoreInit = {},
   ) {
     this.now = init.now ?? Date.now
-    this.maxDeliveryRecords = init.maxDeliveryRecords ?? 50_000
-    this.deliveryRecordTTL = init.deliveryRecordTTL ?? 120_000
-    this.maxPeers = init.maxPeers ?? 4096
-    this.maxTopicsPerPeer = init.maxTopicsPerPeer ?? 64
+    this.maxDeliveryRecords = init.maxDeliveryRecords ?? DEFAULT_MAX_DELIVERY_RECORDS
+    this.deliveryRecordTTL = init.deliveryRecordTTL ?? DEFAULT_DELIVERY_RECORD_TTL
+    this.maxPeers = init.maxPeers ?? DEFAULT_MAX_SCORED_PEERS
+    this.maxTopicsPerPeer = init.maxTopicsPerPeer ?? DEFAULT_MAX_SCORED_TOPICS_PER_PEER
     this.lastDecay = this.now()
   }
 

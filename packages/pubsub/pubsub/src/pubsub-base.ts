@@ -21,7 +21,8 @@ import {
 } from '@libp2p/interface'
 import { anySignal } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { DEFAULT_RPC_LIMITS, decodeRpc, encodeRpc, type RPC, type RpcLimits } from './codec.js'
+import { decodeRpc, encodeRpc, type RPC, type RpcLimits } from './codec.js'
+import { resolveConfig } from './config.js'
 import {
   NoPeersSubscribedToTopicError,
   PubSubNotStartedError,
@@ -30,11 +31,9 @@ import {
 } from './errors.js'
 import {
   buildMessage,
-  defaultMsgId,
   type MsgIdFn,
   msgIdToString,
   type SignaturePolicy,
-  StrictSign,
   type TopicValidatorFn,
 } from './message.js'
 import { MessageReceiver } from './message-receiver.js'
@@ -100,8 +99,10 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   private readonly maxOutboundBufferSize: number
   private readonly maxPeers: number
   private readonly maxSubscriptions: number
-  private readonly rpcLimits: RpcLimits
-  private readonly streamOptions: StreamHandlerOptions
+  private readonly rpcLimits: Readonly<RpcLimits>
+  private readonly streamOptions: Required<
+    Pick<StreamHandlerOptions, 'maxInboundStreams' | 'maxOutboundStreams' | 'runOnLimitedConnection'>
+  >
   private readonly streamOpenTimeout: number
   /** id, duplicate check, verification budget, signature, topic validator */
   private readonly receiver: MessageReceiver
@@ -115,31 +116,32 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   ) {
     super()
     this.log = components.logger.forComponent(logName)
-    this.globalSignaturePolicy = init.globalSignaturePolicy ?? StrictSign
-    this.emitSelf = init.emitSelf ?? false
-    this.allowPublishToZeroTopicPeers = init.allowPublishToZeroTopicPeers ?? false
-    this.msgIdFn = init.msgIdFn ?? defaultMsgId
-    this.maxInboundDataLength = init.maxInboundDataLength ?? 1024 * 1024
-    this.maxOutboundBufferSize = init.maxOutboundBufferSize ?? 4 * 1024 * 1024
-    this.maxPeers = init.maxPeers ?? 1024
-    this.topics = new TopicTable(init.maxTopicsPerPeer ?? 256)
-    this.maxSubscriptions = init.maxSubscriptions ?? 1024
-    this.rpcLimits = { ...DEFAULT_RPC_LIMITS, ...init.rpcLimits }
-    this.streamOpenTimeout = init.streamOpenTimeout ?? 10_000
-    this.now = init.now ?? Date.now
-    this.seen = new SeenCache({ ttl: init.seenTTL, maxSize: init.maxSeenMessages, now: this.now })
+    const config = resolveConfig(init)
+    this.globalSignaturePolicy = config.globalSignaturePolicy
+    this.emitSelf = config.emitSelf
+    this.allowPublishToZeroTopicPeers = config.allowPublishToZeroTopicPeers
+    this.msgIdFn = config.msgIdFn
+    this.maxInboundDataLength = config.maxInboundDataLength
+    this.maxOutboundBufferSize = config.maxOutboundBufferSize
+    this.maxPeers = config.maxPeers
+    this.topics = new TopicTable(config.maxTopicsPerPeer)
+    this.maxSubscriptions = config.maxSubscriptions
+    this.rpcLimits = config.rpcLimits
+    this.streamOpenTimeout = config.streamOpenTimeout
+    this.now = config.now
+    this.seen = new SeenCache({ ttl: config.seenTTL, maxSize: config.maxSeenMessages, now: this.now })
     this.receiver = new MessageReceiver({
       signaturePolicy: this.globalSignaturePolicy,
       msgIdFn: this.msgIdFn,
       seen: this.seen,
       budget: new VerificationBudget({
-        limit: init.maxVerificationsPerPeer ?? 512,
-        window: init.verificationWindow ?? 1000,
+        limit: config.maxVerificationsPerPeer,
+        window: config.verificationWindow,
         now: this.now,
       }),
       topicValidators: this.topicValidators,
       counters: this.counters,
-      maxPendingValidations: init.maxPendingValidations ?? 1024,
+      maxPendingValidations: config.maxPendingValidations,
       log: this.log,
       hooks: {
         isStarted: () => this.started,
@@ -153,9 +155,9 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
       },
     })
     this.streamOptions = {
-      maxInboundStreams: init.maxInboundStreams ?? 2,
-      maxOutboundStreams: init.maxOutboundStreams ?? 1,
-      runOnLimitedConnection: init.runOnLimitedConnection ?? true,
+      maxInboundStreams: config.maxInboundStreams,
+      maxOutboundStreams: config.maxOutboundStreams,
+      runOnLimitedConnection: config.runOnLimitedConnection,
     }
     this.onInboundStream = this.onInboundStream.bind(this)
   }
@@ -331,7 +333,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     const peer = new PeerStreams(peerId, protocol, {
       maxInboundDataLength: this.maxInboundDataLength,
       maxOutboundBufferSize: this.maxOutboundBufferSize,
-      maxInboundStreams: this.streamOptions.maxInboundStreams ?? 2,
+      maxInboundStreams: this.streamOptions.maxInboundStreams,
       log: this.log,
       onDrop: () => {
         this.counters.droppedRpcs++

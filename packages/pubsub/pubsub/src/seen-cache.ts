@@ -15,6 +15,9 @@ export interface SeenCacheInit {
   now?: Clock
 }
 
+export const DEFAULT_SEEN_TTL = 120_000
+export const DEFAULT_MAX_SEEN_MESSAGES = 100_000
+
 export class SeenCache<V = true> {
   private readonly entries = new Map<string, { expires: number; value: V }>()
   private readonly ttl: number
@@ -22,8 +25,8 @@ export class SeenCache<V = true> {
   private readonly now: Clock
 
   constructor(init: SeenCacheInit = {}) {
-    this.ttl = init.ttl ?? 120_000
-    this.maxSize = init.maxSize ?? 100_000
+    this.ttl = init.ttl ?? DEFAULT_SEEN_TTL
+    this.maxSize = init.maxSize ?? DEFAULT_MAX_SEEN_MESSAGES
     this.now = init.now ?? Date.now
     if (!(this.ttl > 0)) throw new RangeError(`ttl must be positive, got ${init.ttl}`)
     if (!(this.maxSize > 0)) throw new RangeError(`maxSize must be positive, got ${init.maxSize}`)

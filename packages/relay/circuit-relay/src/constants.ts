@@ -27,3 +27,9 @@ export const DEFAULT_MAX_CIRCUITS_PER_PEER = 16
 export const DEFAULT_HOP_TIMEOUT = 30_000
 /** A client refreshes its reservation this long before it expires. */
 export const REFRESH_MARGIN = 60_000
+/** hop streams one connection may have open at the relay */
+export const DEFAULT_MAX_INBOUND_HOP_STREAMS = 32
+/** stop streams one connection may have open at the client */
+export const DEFAULT_MAX_INBOUND_STOP_STREAMS = 32
+/** relays a bare `/p2p-circuit` listen address reserves on */
+export const DEFAULT_LISTEN_RESERVATIONS = 2

@@ -59,6 +59,12 @@ export {
 } from './addresses.js'
 export { HopMessage, type Limit, Status, StopMessage } from './circuit.pb.js'
 export { CircuitBridge, type CircuitBridgeInit } from './circuit-bridge.js'
+export {
+  type CircuitRelayServerConfig,
+  type CircuitRelayTransportConfig,
+  resolveServerConfig,
+  resolveTransportConfig,
+} from './config.js'
 export * from './constants.js'
 export * from './errors.js'
 export { type AutoReserve, CircuitListener } from './listener.js'

@@ -33,9 +33,12 @@ export class ReservationStore {
   private readonly circuitsPerPeer = new Map<string, number>()
   private circuits = 0
   private readonly now: () => number
+  /** reservations held behind one address */
+  private readonly maxPerIp: number
 
   constructor(private readonly init: ReservationStoreInit) {
     this.now = init.now ?? Date.now
+    this.maxPerIp = init.maxReservationsPerIp ?? init.maxReservations
   }
 
   get reservationCount(): number {
@@ -119,10 +122,6 @@ export class ReservationStore {
     this.perIp.clear()
     this.circuitsPerPeer.clear()
     this.circuits = 0
-  }
-
-  private get maxPerIp(): number {
-    return this.init.maxReservationsPerIp ?? this.init.maxReservations
   }
 
   private delete(peer: string): boolean {

@@ -22,18 +22,8 @@ import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from 
 import { isCircuitAddress, reservationAddressKey } from './addresses.js'
 import { HopMessage, Status, StopMessage } from './circuit.pb.js'
 import { CircuitBridge } from './circuit-bridge.js'
-import {
-  DEFAULT_DATA_LIMIT,
-  DEFAULT_DURATION_LIMIT,
-  DEFAULT_HOP_TIMEOUT,
-  DEFAULT_MAX_CIRCUITS,
-  DEFAULT_MAX_CIRCUITS_PER_PEER,
-  DEFAULT_MAX_RESERVATIONS,
-  DEFAULT_MAX_RESERVATIONS_PER_IP,
-  DEFAULT_RESERVATION_TTL,
-  HOP_PROTOCOL,
-  STOP_PROTOCOL,
-} from './constants.js'
+import { resolveServerConfig } from './config.js'
+import { HOP_PROTOCOL, STOP_PROTOCOL } from './constants.js'
 import { RelayStoppedError } from './errors.js'
 import { type CircuitLimits, limitToWire, readHop, readStop, writeHop, writeStop } from './messages.js'
 import { ReservationStore } from './reservation-store.js'
@@ -87,27 +77,18 @@ export class CircuitRelayServer implements Startable {
     init: CircuitRelayServerInit = {},
   ) {
     this.log = components.logger.forComponent('weft:circuit-relay:server')
-    this.reservationTtl = init.reservationTtl ?? DEFAULT_RESERVATION_TTL
-    const maxCircuitsPerPeer = init.maxCircuitsPerPeer ?? DEFAULT_MAX_CIRCUITS_PER_PEER
-    this.maxCircuitsPerPeer = maxCircuitsPerPeer
-    this.store = new ReservationStore({
-      maxReservations: init.maxReservations ?? DEFAULT_MAX_RESERVATIONS,
-      maxReservationsPerIp: init.maxReservationsPerIp ?? DEFAULT_MAX_RESERVATIONS_PER_IP,
-      reservationTtl: this.reservationTtl,
-      maxCircuits: init.maxCircuits ?? DEFAULT_MAX_CIRCUITS,
-      maxCircuitsPerPeer,
-    })
-    this.limits = {
-      duration: init.durationLimit ?? DEFAULT_DURATION_LIMIT,
-      data: init.dataLimit ?? DEFAULT_DATA_LIMIT,
-    }
-    this.hopTimeout = init.hopTimeout ?? DEFAULT_HOP_TIMEOUT
+    const config = resolveServerConfig(init)
+    this.reservationTtl = config.reservationTtl
+    this.maxCircuitsPerPeer = config.maxCircuitsPerPeer
+    this.store = new ReservationStore(config)
+    this.limits = { duration: config.durationLimit, data: config.dataLimit }
+    this.hopTimeout = config.hopTimeout
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: HOP_PROTOCOL,
       // the spec: no reservations or circuits over relayed connections
       options: {
-        maxInboundStreams: init.maxInboundHopStreams ?? 32,
+        maxInboundStreams: config.maxInboundHopStreams,
         // a host that is relay and client dials circuits through other relays too
         maxOutboundStreams: 64,
         runOnLimitedConnection: false,

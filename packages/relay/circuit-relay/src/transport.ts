@@ -25,7 +25,8 @@ import { peerIdFromBytes } from '@weft/peer-id'
 import { anySignal, type HandlerRegistrar, ProtocolHandler, StreamReader } from '@weft/utils'
 import { isCircuitAddress, isDialableCircuit, isListenableCircuit, parseCircuitAddress } from './addresses.js'
 import { HopMessage, Status, StopMessage } from './circuit.pb.js'
-import { DEFAULT_HOP_TIMEOUT, HOP_PROTOCOL, STOP_PROTOCOL } from './constants.js'
+import { resolveTransportConfig } from './config.js'
+import { HOP_PROTOCOL, STOP_PROTOCOL } from './constants.js'
 import {
   InvalidRelayAddressError,
   RelayStatusError,
@@ -78,15 +79,16 @@ export class CircuitRelayTransport implements Transport, Startable {
     init: CircuitRelayTransportInit = {},
   ) {
     this.log = components.logger.forComponent('weft:circuit-relay:transport')
-    this.timeout = init.timeout ?? DEFAULT_HOP_TIMEOUT
-    this.maxReservations = init.maxReservations ?? 2
-    this.autoReserve = init.autoReserve ?? 'always'
+    const config = resolveTransportConfig(init)
+    this.timeout = config.timeout
+    this.maxReservations = config.maxReservations
+    this.autoReserve = config.autoReserve
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
       protocol: STOP_PROTOCOL,
       // outbound stop streams are the relay's, one per circuit to the same target
       options: {
-        maxInboundStreams: init.maxInboundStopStreams ?? 32,
+        maxInboundStreams: config.maxInboundStopStreams,
         maxOutboundStreams: 64,
         runOnLimitedConnection: false,
       },

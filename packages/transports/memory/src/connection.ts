@@ -18,6 +18,7 @@ import type { AbortOptions, Logger, MessageStreamEvents } from '@libp2p/interfac
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { AbstractMultiaddrConnection, anySignal, deferred, raceSignal, type SendResult } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
+import { resolveLink } from './config.js'
 
 export interface MemoryConnectionInit {
   remoteAddr: Multiaddr
@@ -33,8 +34,6 @@ export interface MemoryConnectionInit {
   maxWriteBufferLength?: number
 }
 
-export const DEFAULT_CAPACITY = 256 * 1024
-export const DEFAULT_CLOSE_TIMEOUT = 500
 const SEGMENT_SIZE = 64 * 1024
 
 /** what travels to the peer: bytes, or the FIN that follows them */
@@ -65,9 +64,10 @@ export class MemoryConnection extends AbstractMultiaddrConnection {
       // segments of socket-like size, so one large send cannot swamp a reader
       maxMessageSize: SEGMENT_SIZE,
     })
-    this.latency = Math.max(0, init.latency ?? 0)
-    this.capacity = Math.max(1, init.capacity ?? DEFAULT_CAPACITY)
-    this.closeTimeout = init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT
+    const link = resolveLink(init)
+    this.latency = link.latency
+    this.capacity = link.capacity
+    this.closeTimeout = link.closeTimeout
     this.readHighWater = Math.max(1, Math.floor(this.maxReadBufferLength / 2))
     this.addEventListener('close', () => this.finished.resolve(), { once: true })
   }

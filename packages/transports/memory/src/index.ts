@@ -33,9 +33,19 @@
  * `connectionManager.inboundUpgradeTimeout`).
  */
 import type { Transport } from '@libp2p/interface'
-import { type MemoryComponents, type MemoryInit, MemoryTransport } from './transport.js'
+import type { MemoryInit } from './config.js'
+import { type MemoryComponents, MemoryTransport } from './transport.js'
 
 export { isMemoryAddr, memoryName } from './address.js'
+export {
+  DEFAULT_CAPACITY,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_LATENCY,
+  DEFAULT_MAX_CONNECTIONS,
+  type MemoryConfig,
+  type MemoryInit,
+  resolveConfig,
+} from './config.js'
 export {
   MemoryConnection,
   type MemoryConnectionInit,
@@ -45,7 +55,7 @@ export {
 export * from './errors.js'
 export { MemoryListener } from './listener.js'
 export { DEFAULT_MAX_LISTENERS, defaultRegistry, MemoryRegistry } from './registry.js'
-export type { MemoryComponents, MemoryInit } from './transport.js'
+export type { MemoryComponents } from './transport.js'
 export { MemoryTransport }
 
 /** The memory transport factory: `memory(init)(components)`. */

@@ -35,9 +35,19 @@
  * `connectionManager.inboundUpgradeTimeout`).
  */
 import type { Transport } from '@libp2p/interface'
-import { type TcpComponents, type TcpDialEvents, type TcpInit, TcpTransport } from './transport.js'
+import type { TcpInit } from './config.js'
+import { type TcpComponents, type TcpDialEvents, TcpTransport } from './transport.js'
 
 export { isDialable, isListenable, socketAddressToMultiaddr } from './addresses.js'
+export {
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_DIAL_TIMEOUT,
+  DEFAULT_INACTIVITY_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
+  resolveConfig,
+  type TcpConfig,
+  type TcpInit,
+} from './config.js'
 export { TcpConnection, type TcpConnectionInit } from './connection.js'
 export * from './errors.js'
 export { TcpListener } from './listener.js'
@@ -45,7 +55,6 @@ export type {
   TcpComponents,
   TcpDialEvents,
   TcpDialOptions,
-  TcpInit,
   TcpOpenConnectionEvent,
 } from './transport.js'
 export { TcpTransport }

@@ -18,40 +18,10 @@ import {
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, throwIfAborted, upgradeOutbound } from '@weft/utils'
 import { isDialable, isListenable, type SocketTarget, toSocketTarget } from './addresses.js'
+import { resolveConfig, type TcpConfig, type TcpInit } from './config.js'
 import { TcpConnection } from './connection.js'
 import { DialError } from './errors.js'
 import { type SocketOptions, TcpListener } from './listener.js'
-
-export interface TcpInit {
-  /** ms without traffic before an accepted socket is destroyed; 0 disables (default 120 000) */
-  inboundSocketInactivityTimeout?: number
-  /** ms without traffic before a dialled socket is destroyed; 0 disables (default 120 000) */
-  outboundSocketInactivityTimeout?: number
-  /** ms a graceful `close()` may take before the socket is destroyed (default 500) */
-  closeTimeout?: number
-  /** ms to establish the TCP connection (default 10 000); the dial's `signal` applies too */
-  dialTimeout?: number
-  /** sockets a listener holds at once; more are refused by the server (default 10 000) */
-  maxConnections?: number
-  /** length of the kernel's queue of pending connections (default: Node's, 511) */
-  backlog?: number
-  /** disable Nagle's algorithm (default true: latency matters more than packet count) */
-  noDelay?: boolean
-  /** enable TCP keep-alive probes (default false) */
-  keepAlive?: boolean
-  /** stay writable after the remote's FIN instead of closing (default false) */
-  allowHalfOpen?: boolean
-  /** unread bytes a connection buffers before it aborts (default @weft/utils', 4 MiB) */
-  maxReadBufferLength?: number
-  /** unsent bytes a connection buffers before it aborts (default unlimited: callers honour `send()`) */
-  maxWriteBufferLength?: number
-  /**
-   * bind every dialled socket (to the wildcard address, port 0) before
-   * connecting, which makes libuv set SO_REUSEADDR on it, so a later dial with
-   * `localPort` may share its port: DCUtR's TCP simultaneous open (default true)
-   */
-  shareDialPorts?: boolean
-}
 
 export interface TcpComponents {
   logger: ComponentLogger
@@ -76,22 +46,17 @@ export interface TcpDialOptions extends DialTransportOptions<TcpDialEvents> {
   localAddress?: string
 }
 
-const DEFAULT_INACTIVITY_TIMEOUT = 120_000
-const DEFAULT_CLOSE_TIMEOUT = 500
-const DEFAULT_DIAL_TIMEOUT = 10_000
-const DEFAULT_MAX_CONNECTIONS = 10_000
-
 let nextDialId = 0
 
 export class TcpTransport implements Transport<TcpDialEvents> {
   readonly [Symbol.toStringTag] = '@weft/tcp'
   readonly [transportSymbol] = true as const
-  private readonly init: TcpInit
+  private readonly config: TcpConfig
   private readonly components: TcpComponents
   private readonly log: Logger
 
   constructor(init: TcpInit, components: TcpComponents) {
-    this.init = init
+    this.config = resolveConfig(init)
     this.components = components
     this.log = components.logger.forComponent('weft:tcp')
   }
@@ -102,11 +67,11 @@ export class TcpTransport implements Transport<TcpDialEvents> {
     if (target.port === 0) throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
     options.onProgress?.({ type: 'tcp:open-connection', detail: undefined })
     let { localPort, localAddress } = options
-    if (localAddress == null && (this.init.shareDialPorts ?? true) && !target.isName) {
+    if (localAddress == null && this.config.shareDialPorts && !target.isName) {
       localAddress = target.family === 6 ? '::' : '0.0.0.0'
     }
     const socket = await this.connect(ma, target, options.signal, localPort, localAddress)
-    const socketOptions = this.socketOptions(this.init.outboundSocketInactivityTimeout)
+    const socketOptions = this.socketOptions(this.config.outboundSocketInactivityTimeout)
     const connection = new TcpConnection({
       socket,
       remoteAddr: ma,
@@ -126,9 +91,9 @@ export class TcpTransport implements Transport<TcpDialEvents> {
     return new TcpListener({
       upgrader: options.upgrader,
       logger: this.components.logger,
-      socket: this.socketOptions(this.init.inboundSocketInactivityTimeout),
-      maxConnections: this.init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      backlog: this.init.backlog,
+      socket: this.socketOptions(this.config.inboundSocketInactivityTimeout),
+      maxConnections: this.config.maxConnections,
+      backlog: this.config.backlog,
     })
   }
 
@@ -136,15 +101,15 @@ export class TcpTransport implements Transport<TcpDialEvents> {
 
   dialFilter = (multiaddrs: Multiaddr[]): Multiaddr[] => multiaddrs.filter(isDialable)
 
-  private socketOptions(inactivityTimeout: number | undefined): SocketOptions {
+  private socketOptions(inactivityTimeout: number): SocketOptions {
     return {
-      inactivityTimeout: inactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT,
-      closeTimeout: this.init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-      allowHalfOpen: this.init.allowHalfOpen ?? false,
-      noDelay: this.init.noDelay ?? true,
-      keepAlive: this.init.keepAlive ?? false,
-      maxReadBufferLength: this.init.maxReadBufferLength,
-      maxWriteBufferLength: this.init.maxWriteBufferLength,
+      inactivityTimeout,
+      closeTimeout: this.config.closeTimeout,
+      allowHalfOpen: this.config.allowHalfOpen,
+      noDelay: this.config.noDelay,
+      keepAlive: this.config.keepAlive,
+      maxReadBufferLength: this.config.maxReadBufferLength,
+      maxWriteBufferLength: this.config.maxWriteBufferLength,
     }
   }
 
@@ -156,15 +121,15 @@ export class TcpTransport implements Transport<TcpDialEvents> {
     localPort?: number,
     localAddress?: string,
   ): Promise<Socket> {
-    const deadline = anySignal([signal], this.init.dialTimeout ?? DEFAULT_DIAL_TIMEOUT)
+    const deadline = anySignal([signal], this.config.dialTimeout)
     try {
       return await new Promise<Socket>((resolve, reject) => {
         const socket = connect({
           host: target.host,
           port: target.port,
           family: target.isName ? target.family : undefined,
-          noDelay: this.init.noDelay ?? true,
-          keepAlive: this.init.keepAlive ?? false,
+          noDelay: this.config.noDelay,
+          keepAlive: this.config.keepAlive,
           allowHalfOpen: true,
           localPort,
           localAddress,

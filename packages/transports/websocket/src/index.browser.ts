@@ -7,7 +7,7 @@
  */
 import type { Transport } from '@libp2p/interface'
 import {
-  resolveInit,
+  resolveConfig,
   type WebSocketsComponents,
   type WebSocketsDialEvents,
   type WebSocketsInit,
@@ -37,6 +37,6 @@ export { BrowserWebSocketTransport }
 export function webSockets(
   init: WebSocketsInit = {},
 ): (components: WebSocketsComponents) => Transport<WebSocketsDialEvents> {
-  const resolved = resolveInit(init)
+  const resolved = resolveConfig(init)
   return (components) => new BrowserWebSocketTransport(resolved, components)
 }

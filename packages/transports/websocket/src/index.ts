@@ -44,7 +44,7 @@
  */
 import type { Transport } from '@libp2p/interface'
 import {
-  resolveInit,
+  resolveConfig,
   type WebSocketsComponents,
   type WebSocketsDialEvents,
   type WebSocketsInit,
@@ -74,6 +74,6 @@ export { WebSocketTransport }
 export function webSockets(
   init: WebSocketsInit = {},
 ): (components: WebSocketsComponents) => Transport<WebSocketsDialEvents> {
-  const resolved = resolveInit(init)
+  const resolved = resolveConfig(init)
   return (components) => new WebSocketTransport(resolved, components)
 }

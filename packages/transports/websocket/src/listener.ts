@@ -33,16 +33,16 @@ import {
 import { CloseCode } from './close-codes.js'
 import { WebSocketConnection } from './connection.js'
 import { NodeSocketDriver } from './node-driver.js'
-import type { ResolvedInit } from './options.js'
+import type { WebSocketsConfig } from './options.js'
 
 export interface WebSocketListenerInit {
   upgrader: Upgrader
   logger: ComponentLogger
-  options: ResolvedInit
+  options: WebSocketsConfig
 }
 
 export class WebSocketListener extends ListenerBase<WebSocketConnection> {
-  private readonly options: ResolvedInit
+  private readonly options: WebSocketsConfig
   private readonly wss: WebSocketServer
   private server?: Server
   private bound?: { host: string; address: AddressInfo; suffix: WebSocketSuffix }

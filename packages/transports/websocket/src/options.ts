@@ -68,43 +68,59 @@ export interface WebSocketsOpenConnectionEvent {
 
 export type WebSocketsDialEvents = OutboundConnectionUpgradeEvents | WebSocketsOpenConnectionEvent
 
-/** `WebSocketsInit` with every default filled in. */
-export type ResolvedInit = Required<
-  Omit<
-    WebSocketsInit,
-    'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
-  >
-> &
-  Pick<
-    WebSocketsInit,
-    'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
-  >
+/** `WebSocketsInit` with every default filled in and checked. */
+export type WebSocketsConfig = Readonly<
+  Required<
+    Omit<
+      WebSocketsInit,
+      'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
+    >
+  > &
+    Pick<
+      WebSocketsInit,
+      'https' | 'dialTls' | 'backlog' | 'maxWriteBufferLength' | 'maxReadBufferLength' | 'webSocketClass'
+    >
+>
 
 const MiB = 1024 * 1024
 
-export function resolveInit(init: WebSocketsInit): ResolvedInit {
-  const resolved: ResolvedInit = {
+export const DEFAULT_MAX_PAYLOAD = 4 * MiB
+export const DEFAULT_MAX_MESSAGE_SIZE = MiB
+export const DEFAULT_MAX_BUFFERED_AMOUNT = MiB
+export const DEFAULT_BUFFERED_AMOUNT_POLL_INTERVAL = 10
+export const DEFAULT_DIAL_TIMEOUT = 10_000
+export const DEFAULT_CLOSE_TIMEOUT = 1_000
+export const DEFAULT_INACTIVITY_TIMEOUT = 120_000
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
+export const DEFAULT_MAX_CONNECTIONS = 10_000
+
+/** Fills in defaults and checks ranges; throws a RangeError naming a bad option. */
+export function resolveConfig(init: WebSocketsInit = {}): WebSocketsConfig {
+  return {
     ...init,
-    maxPayload: checkInteger('maxPayload', init.maxPayload ?? 4 * MiB, 1),
-    maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? MiB, 1),
-    maxBufferedAmount: checkInteger('maxBufferedAmount', init.maxBufferedAmount ?? MiB, 1),
-    bufferedAmountPollInterval: checkInteger(
-      'bufferedAmountPollInterval',
-      init.bufferedAmountPollInterval ?? 10,
+    maxPayload: checkInteger('maxPayload', init.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
+    maxMessageSize: checkInteger('maxMessageSize', init.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE, 1),
+    maxBufferedAmount: checkInteger(
+      'maxBufferedAmount',
+      init.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT,
       1,
     ),
-    dialTimeout: checkPositive('dialTimeout', init.dialTimeout ?? 10_000),
-    closeTimeout: checkPositive('closeTimeout', init.closeTimeout ?? 1_000),
+    bufferedAmountPollInterval: checkInteger(
+      'bufferedAmountPollInterval',
+      init.bufferedAmountPollInterval ?? DEFAULT_BUFFERED_AMOUNT_POLL_INTERVAL,
+      1,
+    ),
+    dialTimeout: checkPositive('dialTimeout', init.dialTimeout ?? DEFAULT_DIAL_TIMEOUT),
+    closeTimeout: checkPositive('closeTimeout', init.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT),
     inboundSocketInactivityTimeout: checkNonNegative(
       'inboundSocketInactivityTimeout',
-      init.inboundSocketInactivityTimeout ?? 120_000,
+      init.inboundSocketInactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT,
     ),
     outboundSocketInactivityTimeout: checkNonNegative(
       'outboundSocketInactivityTimeout',
-      init.outboundSocketInactivityTimeout ?? 120_000,
+      init.outboundSocketInactivityTimeout ?? DEFAULT_INACTIVITY_TIMEOUT,
     ),
-    handshakeTimeout: checkPositive('handshakeTimeout', init.handshakeTimeout ?? 10_000),
-    maxConnections: checkInteger('maxConnections', init.maxConnections ?? 10_000),
+    handshakeTimeout: checkPositive('handshakeTimeout', init.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
+    maxConnections: checkInteger('maxConnections', init.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
   }
-  return resolved
 }

@@ -18,7 +18,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, throwIfAborted, upgradeOutbound } from '@weft/utils'
 import { isDialable, toWebSocketTarget, type WebSocketTarget } from './addresses.js'
 import { WebSocketConnection } from './connection.js'
-import type { ResolvedInit, WebSocketsComponents, WebSocketsDialEvents } from './options.js'
+import type { WebSocketsComponents, WebSocketsConfig, WebSocketsDialEvents } from './options.js'
 import type { SocketDriver } from './socket-driver.js'
 
 let nextDialId = 0
@@ -26,11 +26,11 @@ let nextDialId = 0
 export abstract class BaseWebSocketTransport implements Transport<WebSocketsDialEvents> {
   readonly [Symbol.toStringTag] = '@weft/websocket'
   readonly [transportSymbol] = true as const
-  protected readonly init: ResolvedInit
+  protected readonly init: WebSocketsConfig
   protected readonly components: WebSocketsComponents
   protected readonly log: Logger
 
-  constructor(init: ResolvedInit, components: WebSocketsComponents) {
+  constructor(init: WebSocketsConfig, components: WebSocketsComponents) {
     this.init = init
     this.components = components
     this.log = components.logger.forComponent('weft:websocket')
