@@ -19,7 +19,7 @@ import { DHTLimitError, NotFoundError } from './errors.js'
 import { keyLabel } from './key-label.js'
 import { Message } from './message.pb.js'
 import { type Network, wireBytes } from './network.js'
-import type { ResolvedInit } from './options.js'
+import type { KadDHTConfig } from './options.js'
 import type { Providers } from './providers.js'
 import { fromWire, type LookupFn, type PeerCandidate } from './query-runner.js'
 import type { RecordStore } from './record-store.js'
@@ -34,7 +34,7 @@ export interface ContentInit {
   validators: Validators
   selectors: Selectors
   network: Pick<Network, 'send'>
-  config: Pick<ResolvedInit, 'republishInterval' | 'maxProvidedKeys' | 'maxRecordSize' | 'getQuorum'>
+  config: Pick<KadDHTConfig, 'republishInterval' | 'maxProvidedKeys' | 'maxRecordSize' | 'getQuorum'>
   /** an iterative lookup over the routing table */
   lookup: LookupFn
   /** addresses to tell others for a peer (ourselves included); [] when unknown */

@@ -36,7 +36,7 @@ import { DHTStoppedError, NotFoundError } from './errors.js'
 import { keyLabel } from './key-label.js'
 import { Message } from './message.pb.js'
 import { type Network, wireBytes } from './network.js'
-import { type KadDHTInit, type ResolvedInit, resolveInit } from './options.js'
+import { type KadDHTConfig, type KadDHTInit, resolveConfig } from './options.js'
 import { createParts } from './parts.js'
 import {
   fromWire,
@@ -89,7 +89,7 @@ export class KadDHT implements Startable, PeerRouting {
   /** read-only view for diagnostics and tests (size, membership); the DHT alone changes it */
   readonly routingTable: RoutingTable
   private readonly network: Network
-  private readonly config: ResolvedInit
+  private readonly config: KadDHTConfig
   private readonly log: Logger
   private readonly handler: ProtocolHandler
   private readonly content: Content
@@ -105,7 +105,7 @@ export class KadDHT implements Startable, PeerRouting {
     private readonly components: KadDHTComponents,
     init: KadDHTInit = {},
   ) {
-    this.config = resolveInit(init)
+    this.config = resolveConfig(init)
     this.protocol = this.config.protocol
     this.clientMode = this.config.clientMode
     this.log = components.logger.forComponent('weft:kad-dht')

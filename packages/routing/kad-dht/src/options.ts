@@ -65,13 +65,13 @@ export interface KadDHTInit {
   streamIdleTimeout?: number
 }
 
-export type ResolvedInit = Required<Omit<KadDHTInit, 'datastore' | 'validators' | 'selectors'>>
+export type KadDHTConfig = Required<Omit<KadDHTInit, 'datastore' | 'validators' | 'selectors'>>
 
 /** A count of at least one. */
 const count = (name: string, value: number): number => checkInteger(name, value, 1)
 
-export function resolveInit(init: KadDHTInit): ResolvedInit {
-  const resolved: ResolvedInit = {
+export function resolveConfig(init: KadDHTInit): KadDHTConfig {
+  const resolved: KadDHTConfig = {
     protocol: init.protocol ?? DEFAULT_PROTOCOL,
     clientMode: init.clientMode ?? false,
     kBucketSize: count('kBucketSize', init.kBucketSize ?? 20),

@@ -13,7 +13,7 @@ import type { Datastore } from 'interface-datastore'
 import { Content } from './content.js'
 import { DHTStoppedError } from './errors.js'
 import { Network, type NetworkComponents } from './network.js'
-import type { KadDHTInit, ResolvedInit } from './options.js'
+import type { KadDHTConfig, KadDHTInit } from './options.js'
 import { Providers } from './providers.js'
 import type { LookupFn } from './query-runner.js'
 import { RecordStore } from './record-store.js'
@@ -55,7 +55,7 @@ export interface PartsComponents extends NetworkComponents {
 export function createParts(
   components: PartsComponents,
   init: KadDHTInit,
-  config: ResolvedInit,
+  config: KadDHTConfig,
   log: Logger,
   hooks: ServiceHooks,
 ): DHTParts {

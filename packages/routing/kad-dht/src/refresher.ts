@@ -7,7 +7,7 @@
  */
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import { commonPrefixLength, kadId } from './distance.js'
-import type { ResolvedInit } from './options.js'
+import type { KadDHTConfig } from './options.js'
 import type { RoutingTable } from './routing-table.js'
 
 /** What `Refresher` uses of the DHT, and nothing more; parts.ts builds it. */
@@ -15,7 +15,7 @@ export interface RefresherInit {
   /** the key of our own id (its multihash bytes), looked up first */
   selfKey: Uint8Array
   routingTable: Pick<RoutingTable, 'size' | 'selfKadId' | 'bucketIndex' | 'markRefreshed' | 'staleBuckets'>
-  config: Pick<ResolvedInit, 'refreshInterval' | 'initialRefreshDelay' | 'maxRefreshBucket'>
+  config: Pick<KadDHTConfig, 'refreshInterval' | 'initialRefreshDelay' | 'maxRefreshBucket'>
   /** an iterative lookup of `key` (FIND_NODE) */
   lookup(key: Uint8Array, options: AbortOptions): Promise<unknown>
   /** the signal that aborts when the DHT stops (a new one each time it starts) */
