@@ -1,19 +1,13 @@
 /**
- * The connection manager: the open connections by peer, the limits on them,
- * and `openConnection` (through the dialer).
+ * The connection manager: the open connections by peer (the connection
+ * table), the limit on them and pruning, and the dial entry points
+ * (`openConnection`, `openStream`, through the dialer).
  *
  * Limits: at most `maxConnections` connections (new inbound ones beyond it are
  * refused before their upgrade; when dials push the count over it, the
- * connections of the least tagged peers, oldest first, are closed) and at most
- * `maxIncomingPendingConnections` inbound upgrades at once, of which at most
- * `maxIncomingPendingConnectionsPerAddress` come from one remote IP address
- * (so one source cannot hold every upgrade slot until the upgrade timeout;
- * addresses without an IP, such as memory ones, are not counted per
- * address). A relayed upgrade has no IP of its own: it counts once for its
- * relay and once for the peer it claims to come from, each under the same
- * per-address cap, and relayed upgrades together hold at most
- * `maxIncomingPendingRelayedConnections` slots, so no relay, and no set of
- * relays, can take the slots direct connections need. It dispatches
+ * connections of the least tagged peers, oldest first, are closed). Inbound
+ * upgrades are admitted by `InboundAdmission` (inbound-admission.ts: pending
+ * slots in all, per remote IP and for relayed connections). It dispatches
  * `peer:connect` on a peer's first connection and `peer:disconnect` when its
  * last one closes; the upgrader dispatches `connection:open`/`close`.
  *
@@ -29,7 +23,6 @@ import {
   type Connection,
   type DialTarget,
   type IsDialableOptions,
-  isPeerId,
   type Libp2pEvents,
   type Logger,
   type MultiaddrConnection,
@@ -41,42 +34,22 @@ import {
   type Stream,
   type TypedEventTarget,
 } from '@libp2p/interface'
-import {
-  CODE_IP4,
-  CODE_IP6,
-  CODE_IP6ZONE,
-  CODE_P2P,
-  CODE_P2P_CIRCUIT,
-  isMultiaddr,
-  type Multiaddr,
-} from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { reportProgress } from '@weft/utils'
-import { AutoDialer, type AutoDialerInit, DEFAULT_MIN_CONNECTIONS } from './auto-dialer.js'
+import { AutoDialer, DEFAULT_MIN_CONNECTIONS } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
-import { Dialer, type DialerComponents, type DialerInit, type DialRequest } from './dialer.js'
-import { InvalidParametersError, SelfDialError } from './errors.js'
-import { isRelayed, peerIdFromAddress } from './internal/addresses.js'
+import { type ConnectionManagerInit, checkMaxConnections, resolveConnectionManagerConfig } from './config.js'
+import { parseTarget } from './dial-target.js'
+import { Dialer, type DialerComponents } from './dialer.js'
+import { SelfDialError } from './errors.js'
+import { InboundAdmission } from './inbound-admission.js'
+import { isRelayed } from './internal/addresses.js'
+
+export type { ConnectionManagerInit } from './config.js'
+export { parseTarget } from './dial-target.js'
 
 export interface ConnectionManagerComponents extends DialerComponents {
   events: TypedEventTarget<Libp2pEvents>
-}
-
-export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
-  /** open connections allowed (default 300) */
-  maxConnections?: number
-  /** inbound connections being upgraded at once (default 10) */
-  maxIncomingPendingConnections?: number
-  /**
-   * inbound connections being upgraded at once from one remote IP address
-   * (default 3; loopback counts like any other address, `Infinity` turns the
-   * cap off)
-   */
-  maxIncomingPendingConnectionsPerAddress?: number
-  /**
-   * inbound relayed connections (circuit relay STOP) being upgraded at once
-   * (default half of `maxIncomingPendingConnections`, at least 1)
-   */
-  maxIncomingPendingRelayedConnections?: number
 }
 
 export class ConnectionManager implements ConnectionManagerInterface, Startable {
@@ -84,16 +57,8 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   private readonly dialer: Dialer
   private readonly autoDialer: AutoDialer
   private readonly log: Logger
+  private readonly admission: InboundAdmission
   private maxConnections: number
-  private readonly maxIncomingPendingConnections: number
-  private readonly maxIncomingPendingPerAddress: number
-  private incomingPending = 0
-  private readonly maxIncomingPendingRelayed: number
-  private incomingPendingRelayed = 0
-  /** the slot keys (remote IP, or relay and claimed peer) of each inbound connection being upgraded */
-  private readonly pendingAddress = new Map<MultiaddrConnection, string[]>()
-  /** how many inbound upgrades each remote IP holds */
-  private readonly pendingPerAddress = new Map<string, number>()
   private started = false
   private pruning = false
 
@@ -102,18 +67,13 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     init: ConnectionManagerInit = {},
   ) {
     this.log = components.logger.forComponent('weft:connection-manager')
-    this.maxConnections = init.maxConnections ?? 300
-    this.maxIncomingPendingConnections = init.maxIncomingPendingConnections ?? 10
-    this.maxIncomingPendingPerAddress = init.maxIncomingPendingConnectionsPerAddress ?? 3
-    this.maxIncomingPendingRelayed =
-      init.maxIncomingPendingRelayedConnections ??
-      Math.max(1, Math.floor(this.maxIncomingPendingConnections / 2))
-    if (!(this.maxIncomingPendingPerAddress >= 1))
-      throw new RangeError(
-        `maxIncomingPendingConnectionsPerAddress must be at least 1, got ${this.maxIncomingPendingPerAddress}`,
-      )
-    if (!(this.maxConnections >= 1))
-      throw new RangeError(`maxConnections must be at least 1, got ${this.maxConnections}`)
+    const config = resolveConnectionManagerConfig(init)
+    this.maxConnections = config.maxConnections
+    this.admission = new InboundAdmission(
+      { connectionCount: () => this.connectionCount(), getMaxConnections: () => this.maxConnections },
+      config,
+      this.log,
+    )
     this.dialer = new Dialer(components, init)
     this.autoDialer = new AutoDialer(
       components,
@@ -179,9 +139,7 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   }
 
   setMaxConnections(maxConnections: number): void {
-    if (!(maxConnections >= 1))
-      throw new RangeError(`maxConnections must be at least 1, got ${maxConnections}`)
-    this.maxConnections = maxConnections
+    this.maxConnections = checkMaxConnections(maxConnections)
     void this.prune()
   }
 
@@ -231,42 +189,10 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     )
   }
 
+  /** Whether an inbound connection may start its upgrade (see inbound-admission.ts); takes a slot if so. */
   acceptIncomingConnection(maConn: MultiaddrConnection): boolean {
     if (!this.started) return false
-    if (this.incomingPending >= this.maxIncomingPendingConnections) {
-      this.log('refusing %s: %d inbound upgrades pending', maConn.remoteAddr.toString(), this.incomingPending)
-      return false
-    }
-    if (this.connectionCount() + this.incomingPending >= this.maxConnections) {
-      this.log(
-        'refusing %s: at the limit of %d connections',
-        maConn.remoteAddr.toString(),
-        this.maxConnections,
-      )
-      return false
-    }
-    const relayed = isRelayed(maConn.remoteAddr)
-    if (relayed && this.incomingPendingRelayed >= this.maxIncomingPendingRelayed) {
-      this.log(
-        'refusing %s: %d relayed inbound upgrades pending',
-        maConn.remoteAddr.toString(),
-        this.incomingPendingRelayed,
-      )
-      return false
-    }
-    const keys = slotKeys(maConn.remoteAddr)
-    for (const key of keys) {
-      const held = this.pendingPerAddress.get(key) ?? 0
-      if (held >= this.maxIncomingPendingPerAddress) {
-        this.log('refusing %s: %d inbound upgrades pending from %s', maConn.remoteAddr.toString(), held, key)
-        return false
-      }
-    }
-    for (const key of keys) this.pendingPerAddress.set(key, (this.pendingPerAddress.get(key) ?? 0) + 1)
-    if (keys.length > 0) this.pendingAddress.set(maConn, keys)
-    if (relayed) this.incomingPendingRelayed++
-    this.incomingPending++
-    return true
+    return this.admission.admit(maConn)
   }
 
   /**
@@ -275,17 +201,7 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
    * the total is counted down.
    */
   afterUpgradeInbound(maConn?: MultiaddrConnection): void {
-    if (this.incomingPending > 0) this.incomingPending--
-    if (maConn == null) return
-    if (isRelayed(maConn.remoteAddr) && this.incomingPendingRelayed > 0) this.incomingPendingRelayed--
-    const keys = this.pendingAddress.get(maConn)
-    if (keys == null) return
-    this.pendingAddress.delete(maConn)
-    for (const key of keys) {
-      const held = (this.pendingPerAddress.get(key) ?? 1) - 1
-      if (held > 0) this.pendingPerAddress.set(key, held)
-      else this.pendingPerAddress.delete(key)
-    }
+    this.admission.release(maConn)
   }
 
   async isDialable(multiaddr: Multiaddr | Multiaddr[], options: IsDialableOptions = {}): Promise<boolean> {
@@ -383,51 +299,4 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
       this.pruning = false
     }
   }
-}
-
-/** Splits a dial target into the peer it names and the addresses to try. */
-export function parseTarget(target: DialTarget): DialRequest {
-  if (isPeerId(target)) return { peerId: target, addresses: [] }
-  const addresses = Array.isArray(target) ? target : [target]
-  if (addresses.length === 0 || !addresses.every((address) => isMultiaddr(address))) {
-    throw new InvalidParametersError('a dial target is a PeerId, a Multiaddr or a non-empty Multiaddr array')
-  }
-  let peerId: PeerId | undefined
-  for (const address of addresses) {
-    const named = peerIdFromAddress(address)
-    if (named == null) continue
-    if (peerId != null && !peerId.equals(named)) {
-      throw new InvalidParametersError(
-        `the addresses name different peers: ${peerId.toString()} and ${named.toString()}`,
-      )
-    }
-    peerId = named
-  }
-  return { peerId, addresses }
-}
-
-/**
- * What an inbound connection's pending upgrade counts against: the IP a
- * direct address starts with (`/ip4/…`, `/ip6/…`, `/ip6zone/…/ip6/…`); for a
- * relayed one (`…/p2p/<relay>/p2p-circuit/p2p/<peer>`), its relay and the
- * peer it claims to be, since the relay's IP is shared by every circuit.
- */
-function slotKeys(address: Multiaddr): string[] {
-  const components = address.getComponents()
-  const circuit = components.findIndex((component) => component.code === CODE_P2P_CIRCUIT)
-  if (circuit >= 0) {
-    const relay = components[circuit - 1]
-    const peer = components[circuit + 1]
-    const keys: string[] = []
-    if (relay?.code === CODE_P2P && relay.value != null) keys.push(`relay:${relay.value}`)
-    if (peer?.code === CODE_P2P && peer.value != null) keys.push(`peer:${peer.value}`)
-    return keys
-  }
-  for (const component of components) {
-    if (component.code === CODE_IP6ZONE) continue
-    if ((component.code === CODE_IP4 || component.code === CODE_IP6) && component.value != null)
-      return [component.value]
-    return []
-  }
-  return []
 }

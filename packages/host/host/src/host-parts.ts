@@ -1,0 +1,127 @@
+/**
+ * Building a host: the components object, the host's own parts in order
+ * (peer store, registrar, transport manager, address manager, connection
+ * manager, upgrader), then the configured modules from their factories.
+ */
+import type {
+  ComponentLogger,
+  ContentRouting,
+  Libp2pEvents,
+  PeerId,
+  PeerRouting,
+  PrivateKey,
+  ServiceMap,
+  TypedEventTarget,
+} from '@libp2p/interface'
+import { AddressManager } from './address-manager.js'
+import type { Components } from './components.js'
+import { resolveNodeInfo } from './config.js'
+import { ConnectionManager } from './connection-manager.js'
+import type { HostInit, ModuleFactory } from './host-init.js'
+import { ComponentsBuilder } from './internal/components-builder.js'
+import type { NamedModule } from './internal/service-dependencies.js'
+import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
+import { PeerStore } from './peer-store/peer-store.js'
+import { Registrar } from './registrar.js'
+import { CompoundContentRouting, CompoundPeerRouting, findRouters } from './routing.js'
+import { TransportManager } from './transport-manager.js'
+import { Upgrader } from './upgrader.js'
+
+/** Everything a host is made of, built. */
+export interface HostParts<T extends ServiceMap = ServiceMap> {
+  /** the components handed to every module */
+  components: Components
+  peerStore: PeerStore
+  registrar: Registrar
+  transportManager: TransportManager
+  addressManager: AddressManager
+  connectionManager: ConnectionManager
+  services: T
+  peerRouting: PeerRouting
+  contentRouting: ContentRouting
+  /** every module the factories created, named as in the init (for start/stop and dependency checks) */
+  modules: NamedModule[]
+  discovery: PeerDiscoveryRelay
+}
+
+/** What the host itself brings: its identity, logger and event bus. */
+export interface HostIdentity {
+  peerId: PeerId
+  privateKey: PrivateKey
+  logger: ComponentLogger
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+export function buildHostParts<T extends ServiceMap>(
+  init: HostInit<T>,
+  { peerId, privateKey, logger, events }: HostIdentity,
+): HostParts<T> {
+  // The host's parts are getters until set (ComponentNotReadyError before):
+  // each keeps the components object and reads the others when it uses them.
+  const builder = new ComponentsBuilder({
+    peerId,
+    privateKey,
+    logger,
+    events,
+    nodeInfo: resolveNodeInfo(init.nodeInfo),
+    connectionGater: init.connectionGater ?? {},
+    datastore: init.datastore,
+  })
+  const components = builder.components
+  const peerStore = builder.set('peerStore', new PeerStore(components, init.peerStore))
+  const registrar = builder.set('registrar', new Registrar(components, init.registrar))
+  const transportManager = builder.set(
+    'transportManager',
+    new TransportManager(components, init.transportManager),
+  )
+  const addressManager = builder.set('addressManager', new AddressManager(components, init.addresses))
+  const connectionManager = builder.set(
+    'connectionManager',
+    new ConnectionManager(components, init.connectionManager),
+  )
+
+  // Muxers and encrypters come before the upgrader that holds them; Noise
+  // reads `components.upgrader` (for its muxers) only during a handshake.
+  const cm = init.connectionManager ?? {}
+  const streamMuxers = (init.streamMuxers ?? []).map((factory) => factory(components))
+  const encrypters = (init.connectionEncrypters ?? []).map((factory) => factory(components))
+  builder.set(
+    'upgrader',
+    new Upgrader(components, {
+      connectionEncrypters: encrypters,
+      streamMuxers,
+      inboundUpgradeTimeout: cm.inboundUpgradeTimeout,
+      inboundStreamProtocolNegotiationTimeout: cm.inboundStreamProtocolNegotiationTimeout,
+      outboundStreamProtocolNegotiationTimeout: cm.outboundStreamProtocolNegotiationTimeout,
+      closeTimeout: cm.closeTimeout,
+    }),
+  )
+  const transports = (init.transports ?? []).map((factory) => factory(components))
+  for (const transport of transports) transportManager.add(transport)
+
+  const services: Record<string, unknown> = {}
+  for (const [name, factory] of Object.entries(init.services ?? {}) as Array<
+    [string, ModuleFactory<unknown>]
+  >) {
+    services[name] = factory(components)
+  }
+  const { peerRouters, contentRouters } = findRouters(services)
+  return {
+    components,
+    peerStore,
+    registrar,
+    transportManager,
+    addressManager,
+    connectionManager,
+    services: services as T,
+    peerRouting: new CompoundPeerRouting(peerRouters),
+    contentRouting: new CompoundContentRouting(contentRouters),
+    modules: [
+      ...streamMuxers.map((module, index) => ({ name: `streamMuxers[${index}]`, module })),
+      ...encrypters.map((module, index) => ({ name: `connectionEncrypters[${index}]`, module })),
+      ...transports.map((module, index) => ({ name: `transports[${index}]`, module })),
+      ...Object.entries(services).map(([name, module]) => ({ name: `services.${name}`, module })),
+    ],
+    discovery: new PeerDiscoveryRelay(components, findDiscoveries(services)),
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What identify told DCUtR about addresses: the address each direct
+ * connection's remote saw us at (the relay's view is what we advertise), and
+ * the listen addresses a peer announced over a relayed connection (what a
+ * unilateral upgrade dials). Both are keyed by connection id and bounded.
+ */
+import type { Connection, IdentifyResult } from '@libp2p/interface'
+import { CODE_P2P, CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
+import { isPublicTcp, isRelayed, relayOf } from './addresses.js'
+import type { DCUtRComponents } from './types.js'
+
+/** connections remembered in each map */
+export const MAX_OBSERVED = 1024
+
+/** What we tell the peer to dial, and where we dial from. */
+export interface PunchPlan {
+  /** what we tell the peer to dial */
+  addrs: Multiaddr[]
+  /** the port we dial from */
+  localPort?: number
+}
+
+export class AddressBook {
+  /** the address each direct connection's remote observed us at, by connection id */
+  private readonly observed = new Map<string, Multiaddr>()
+  /** listen addresses peers announced over relayed connections, by connection id */
+  private readonly announced = new Map<string, Multiaddr[]>()
+
+  constructor(
+    private readonly components: Pick<DCUtRComponents, 'connectionManager' | 'addressManager'>,
+    private readonly maxAddresses: number,
+  ) {}
+
+  /** Records what an identify exchange told us. */
+  record(result: IdentifyResult): void {
+    const { connection, observedAddr, listenAddrs } = result
+    if (isRelayed(connection)) {
+      if (this.announced.size < MAX_OBSERVED) this.announced.set(connection.id, listenAddrs.slice(0, 32))
+      return
+    }
+    if (observedAddr == null) return
+    if (this.observed.size >= MAX_OBSERVED && !this.observed.has(connection.id)) return
+    this.observed.set(connection.id, observedAddr)
+  }
+
+  /** Whether identify over `connectionId` has told us the peer's listen addresses. */
+  hasAnnounced(connectionId: string): boolean {
+    return this.announced.has(connectionId)
+  }
+
+  /** The listen addresses the peer announced over `connectionId` (none when not known). */
+  announcedOn(connectionId: string): Multiaddr[] {
+    return this.announced.get(connectionId) ?? []
+  }
+
+  forget(connectionId: string): void {
+    this.observed.delete(connectionId)
+    this.announced.delete(connectionId)
+  }
+
+  clear(): void {
+    this.observed.clear()
+    this.announced.clear()
+  }
+
+  /** What to advertise and where to dial from: our connection to the relay this circuit runs through. */
+  punchPlan(relayed: Connection): PunchPlan {
+    const relay = relayOf(relayed.remoteAddr)
+    const toRelay = this.components.connectionManager
+      .getConnections()
+      .filter((connection) => connection.remotePeer.toString() === relay && !isRelayed(connection))
+      .find((connection) => this.observed.has(connection.id))
+    if (toRelay == null) return { addrs: [] }
+    const observed = this.observed.get(toRelay.id)!
+    const localAddr = (toRelay as { localAddr?: Multiaddr }).localAddr
+    const port = localAddr?.getComponents().find((component) => component.code === CODE_TCP)?.value
+    // A public listen address of ours is reachable whatever the peer's NAT
+    // does: offer it too, so a peer behind a symmetric NAT (or one whose early
+    // SYN a full cone lets through to a socket not yet dialing) still gets in.
+    const listening = (this.components.addressManager?.getAddresses() ?? [])
+      .map((address) =>
+        address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
+      )
+      .filter(isPublicTcp)
+    const addrs = [observed, ...listening.filter((address) => !address.equals(observed))]
+    return {
+      addrs: addrs.slice(0, this.maxAddresses),
+      localPort: port == null ? undefined : Number(port),
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from './config.js'
+
+describe('resolveConfig', () => {
+  it('fills in every default', () => {
+    expect(resolveConfig()).toEqual({
+      attempts: 3,
+      punchTimeout: 5_000,
+      exchangeTimeout: 10_000,
+      relayGracePeriod: 5_000,
+      maxConcurrentUpgrades: 16,
+      maxAddresses: 4,
+      unilateral: true,
+      allowPrivateAddresses: false,
+    })
+  })
+
+  it('keeps a negative relayGracePeriod (keep the relayed connection)', () => {
+    expect(resolveConfig({ relayGracePeriod: -1 }).relayGracePeriod).toBe(-1)
+  })
+
+  it('refuses counts and durations out of range', () => {
+    expect(() => resolveConfig({ attempts: 0 })).toThrow(RangeError)
+    expect(() => resolveConfig({ maxAddresses: 1.5 })).toThrow(RangeError)
+    expect(() => resolveConfig({ punchTimeout: 0 })).toThrow(RangeError)
+  })
+})

@@ -1,0 +1,178 @@
+/**
+ * The initiating side of DCUtR (B in relay/DCUtR.md, the peer a relayed
+ * connection came in to): first a unilateral dial to the peer's public listen
+ * addresses, then up to `attempts` rounds of Connect, Connect, Sync, wait
+ * RTT/2, dial. Each outcome is reported; after a direct one the relayed
+ * connection is closed once `relayGracePeriod` has passed.
+ */
+import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { anySignal, delay, StreamReader } from '@weft/utils'
+import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses } from './addresses.js'
+import { HolePunchFailedError } from './errors.js'
+import { HolePunch } from './holepunch.pb.js'
+import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
+import { dialableAddresses, type PunchContext, punch } from './punch.js'
+import type { UpgradeOutcome } from './types.js'
+
+export class Initiator {
+  /** peers we run the initiating side (B) with */
+  private readonly active = new Set<string>()
+  private readonly graceTimers = new Set<ReturnType<typeof setTimeout>>()
+
+  constructor(
+    private readonly context: PunchContext,
+    /** announces an outcome (the service's `upgrade` event) */
+    private readonly announce: (outcome: UpgradeOutcome) => void,
+  ) {}
+
+  /** Whether we run the initiating side with `peer` (its key) right now. */
+  isActive(peer: string): boolean {
+    return this.active.has(peer)
+  }
+
+  /** Upgrades in the background, unless one with this peer runs or `maxConcurrentUpgrades` do. */
+  start(relayed: Connection, busy: (peer: string) => boolean): void {
+    const key = relayed.remotePeer.toString()
+    if (this.active.has(key) || busy(key) || this.active.size >= this.context.config.maxConcurrentUpgrades)
+      return
+    this.active.add(key)
+    this.upgrade(relayed)
+      .catch((err: Error) => this.context.log('upgrade of %p failed: %s', relayed.remotePeer, err.message))
+      .finally(() => this.active.delete(key))
+  }
+
+  stop(): void {
+    for (const timer of this.graceTimers) clearTimeout(timer)
+    this.graceTimers.clear()
+    this.active.clear()
+  }
+
+  /**
+   * Runs the initiating side (B) over `relayed`: up to `attempts` rounds.
+   * Resolves with the outcome (also announced).
+   */
+  async upgrade(relayed: Connection, options: AbortOptions = {}): Promise<UpgradeOutcome> {
+    const { config, log } = this.context
+    const peer = relayed.remotePeer
+    if (config.unilateral) {
+      const connection = await this.dialPublic(relayed, options)
+      if (connection != null) {
+        return this.report(
+          { peer, outcome: 'direct', method: 'unilateral', attempts: 0, connection },
+          relayed,
+        )
+      }
+    }
+    let attempts = 0
+    let error: Error = new HolePunchFailedError('no attempt was made')
+    for (; attempts < config.attempts; ) {
+      attempts++
+      const existing = this.directConnection(peer)
+      if (existing != null)
+        return this.report({ peer, outcome: 'direct', attempts, connection: existing }, relayed)
+      try {
+        const connection = await this.initiate(relayed, options)
+        return this.report({ peer, outcome: 'direct', method: 'hole-punch', attempts, connection }, relayed)
+      } catch (err) {
+        error = err as Error
+        log('round %d with %p failed: %s', attempts, peer, error.message)
+        if (
+          relayed.status !== 'open' ||
+          this.context.service.signal.aborted ||
+          options.signal?.aborted === true
+        )
+          break
+      }
+    }
+    return this.report({ peer, outcome: 'relay', attempts, error }, relayed)
+  }
+
+  private report(outcome: UpgradeOutcome, relayed: Connection): UpgradeOutcome {
+    this.context.log('%p: %s after %d round(s)', outcome.peer, outcome.outcome, outcome.attempts)
+    this.announce(outcome)
+    if (outcome.outcome === 'direct' && this.context.config.relayGracePeriod >= 0) {
+      const timer = setTimeout(() => {
+        this.graceTimers.delete(timer)
+        relayed.close().catch((err: Error) => relayed.abort(err))
+      }, this.context.config.relayGracePeriod)
+      this.graceTimers.add(timer)
+    }
+    return outcome
+  }
+
+  /**
+   * The spec's unilateral upgrade: when the peer announced public listen
+   * addresses (identify over the relayed connection), dial them directly.
+   */
+  private async dialPublic(relayed: Connection, options: AbortOptions): Promise<Connection | undefined> {
+    const { addresses, config, components, log } = this.context
+    // identify runs when the relayed connection opens: give it a moment
+    const deadline = Date.now() + 2_000
+    while (!addresses.hasAnnounced(relayed.id) && Date.now() < deadline && relayed.status === 'open') {
+      await delay(25, options)
+    }
+    // the dialer asks the connection gater about each of them
+    const candidates = punchAddresses(
+      addresses.announcedOn(relayed.id).map((address) => address.bytes),
+      MAX_ENTRIES_EXAMINED,
+    )
+      .filter((address) => mayDial(address, config.allowPrivateAddresses))
+      .slice(0, config.maxAddresses)
+    if (candidates.length === 0) return undefined
+    const signal = anySignal([options.signal, this.context.service.signal], config.punchTimeout)
+    try {
+      // one dial over all of them: the dialer runs one dial per peer at a time
+      const peer = relayed.remotePeer.toString()
+      return await components.connectionManager.openConnection(
+        candidates.map((address) => address.encapsulate(`/p2p/${peer}`)),
+        { signal, force: true },
+      )
+    } catch (err) {
+      log('direct dials to %p failed: %s', relayed.remotePeer, (err as Error).message)
+      return undefined
+    } finally {
+      signal.clear()
+    }
+  }
+
+  /** One round as B: Connect, Connect, Sync, wait RTT/2, dial. */
+  private async initiate(relayed: Connection, options: AbortOptions): Promise<Connection> {
+    const { config, addresses } = this.context
+    const exchange = anySignal([options.signal, this.context.service.signal], config.exchangeTimeout)
+    let theirs: Multiaddr[]
+    let rtt: number
+    const plan = addresses.punchPlan(relayed)
+    let stream: Stream | undefined
+    try {
+      stream = await relayed.newStream(PROTOCOL, { signal: exchange, runOnLimitedConnection: true })
+      const reader = new StreamReader(stream)
+      const sent = performance.now()
+      await writeHolePunch(
+        stream,
+        { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
+        { signal: exchange },
+      )
+      const response = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
+      rtt = performance.now() - sent
+      theirs = await dialableAddresses(this.context, relayed.remotePeer, response.ObsAddrs)
+      await writeHolePunch(stream, { type: HolePunch.Type.SYNC, ObsAddrs: [] }, { signal: exchange })
+      reader.release()
+      await stream.close({ signal: exchange }).catch(() => {})
+    } catch (err) {
+      stream?.abort(err as Error)
+      throw err
+    } finally {
+      exchange.clear()
+    }
+    if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address we may dial')
+    await delay(rtt / 2, { signal: anySignal([options.signal, this.context.service.signal]) })
+    return punch(this.context, relayed.remotePeer, theirs, plan.localPort, false, options)
+  }
+
+  private directConnection(peer: PeerId): Connection | undefined {
+    return this.context.components.connectionManager
+      .getConnections(peer)
+      .find((connection) => connection.status === 'open' && !isRelayed(connection))
+  }
+}
