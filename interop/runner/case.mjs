@@ -37,12 +37,21 @@ export async function runCase(cell, { timeoutMs, ip = '127.0.0.1' }) {
       return failure(cell, started, ['listener printed no address'], listener, dialer)
     }
     dialer = start(cell.dialer, { ...base, is_dialer: 'true', listener_addr: address })
-    const dialerExit = await dialer.exited(deadline)
+    // a dialer may stay connected after its result line (weft's says so with a
+    // `{"lingering": true}` line), so that a slow listener can still identify
+    // it: wait for the result line or the exit
+    await dialer.waitFor(
+      () => parseOutput(dialer.stdout).reports.find((r) => typeof r.handshakePlusOneRTTMillis === 'number'),
+      deadline,
+    )
     // the listener prints its view of the dialer once identify is done; give it a moment
     await listener.waitFor(
       () => parseOutput(listener.stdout).reports.find((r) => r.remote != null),
       Math.min(deadline, Date.now() + LISTENER_REPORT_GRACE_MS),
     )
+    // a dialer that said it lingers is ended now; any other exits by itself
+    const lingering = parseOutput(dialer.stdout).reports.some((r) => r.lingering === true)
+    const dialerExit = lingering ? await dialer.end(deadline) : await dialer.exited(deadline)
     const verdict = judge({ dialerExit, dialerStdout: dialer.stdout, listenerStdout: listener.stdout })
     if (dialerExit === null) verdict.problems.unshift(`timed out after ${timeoutMs} ms`)
     if (!verdict.ok) return failure(cell, started, verdict.problems, listener, dialer)
@@ -129,6 +138,18 @@ function start(name, env) {
     /** The exit code, or null when the deadline came first. */
     exited: async (deadline) => {
       await waitFor(() => (state.exit !== undefined ? true : null), deadline)
+      return state.exit === undefined ? null : state.exit
+    },
+    /**
+     * Sends SIGTERM (a lingering dialer exits with its own code on it) and
+     * returns the exit code; null when it has not exited by the deadline.
+     */
+    end: async (deadline) => {
+      if (state.exit === undefined && Date.now() < deadline) child.kill('SIGTERM')
+      await waitFor(
+        () => (state.exit !== undefined ? true : null),
+        Math.min(deadline, Date.now() + KILL_GRACE_MS),
+      )
       return state.exit === undefined ? null : state.exit
     },
     stop: async () => {

@@ -14,7 +14,10 @@
  * - the dialer reads the listener's address from `LISTENER_ADDR` (or the first
  *   line of stdin), connects, pings, checks identify, echoes 1 MiB, and prints
  *   one JSON line with `handshakePlusOneRTTMillis`, `pingRTTMilllis` (three
- *   l's, as the plan spells it), `echoMillis`, `self` and `remote`;
+ *   l's, as the plan spells it), `echoMillis`, `self` and `remote`; it may
+ *   then print `{"lingering": true}` and stay connected (this one does, up to
+ *   5 s) so that a slow listener can still identify it: the runner ends it
+ *   with SIGTERM once the listener has reported, and it exits with its own code;
  * - exit code 0 means every check passed.
  */
 import { createInterface } from 'node:readline'
@@ -310,7 +313,28 @@ export async function runPeer(
   }
   io.print(JSON.stringify(result))
   for (const problem of problems) io.log(problem)
+  // the listener may still be identifying us (a slow peer opens its identify
+  // stream late): stay connected until the runner ends us, at most DIALER_LINGER_MS
+  io.print(JSON.stringify({ lingering: true }))
+  await linger(signal)
   return problems.length === 0 ? 0 : 1
+}
+
+/** How long a dialer stays connected after its result, unless the runner ends it first (SIGTERM). */
+const DIALER_LINGER_MS = 5_000
+
+async function linger(signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      process.off('SIGTERM', done)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, DIALER_LINGER_MS)
+    process.once('SIGTERM', done)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 function round(ms: number): number {
