@@ -26,6 +26,7 @@ from libp2p import new_host
 from libp2p.crypto.ed25519 import create_new_key_pair
 from libp2p.crypto.x25519 import create_new_key_pair as create_new_x25519_key_pair
 from libp2p.custom_types import TProtocol
+from libp2p.host.exceptions import StreamFailure
 from libp2p.identity.identify.identify import AGENT_VERSION, parse_identify_response
 from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.peerinfo import info_from_p2p_addr
@@ -127,7 +128,18 @@ async def identify(host, peer_id) -> dict:
     inflight = getattr(host, "_identify_inflight", set())
     while peer_id in inflight:
         await trio.sleep(0.01)
-    stream = await host.new_stream(peer_id, [IDENTIFY_PROTOCOL])
+    # py-libp2p's own exchange may also start just after ours, or its stream
+    # may not have closed on the remote's side yet: then the remote resets one
+    # of the two (its one-stream limit) and ours may be it. Try again, a few
+    # times, once the other exchange has had time to end.
+    for attempt in range(5):
+        try:
+            stream = await host.new_stream(peer_id, [IDENTIFY_PROTOCOL])
+            break
+        except StreamFailure:
+            if attempt == 4:
+                raise
+            await trio.sleep(0.1 * (attempt + 1))
     try:
         data = await read_all(stream, MAX_IDENTIFY_BYTES)
     finally:
