@@ -11,6 +11,7 @@ import { anySignal, StreamReader } from '@weft/utils'
 import { isRelayedAddress } from './addresses.js'
 import { Message } from './autonat.pb.js'
 import type { AutoNATConfig } from './config.js'
+import { directConnection } from './direct-connection.js'
 import { DialRefusedError } from './errors.js'
 import { PROTOCOL, readMessage, writeMessage } from './messages.js'
 import { type Reachability, ReachabilityTracker } from './reachability.js'
@@ -58,11 +59,7 @@ export class ReachabilityClient {
     const signal = anySignal([options.signal, this.service.signal], this.config.requestTimeout)
     let stream: Stream | undefined
     try {
-      const connection =
-        this.components.connectionManager
-          .getConnections(peer)
-          .find((candidate) => candidate.status === 'open' && !isRelayedAddress(candidate.remoteAddr)) ??
-        (await this.components.connectionManager.openConnection(peer, { signal }))
+      const connection = await directConnection(this.components.connectionManager, peer, { signal })
       stream = await connection.newStream(PROTOCOL, { signal })
       const reader = new StreamReader(stream)
       const addrs = this.addressesToTest().map((address) => address.bytes)

@@ -35,6 +35,7 @@ import {
 import { ipOf, isPrivateIp, isRelayedAddress } from './addresses.js'
 import { DialBack, DialBackResponse, DialResponse, DialStatus, Message } from './autonat-v2.pb.js'
 import { DialBudget } from './dial-budget.js'
+import { directConnection } from './direct-connection.js'
 import { AutoNATStoppedError, DialRefusedError } from './errors.js'
 
 export const DIAL_REQUEST_PROTOCOL = '/libp2p/autonat/2/dial-request'
@@ -176,11 +177,7 @@ export class AutoNATv2 implements Startable {
     })
     let stream: Stream | undefined
     try {
-      const connection =
-        this.components.connectionManager
-          .getConnections(peer)
-          .find((candidate) => candidate.status === 'open' && !isRelayedAddress(candidate.remoteAddr)) ??
-        (await this.components.connectionManager.openConnection(peer, { signal }))
+      const connection = await directConnection(this.components.connectionManager, peer, { signal })
       stream = await connection.newStream(DIAL_REQUEST_PROTOCOL, { signal })
       const reader = new StreamReader(stream)
       await write(stream, { dialRequest: { addrs: addrs.map((address) => address.bytes), nonce } }, signal)
