@@ -27,6 +27,7 @@ import { type Datastore, Key } from 'interface-datastore'
 import { base32 } from 'multiformats/bases/base32'
 import { type AgeLinks, AgeList } from './age-list.js'
 import { CHUNK_SIZE, yieldToEventLoop } from './event-loop.js'
+import { LoadOnce } from './load-once.js'
 import { Message } from './message.pb.js'
 
 export const DEFAULT_PROVIDER_EXPIRY = 48 * 60 * 60 * 1000
@@ -86,7 +87,8 @@ export class Providers {
   private readonly entries = new Map<string, Entry>()
   /** every entry, oldest (least recently added or renewed) first */
   private readonly ages = new AgeList<Entry>()
-  private loading?: Promise<void>
+  /** the index, built from the datastore at first use */
+  private readonly loaded = new LoadOnce(async () => this.load())
 
   constructor(init: ProvidersInit) {
     this.datastore = init.datastore
@@ -133,7 +135,7 @@ export class Providers {
     addrs: Uint8Array[],
     options?: AbortOptions,
   ): Promise<void> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const time = this.now()
     const keyId = base32.baseEncode(key)
     const peer = provider.toString()
@@ -172,7 +174,7 @@ export class Providers {
 
   /** `get` as the wire has it (a GET_PROVIDERS reply): peer id and address bytes, nothing parsed. */
   async getWire(key: Uint8Array, options?: AbortOptions & { limit?: number }): Promise<WireProvider[]> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const perKey = this.byKey.get(base32.baseEncode(key))
     if (perKey == null) return []
     const limit = options?.limit ?? this.maxPerKey
@@ -210,7 +212,7 @@ export class Providers {
    * stops at the first live one, and yields to the event loop every chunk.
    */
   async sweep(options?: AbortOptions & { limit?: number }): Promise<number> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const limit = options?.limit ?? 100_000
     let deleted = 0
     while (deleted < limit) {
@@ -221,15 +223,6 @@ export class Providers {
       if (++deleted % CHUNK_SIZE === 0) await yieldToEventLoop()
     }
     return deleted
-  }
-
-  private async ready(options?: AbortOptions): Promise<void> {
-    this.loading ??= this.load().catch((err: unknown) => {
-      this.loading = undefined // the next call tries again
-      throw err
-    })
-    await this.loading
-    options?.signal?.throwIfAborted()
   }
 
   /** Builds the index from what the datastore holds (records of an earlier run). */

@@ -19,6 +19,7 @@ import { type Datastore, Key } from 'interface-datastore'
 import { base32 } from 'multiformats/bases/base32'
 import { type AgeLinks, AgeList } from './age-list.js'
 import { CHUNK_SIZE, yieldToEventLoop } from './event-loop.js'
+import { LoadOnce } from './load-once.js'
 import { Record } from './message.pb.js'
 import { wireBytes } from './network.js'
 
@@ -56,7 +57,8 @@ export class RecordStore {
   /** every entry, oldest (least recently stored) first */
   private readonly ages = new AgeList<Entry>()
   private storedBytes = 0
-  private loading?: Promise<void>
+  /** the index, built from the datastore at first use */
+  private readonly loaded = new LoadOnce(async () => this.load())
 
   constructor(init: RecordStoreInit) {
     this.datastore = init.datastore
@@ -78,7 +80,7 @@ export class RecordStore {
   }
 
   async put(key: Uint8Array, value: Uint8Array, options?: AbortOptions): Promise<Record> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const time = this.now()
     const record: Record = {
       key: wireBytes(key),
@@ -98,7 +100,7 @@ export class RecordStore {
 
   /** The stored record of `key`, or undefined when there is none or it is too old. */
   async get(key: Uint8Array, options?: AbortOptions): Promise<Record | undefined> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const id = base32.baseEncode(key)
     const entry = this.index.get(id)
     if (entry == null) return undefined
@@ -123,7 +125,7 @@ export class RecordStore {
 
   /** Deletes records older than `maxAge`, oldest first, at most `limit` (default 100 000); returns how many. */
   async sweep(options?: AbortOptions & { limit?: number }): Promise<number> {
-    await this.ready(options)
+    await this.loaded.ready(options)
     const limit = options?.limit ?? 100_000
     let deleted = 0
     while (deleted < limit) {
@@ -134,15 +136,6 @@ export class RecordStore {
       if (++deleted % CHUNK_SIZE === 0) await yieldToEventLoop()
     }
     return deleted
-  }
-
-  private async ready(options?: AbortOptions): Promise<void> {
-    this.loading ??= this.load().catch((err: unknown) => {
-      this.loading = undefined // the next call tries again
-      throw err
-    })
-    await this.loading
-    options?.signal?.throwIfAborted()
   }
 
   /** Builds the index from what the datastore holds (records of an earlier run). */
