@@ -381,6 +381,17 @@ func firstDifference(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
+// main runs the matrix peer by default; `go-peer agent` is the JSON-lines
+// agent the protocol interop tests and the NAT lab drive (agent.go), and
+// `go-peer perf` the /perf/1.0.0 client and server the benchmarks use (perf.go).
 func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "agent":
+			os.Exit(runAgent(os.Args[2:]))
+		case "perf":
+			os.Exit(runPerf(os.Args[2:]))
+		}
+	}
 	os.Exit(run())
 }

@@ -1,0 +1,2 @@
+/** Placeholder: the random-walk discovery module lands here. */
+export {}
