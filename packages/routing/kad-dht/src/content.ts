@@ -2,7 +2,9 @@
  * `ContentRouting` over the DHT (libp2p/specs kad-dht/README.md, "Value
  * storage and retrieval" and "Content provider advertisement and
  * discovery"): put/get of validated records and provide/findProviders with
- * republishing of what we provide.
+ * republishing of what we provide and of the records we put (the publisher
+ * of a record keeps it alive; peers storing it for others let it expire
+ * after `recordExpiry`).
  */
 import type {
   AbortOptions,
@@ -22,6 +24,7 @@ import { type Network, wireBytes } from './network.js'
 import type { KadDHTConfig } from './options.js'
 import type { Providers } from './providers.js'
 import { fromWire, type LookupFn, type PeerCandidate } from './query-runner.js'
+import { RecordRepublisher } from './record-republisher.js'
 import type { RecordStore } from './record-store.js'
 import { type Selectors, selectRecord, type Validators, validateRecord } from './records.js'
 
@@ -34,7 +37,16 @@ export interface ContentInit {
   validators: Validators
   selectors: Selectors
   network: Pick<Network, 'send'>
-  config: Pick<KadDHTConfig, 'republishInterval' | 'maxProvidedKeys' | 'maxRecordSize' | 'getQuorum'>
+  config: Pick<
+    KadDHTConfig,
+    | 'republishInterval'
+    | 'maxProvidedKeys'
+    | 'maxRecordSize'
+    | 'getQuorum'
+    | 'recordRepublishInterval'
+    | 'maxRepublishedRecords'
+    | 'recordExpiry'
+  >
   /** an iterative lookup over the routing table */
   lookup: LookupFn
   /** addresses to tell others for a peer (ourselves included); [] when unknown */
@@ -50,19 +62,35 @@ export interface ContentInit {
   log: Logger
 }
 
-/** how often expired provider and value records are swept (each sweep visits only expired ones) */
+/** how often expired provider and value records are swept at most (each sweep visits only expired ones) */
 const SWEEP_INTERVAL = 60 * 60_000
+/** a short `recordExpiry` sweeps as often, but never more often than this */
+const MIN_SWEEP_INTERVAL = 50
 /** peers told of a newer record after a get (entry correction) */
 const MAX_CORRECTIONS = 8
 
 export class Content implements ContentRouting {
   private readonly provided = new Map<string, CID>()
+  /** the records this node put, re-put every `recordRepublishInterval` */
+  private readonly published: RecordRepublisher
   private republishTimer?: ReturnType<typeof setInterval>
   private sweepTimer?: ReturnType<typeof setInterval>
   /** a republish round is under way: the next tick skips rather than start another */
   private republishing = false
 
-  constructor(private readonly init: ContentInit) {}
+  constructor(private readonly init: ContentInit) {
+    this.published = new RecordRepublisher({
+      interval: init.config.recordRepublishInterval,
+      maxRecords: init.config.maxRepublishedRecords,
+      reput: async (key, value, options) => {
+        await validateRecord(init.validators, key, value, options)
+        await this.storeAndSend(key, value, options)
+      },
+      stopSignal: init.stopSignal,
+      isStarted: init.isStarted,
+      log: init.log,
+    })
+  }
 
   start(): void {
     const { config } = this.init
@@ -72,18 +100,23 @@ export class Content implements ContentRouting {
       }, config.republishInterval)
       this.republishTimer.unref?.()
     }
-    this.sweepTimer = setInterval(() => {
-      const signal = this.init.stopSignal()
-      void this.init.providers
-        .sweep({ signal })
-        .then(async () => this.init.records.sweep({ signal }))
-        .catch(() => {})
-    }, SWEEP_INTERVAL)
+    this.published.start()
+    this.sweepTimer = setInterval(
+      () => {
+        const signal = this.init.stopSignal()
+        void this.init.providers
+          .sweep({ signal })
+          .then(async () => this.init.records.sweep({ signal }))
+          .catch(() => {})
+      },
+      Math.max(MIN_SWEEP_INTERVAL, Math.min(SWEEP_INTERVAL, config.recordExpiry)),
+    )
     this.sweepTimer.unref?.()
   }
 
   stop(): void {
     clearInterval(this.republishTimer)
+    this.published.stop()
     clearInterval(this.sweepTimer)
     this.republishTimer = undefined
     this.sweepTimer = undefined
@@ -181,7 +214,11 @@ export class Content implements ContentRouting {
     }
   }
 
-  /** Stores `value` under `key` locally and on the k peers closest to it. */
+  /**
+   * Stores `value` under `key` locally and on the k peers closest to it, and
+   * keeps re-putting it every `recordRepublishInterval` while the DHT runs
+   * (a later put of the same key replaces the value; `cancelRepublish` ends it).
+   */
   async put(key: Uint8Array, value: Uint8Array, options: RoutingOptions = {}): Promise<void> {
     const maxSize = this.init.config.maxRecordSize
     if (value.byteLength > maxSize) {
@@ -190,6 +227,21 @@ export class Content implements ContentRouting {
       )
     }
     await validateRecord(this.init.validators, key, value, options)
+    this.published.track(key, value)
+    await this.storeAndSend(key, value, options)
+  }
+
+  /** Stops re-putting the record of `key`; what is stored on the network expires after `recordExpiry`. */
+  cancelRepublish(key: Uint8Array): void {
+    this.published.cancel(key)
+  }
+
+  /** Records this node keeps re-putting. */
+  get republishedRecords(): number {
+    return this.published.size
+  }
+
+  private async storeAndSend(key: Uint8Array, value: Uint8Array, options: RoutingOptions): Promise<void> {
     const record = await this.init.records.put(key, value, options)
     const { closest } = await this.init.lookup(key, options)
     const reached = await this.sendToAll(

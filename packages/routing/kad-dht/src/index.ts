@@ -27,7 +27,11 @@
  * (16 KiB), `maxMessageSize` (1 MiB), `maxProvidersPerKey` (100),
  * `maxProviders` (20 000 provider records in all), `maxRecords` (10 000
  * PUT_VALUE records), `maxRecordBytes` (16 MiB of them), `providerExpiry`
- * (48 h), `republishInterval` (22 h), `getQuorum` (16),
+ * (48 h), `republishInterval` (22 h), `recordExpiry` (36 h: records
+ * stored for others are dropped after it), `recordRepublishInterval` (1 h:
+ * records this node put are re-put to the k closest peers of the moment;
+ * 0 turns it off; `cancelRepublish(key)` stops one), `maxRepublishedRecords`
+ * (1 000; past it a put of a new key throws `DHTLimitError`), `getQuorum` (16),
  * `maxInFlightPerPeer` (4), `maxInboundStreams` (32 per connection),
  * `maxRequestsPerStream` (32), `streamIdleTimeout` (10 s). See options.ts.
  *

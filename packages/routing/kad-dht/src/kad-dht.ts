@@ -377,6 +377,11 @@ export class KadDHT implements Startable, PeerRouting {
     }
   }
 
+  /** Stops re-putting the record this node put under `key`; copies on the network expire after `recordExpiry`. */
+  cancelRepublish(key: Uint8Array): void {
+    this.content.cancelRepublish(key)
+  }
+
   /** Runs one refresh now: a lookup of our own id, then of a random key in each stale bucket. */
   async refreshRoutingTable(options: AbortOptions = {}): Promise<void> {
     await this.refresher.refresh(options)

@@ -51,6 +51,12 @@ export interface KadDHTInit {
   republishInterval?: number
   /** keys we keep republishing (default 10 000) */
   maxProvidedKeys?: number
+  /** ms a record stored with PUT_VALUE lives, ours and others' (default 36 h, as go-libp2p and js-libp2p) */
+  recordExpiry?: number
+  /** ms between re-putting the records this node put (default 1 h; 0 turns it off); shorter than `recordExpiry` */
+  recordRepublishInterval?: number
+  /** records this node put that it keeps re-putting (default 1 000); past it `put` of a new key throws `DHTLimitError` */
+  maxRepublishedRecords?: number
   /** values a `get` collects before it stops (default 16) */
   getQuorum?: number
   /** concurrent requests to one remote peer (default 4) */
@@ -93,6 +99,13 @@ export function resolveConfig(init: KadDHTInit): KadDHTConfig {
     // 0 turns republishing off
     republishInterval: checkNonNegative('republishInterval', init.republishInterval ?? 22 * 60 * 60_000),
     maxProvidedKeys: count('maxProvidedKeys', init.maxProvidedKeys ?? 10_000),
+    recordExpiry: checkPositive('recordExpiry', init.recordExpiry ?? 36 * 60 * 60_000),
+    // 0 turns republishing of our records off
+    recordRepublishInterval: checkNonNegative(
+      'recordRepublishInterval',
+      init.recordRepublishInterval ?? 60 * 60_000,
+    ),
+    maxRepublishedRecords: count('maxRepublishedRecords', init.maxRepublishedRecords ?? 1_000),
     getQuorum: count('getQuorum', init.getQuorum ?? 16),
     maxInFlightPerPeer: count('maxInFlightPerPeer', init.maxInFlightPerPeer ?? 4),
     maxInboundStreams: count('maxInboundStreams', init.maxInboundStreams ?? 32),
@@ -105,6 +118,12 @@ export function resolveConfig(init: KadDHTInit): KadDHTConfig {
   if (resolved.maxRecordBytes < resolved.maxRecordSize * 2) {
     throw new RangeError(
       `maxRecordBytes (${resolved.maxRecordBytes}) must hold at least two records of maxRecordSize (${resolved.maxRecordSize})`,
+    )
+  }
+  // a record re-put less often than it expires would vanish between rounds
+  if (resolved.recordRepublishInterval >= resolved.recordExpiry) {
+    throw new RangeError(
+      `recordRepublishInterval (${resolved.recordRepublishInterval} ms) must be shorter than recordExpiry (${resolved.recordExpiry} ms), or 0 to turn it off`,
     )
   }
   return resolved

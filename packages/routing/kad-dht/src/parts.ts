@@ -69,6 +69,7 @@ export function createParts(
   })
   const records = new RecordStore({
     datastore,
+    maxAge: config.recordExpiry,
     maxRecords: config.maxRecords,
     maxBytes: config.maxRecordBytes,
   })

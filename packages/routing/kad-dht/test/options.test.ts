@@ -21,6 +21,25 @@ describe('kad-dht options', () => {
     expect(config.initialRefreshDelay).toBe(0)
   })
 
+  it('checks the record republishing options and turns it off with 0', () => {
+    const defaults = resolveConfig({})
+    expect(defaults.recordRepublishInterval).toBe(60 * 60_000)
+    expect(defaults.recordExpiry).toBe(36 * 60 * 60_000)
+    expect(defaults.maxRepublishedRecords).toBe(1_000)
+    expect(resolveConfig({ recordRepublishInterval: 0 }).recordRepublishInterval).toBe(0)
+    expect(() => resolveConfig({ recordRepublishInterval: -5 })).toThrow(
+      'recordRepublishInterval must be a non-negative finite number, got -5',
+    )
+    expect(() => resolveConfig({ recordExpiry: 0 })).toThrow('recordExpiry must be a positive finite number')
+    expect(() => resolveConfig({ maxRepublishedRecords: 0 })).toThrow(
+      'maxRepublishedRecords must be an integer from 1 to',
+    )
+    expect(() => resolveConfig({ recordExpiry: 1000, recordRepublishInterval: 1000 })).toThrow(
+      'recordRepublishInterval (1000 ms) must be shorter than recordExpiry (1000 ms)',
+    )
+    expect(resolveConfig({ recordExpiry: 1000, recordRepublishInterval: 0 }).recordExpiry).toBe(1000)
+  })
+
   it('keeps its cross-option and protocol checks', () => {
     expect(() => resolveConfig({ maxRecordSize: 1000, maxRecordBytes: 1500 })).toThrow(
       'maxRecordBytes (1500)',
