@@ -1,0 +1,2 @@
+/** Placeholder: libp2p TLS lands here. */
+export {}
