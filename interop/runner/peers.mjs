@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -107,7 +107,10 @@ export const PEERS = {
     securities: ['noise'],
     // go-libp2p removed mplex in v0.30
     muxers: ['yamux'],
-    inputs: [join(GO_DIR, 'go.mod'), join(GO_DIR, 'go.sum'), join(GO_DIR, 'main.go')],
+    // every Go file of the package (main.go, the agent, perf.go, ...), listed when asked
+    get inputs() {
+      return [join(GO_DIR, 'go.mod'), join(GO_DIR, 'go.sum'), ...goSources()]
+    },
     artifact: GO_BIN,
     build: (log) =>
       exec('nice', ['-n', '10', 'go', 'build', '-trimpath', '-o', GO_BIN, '.'], {
@@ -125,7 +128,16 @@ export const PEERS = {
     transports: ['tcp', 'ws'],
     securities: ['noise'],
     muxers: ['yamux', 'mplex'],
-    inputs: [join(RUST_DIR, 'Cargo.toml'), join(RUST_DIR, 'Cargo.lock'), join(RUST_DIR, 'src', 'main.rs')],
+    // every Rust source (main.rs, config.rs, report.rs, perf.rs, …), listed when asked; the one
+    // binary serves both the matrix and `rust-peer perf` (the benchmarks' anchor)
+    get inputs() {
+      const sources = readdirSync(join(RUST_DIR, 'src'), { recursive: true })
+        .map(String)
+        .filter((name) => name.endsWith('.rs'))
+        .sort()
+        .map((name) => join(RUST_DIR, 'src', name))
+      return [join(RUST_DIR, 'Cargo.toml'), join(RUST_DIR, 'Cargo.lock'), ...sources]
+    },
     artifact: RUST_BIN,
     build: (log) =>
       exec('nice', ['-n', '10', 'cargo', 'build', '--release', '--locked', '-j', '2'], {
@@ -211,6 +223,59 @@ export async function ensureBuilt(name, log) {
   const cold = peer.artifact != null && !hasArtifact
   if (peer.artifact != null) recordBuildTime(name, seconds, cold)
   return { built: true, cold, seconds }
+}
+
+/** The Go package's source files (tests excluded), sorted so the input hash is stable. */
+function goSources() {
+  return readdirSync(GO_DIR)
+    .filter((name) => name.endsWith('.go') && !name.endsWith('_test.go'))
+    .sort()
+    .map((name) => join(GO_DIR, name))
+}
+
+const GO_LOCK = join(CACHE, 'go', 'build.lock')
+// a lock older than this is left over from a build that died
+const GO_LOCK_STALE_MS = 15 * 60_000
+const GO_LOCK_WAIT_MS = 20 * 60_000
+
+/**
+ * The go peer's binary (`go-peer`; `go-peer agent` is the JSON-lines agent the
+ * protocol interop tests drive), built first when missing or out of date.
+ * Test files running at once in several processes build it once: a lock file
+ * beside the binary serialises them, and each re-checks the stamp after
+ * waiting. Rejects when the build fails (e.g. no `go` on PATH).
+ * @param {(line: string) => void} [log]
+ * @returns {Promise<string>}
+ */
+export async function goPeerBinary(log = () => {}) {
+  mkdirSync(dirname(GO_LOCK), { recursive: true })
+  const deadline = Date.now() + GO_LOCK_WAIT_MS
+  for (;;) {
+    try {
+      writeFileSync(GO_LOCK, String(process.pid), { flag: 'wx' })
+      break
+    } catch (err) {
+      if (err?.code !== 'EEXIST') throw err
+      const age = Date.now() - (statOr(GO_LOCK)?.mtimeMs ?? Date.now())
+      if (age > GO_LOCK_STALE_MS) rmSync(GO_LOCK, { force: true })
+      else if (Date.now() > deadline) throw new Error(`waited ${GO_LOCK_WAIT_MS} ms for ${GO_LOCK}`)
+      else await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+  try {
+    await ensureBuilt('go', log)
+  } finally {
+    rmSync(GO_LOCK, { force: true })
+  }
+  return GO_BIN
+}
+
+function statOr(file) {
+  try {
+    return statSync(file)
+  } catch {
+    return undefined
+  }
 }
 
 /** Build times kept across runs: the last cold build and the last build of each peer. */

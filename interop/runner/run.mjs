@@ -12,10 +12,11 @@
  *                             [--all-pairs]   (also pairs without weft, to tell whose bug a failure is)
  * ```
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { BEGIN, END, withSection } from '../go-libp2p/render-results.mjs'
 import { runCase } from './case.mjs'
 import { knownIssue, notesFor } from './known-issues.mjs'
 import { cellName, cells } from './matrix.mjs'
@@ -124,7 +125,14 @@ const markdown = renderResults({
   seconds,
   command: 'pnpm interop',
 })
-writeFileSync(options.out, markdown)
+// keep the protocol tables (interop/go-libp2p/render-results.mjs) that a matrix run does not make
+const previous = existsSync(options.out) ? readFileSync(options.out, 'utf8') : ''
+const begin = previous.indexOf(BEGIN)
+const end = previous.indexOf(END)
+writeFileSync(
+  options.out,
+  begin >= 0 && end > begin ? withSection(markdown, previous.slice(begin, end + END.length)) : markdown,
+)
 // RESULTS.md is in the repository, which `pnpm lint` checks: give it Biome's layout
 await exec(join(ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', options.out]).catch((err) =>
   say(`   (RESULTS.md left unformatted: ${err.message.split('\n')[0]})`),
