@@ -31,6 +31,7 @@ export interface CircuitRelayServerConfig {
   readonly maxCircuitsPerPeer: number
   readonly hopTimeout: number
   readonly maxInboundHopStreams: number
+  readonly enforceLimits: boolean
 }
 
 /** Fills in the relay server's defaults and checks ranges; throws a RangeError naming a bad option. */
@@ -59,6 +60,7 @@ export function resolveServerConfig(init: CircuitRelayServerInit = {}): CircuitR
       init.maxInboundHopStreams ?? DEFAULT_MAX_INBOUND_HOP_STREAMS,
       1,
     ),
+    enforceLimits: init.enforceLimits ?? true,
   }
 }
 

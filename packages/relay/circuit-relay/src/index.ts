@@ -11,7 +11,8 @@
  *   reservation on that relay) or a bare `/p2p-circuit` (reservations on up to
  *   `maxReservations` relays found through identify). Relayed connections
  *   carry `limits`: only protocols registered with `runOnLimitedConnection`
- *   run on them.
+ *   run on them, and the client closes them itself when the duration passes
+ *   or a direction goes over the data limit, whether or not the relay does.
  *
  * @example
  * ```ts
@@ -33,7 +34,8 @@
  * `maxReservationsPerIp` (4, per IPv4 address or IPv6 /64),
  * `reservationTtl` (2 h), `durationLimit` (2 min), `dataLimit` (128 KiB per
  * direction), `maxCircuits` (64), `maxCircuitsPerPeer` (16), `hopTimeout`
- * (30 s), `maxInboundHopStreams` (32). Transport options
+ * (30 s), `maxInboundHopStreams` (32), `enforceLimits` (true; false only
+ * announces the limits, for testing clients). Transport options
  * (`CircuitRelayTransportInit`): `timeout` (30 s), `maxReservations` (2),
  * `maxInboundStopStreams` (32), `autoReserve` (`'always'`; `'when-private'`
  * waits for @weft/autonat to report the host private).

@@ -65,6 +65,15 @@ export function limitToWire(limits: CircuitLimits): Limit | undefined {
   return { duration, data }
 }
 
+/** The limits a relay announced, in ms and bytes; undefined when it announced none. */
+export function limitFromWire(limit: Limit | undefined): CircuitLimits | undefined {
+  if (limit == null) return undefined
+  return {
+    duration: limit.duration != null && limit.duration > 0 ? limit.duration * 1000 : undefined,
+    data: limit.data != null && limit.data > 0n ? limit.data : undefined,
+  }
+}
+
 /** `Connection.limits` for a relayed connection; undefined when the relay announced none. */
 export function limitToConnectionLimits(limit: Limit | undefined): ConnectionLimits | undefined {
   if (limit == null) return undefined

@@ -48,6 +48,12 @@ export interface CircuitRelayServerInit {
   hopTimeout?: number
   /** hop streams one connection may have open (default 32) */
   maxInboundHopStreams?: number
+  /**
+   * reset circuits that go over the limits (default true); false only
+   * announces them, as a relay that does not keep its word would: for
+   * testing clients, which enforce the limits themselves
+   */
+  enforceLimits?: boolean
 }
 
 export interface CircuitRelayServerComponents {
@@ -64,6 +70,7 @@ export class CircuitRelayServer implements Startable {
   readonly [Symbol.toStringTag] = '@weft/circuit-relay-server'
   private readonly store: ReservationStore
   private readonly limits: CircuitLimits
+  private readonly enforceLimits: boolean
   private readonly hopTimeout: number
   private readonly reservationTtl: number
   private readonly maxCircuitsPerPeer: number
@@ -82,6 +89,7 @@ export class CircuitRelayServer implements Startable {
     this.maxCircuitsPerPeer = config.maxCircuitsPerPeer
     this.store = new ReservationStore(config)
     this.limits = { duration: config.durationLimit, data: config.dataLimit }
+    this.enforceLimits = config.enforceLimits
     this.hopTimeout = config.hopTimeout
     this.handler = new ProtocolHandler({
       registrar: components.registrar,
@@ -287,7 +295,7 @@ export class CircuitRelayServer implements Startable {
     }
     reader.release()
     const bridge = new CircuitBridge(stream, stop, {
-      limits: this.limits,
+      limits: this.enforceLimits ? this.limits : {},
       log: this.log,
       onClose: () => {
         this.bridges.delete(bridge)

@@ -34,7 +34,7 @@ import {
   UnexpectedRelayMessageError,
 } from './errors.js'
 import { type AutoReserve, CircuitListener } from './listener.js'
-import { limitToConnectionLimits, readHop, readStop, writeHop, writeStop } from './messages.js'
+import { limitFromWire, limitToConnectionLimits, readHop, readStop, writeHop, writeStop } from './messages.js'
 import { RelayedConnection } from './relayed-connection.js'
 
 export interface CircuitRelayTransportInit {
@@ -165,6 +165,7 @@ export class CircuitRelayTransport implements Transport, Startable {
         remoteAddr: circuitAddress(relayConnection, target),
         direction: 'outbound',
         log: this.log.newScope('outbound'),
+        limits: limitFromWire(response.limit),
       })
       const upgradeOptions = {
         signal: options.signal,
@@ -212,6 +213,7 @@ export class CircuitRelayTransport implements Transport, Startable {
         remoteAddr: circuitAddress(connection, source),
         direction: 'inbound',
         log: this.log.newScope('inbound'),
+        limits: limitFromWire(request.limit),
       })
       const upgradeOptions = {
         signal: this.handler.signal,
