@@ -12,31 +12,32 @@
  * `maxDialDataBytes`, and trusts an OK only when the nonce came back.
  */
 import { randomBytes } from 'node:crypto'
-import type {
-  AbortOptions,
-  ComponentLogger,
-  Connection,
-  Logger,
-  PeerId,
-  Startable,
-  Stream,
-  Transport,
+import {
+  type AbortOptions,
+  type Connection,
+  type Logger,
+  type PeerId,
+  type Startable,
+  type Stream,
+  TypedEventEmitter,
 } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import {
   anySignal,
   encodeLengthPrefixed,
-  type HandlerRegistrar,
   InvalidMessageError,
   ProtocolHandler,
   StreamReader,
   sendAll,
 } from '@weft/utils'
+import { AddressConfidence, type AddressVerdict } from './address-confidence.js'
 import { ipOf, isPrivateIp, isRelayedAddress } from './addresses.js'
 import { DialBack, DialBackResponse, DialResponse, DialStatus, Message } from './autonat-v2.pb.js'
+import { type AutoNATv2Config, resolveV2Config } from './config.js'
 import { DialBudget } from './dial-budget.js'
 import { directConnection } from './direct-connection.js'
 import { AutoNATStoppedError, DialRefusedError } from './errors.js'
+import type { AddressCheck, AutoNATv2Components, AutoNATv2Events, AutoNATv2Init } from './types-v2.js'
 
 export const DIAL_REQUEST_PROTOCOL = '/libp2p/autonat/2/dial-request'
 export const DIAL_BACK_PROTOCOL = '/libp2p/autonat/2/dial-back'
@@ -46,61 +47,21 @@ const MAX_DIAL_DATA_CHUNK = 4096
 /** requested addresses looked at (a client sends at most 32) */
 const MAX_ADDRESSES_EXAMINED = 32
 
-export interface AutoNATv2Init {
-  /** answer dial requests (default true) */
-  server?: boolean
-  /** dial private (RFC 1918, loopback, link-local) addresses too (default false; for tests and LANs) */
-  allowPrivateAddresses?: boolean
-  /** bytes asked for before dialing another IP than the observed one (default 30 000) */
-  dialDataBytes?: number
-  /** most dial data the client pays (default 100 000) */
-  maxDialDataBytes?: number
-  /** ms a dial-back may take (default 15 000) */
-  dialTimeout?: number
-  /** ms one request may take (default 30 000) */
-  requestTimeout?: number
-  /** dial-backs at once; more requests get E_REQUEST_REJECTED (default 4) */
-  maxConcurrentDialBacks?: number
-  /** dial-backs per peer per minute, one at a time; more get E_REQUEST_REJECTED (default 3) */
-  maxDialBacksPerPeer?: number
-  /** dial-backs in all per minute; more get E_REQUEST_REJECTED (default 30) */
-  maxDialBacksPerMinute?: number
-  /** nonces awaited at once (default 32) */
-  maxPendingChecks?: number
-}
+export type {
+  AddressCheck,
+  AddressReachabilityChange,
+  AutoNATv2Components,
+  AutoNATv2Events,
+  AutoNATv2Init,
+} from './types-v2.js'
 
-export interface AutoNATv2Components {
-  peerId: PeerId
-  logger: ComponentLogger
-  registrar: HandlerRegistrar
-  connectionManager: {
-    openConnection(
-      target: Multiaddr | PeerId,
-      options?: AbortOptions & { force?: boolean },
-    ): Promise<Connection>
-    getConnections(peerId?: PeerId): Connection[]
-  }
-  transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
-}
-
-/** One server's verdict on one address. */
-export interface AddressCheck {
-  status: DialResponse.ResponseStatus
-  /** the address the server tried */
-  address?: Multiaddr
-  dialStatus?: DialStatus
-  /** true: dialed and the nonce came back; false: the dial failed; undefined: no verdict */
-  reachable?: boolean
-  /** dial data we sent */
-  dialDataSent: number
-}
-
-export class AutoNATv2 implements Startable {
+export class AutoNATv2 extends TypedEventEmitter<AutoNATv2Events> implements Startable {
   readonly [Symbol.toStringTag] = '@weft/autonat-v2'
   private readonly requests: ProtocolHandler
   private readonly dialBacks: ProtocolHandler
   private readonly nonces = new Map<bigint, () => void>()
-  private readonly opts: Required<AutoNATv2Init>
+  private readonly opts: AutoNATv2Config
+  private readonly verdicts: AddressConfidence
   private readonly log: Logger
   private readonly budget: DialBudget
   private activeDialBacks = 0
@@ -109,19 +70,14 @@ export class AutoNATv2 implements Startable {
     private readonly components: AutoNATv2Components,
     init: AutoNATv2Init = {},
   ) {
+    super()
     this.log = components.logger.forComponent('weft:autonat-v2')
-    this.opts = {
-      server: init.server ?? true,
-      allowPrivateAddresses: init.allowPrivateAddresses ?? false,
-      dialDataBytes: init.dialDataBytes ?? 30_000,
-      maxDialDataBytes: init.maxDialDataBytes ?? 100_000,
-      dialTimeout: init.dialTimeout ?? 15_000,
-      requestTimeout: init.requestTimeout ?? 30_000,
-      maxConcurrentDialBacks: init.maxConcurrentDialBacks ?? 4,
-      maxDialBacksPerPeer: init.maxDialBacksPerPeer ?? 3,
-      maxDialBacksPerMinute: init.maxDialBacksPerMinute ?? 30,
-      maxPendingChecks: init.maxPendingChecks ?? 32,
-    }
+    this.opts = resolveV2Config(init)
+    this.verdicts = new AddressConfidence({
+      threshold: this.opts.confidence,
+      window: this.opts.resultsPerAddress,
+      maxAddresses: this.opts.maxTrackedAddresses,
+    })
     this.budget = new DialBudget({
       perPeer: this.opts.maxDialBacksPerPeer,
       total: this.opts.maxDialBacksPerMinute,
@@ -157,6 +113,20 @@ export class AutoNATv2 implements Startable {
     await this.dialBacks.stop()
     this.nonces.clear()
     this.budget.clear()
+    this.verdicts.clear()
+  }
+
+  /**
+   * What the servers said about `address` so far: `reachable` or
+   * `unreachable` once `confidence` more of them agreed than disagreed.
+   */
+  reachabilityOf(address: Multiaddr): AddressVerdict {
+    return this.verdicts.verdict(keyOf(address))
+  }
+
+  /** Every address checked so far with its verdict. */
+  getAddressReachability(): Array<{ address: Multiaddr } & AddressVerdict> {
+    return this.verdicts.entries().map(([address, verdict]) => ({ address: multiaddr(address), ...verdict }))
   }
 
   /**
@@ -207,6 +177,8 @@ export class AutoNATv2 implements Startable {
         result.dialStatus = response.dialStatus
         if (response.dialStatus === DialStatus.OK) result.reachable = nonceSeen ? true : undefined
         else if (response.dialStatus === DialStatus.E_DIAL_ERROR) result.reachable = false
+        if (result.address != null && result.reachable != null)
+          this.tally(result.address, peer, result.reachable)
         return result
       }
     } catch (err) {
@@ -216,6 +188,16 @@ export class AutoNATv2 implements Startable {
       this.nonces.delete(nonce)
       signal.clear()
     }
+  }
+
+  /** Counts one server's verdict on `address`; announces a change of reachability. */
+  private tally(address: Multiaddr, server: PeerId, reachable: boolean): void {
+    const verdict = this.verdicts.record(keyOf(address), server.toString(), reachable)
+    if (!verdict.changed) return
+    this.log('%a is %s (confidence %d)', address, verdict.reachability, verdict.confidence)
+    this.safeDispatchEvent('reachability:address', {
+      detail: { address, reachability: verdict.reachability, confidence: verdict.confidence },
+    })
   }
 
   /** Client side of the dial-back: note the nonce, say OK, close. */
@@ -363,6 +345,11 @@ export class AutoNATv2 implements Startable {
       signal.clear()
     }
   }
+}
+
+/** An address without our `/p2p/<id>`: the key its results are kept under. */
+function keyOf(address: Multiaddr): string {
+  return address.toString().split('/p2p/')[0]!
 }
 
 async function read(reader: StreamReader, signal: AbortSignal): Promise<Message> {

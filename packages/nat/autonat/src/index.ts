@@ -33,11 +33,22 @@
  * server's dial-back carried our nonce. Dialing another IP than the one the
  * client is seen at costs `dialDataBytes` (30 000) of dial data; the client
  * pays up to `maxDialDataBytes` (100 000). The server refuses private
- * addresses unless `allowPrivateAddresses`.
+ * addresses unless `allowPrivateAddresses`. Each verdict counts towards the
+ * address's reachability: the last `resultsPerAddress` (5) results, one per
+ * server, decide `reachable` or `unreachable` once `confidence` (3) more
+ * servers agree than disagree; `reachabilityOf(address)` and
+ * `getAddressReachability()` read it and a `reachability:address` event
+ * (`{ address, reachability, confidence }`) tells each change.
  */
 import { AutoNAT, type AutoNATComponents, type AutoNATInit } from './autonat-service.js'
 import { AutoNATv2, type AutoNATv2Components, type AutoNATv2Init } from './autonat-v2-service.js'
 
+export {
+  AddressConfidence,
+  type AddressConfidenceInit,
+  type AddressReachability,
+  type AddressVerdict,
+} from './address-confidence.js'
 export { dialBackCandidates, ipOf, isPrivateIp } from './addresses.js'
 export { Message } from './autonat.pb.js'
 export {
@@ -59,8 +70,10 @@ export {
 } from './autonat-v2.pb.js'
 export {
   type AddressCheck,
+  type AddressReachabilityChange,
   AutoNATv2,
   type AutoNATv2Components,
+  type AutoNATv2Events,
   type AutoNATv2Init,
   DIAL_BACK_PROTOCOL,
   DIAL_REQUEST_PROTOCOL,
