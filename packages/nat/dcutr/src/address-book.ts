@@ -5,8 +5,8 @@
  * unilateral upgrade dials). Both are keyed by connection id and bounded.
  */
 import type { Connection, IdentifyResult } from '@libp2p/interface'
-import { CODE_P2P, CODE_TCP, type Multiaddr } from '@multiformats/multiaddr'
-import { isPublicTcp, isRelayed, relayOf } from './addresses.js'
+import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { isPublicTcp, isPunchableTcp, isRelayed, relayOf, tcpPort } from './addresses.js'
 import type { DCUtRComponents } from './types.js'
 
 /** connections remembered in each map */
@@ -73,19 +73,27 @@ export class AddressBook {
     if (toRelay == null) return { addrs: [] }
     const observed = this.observed.get(toRelay.id)!
     const localAddr = (toRelay as { localAddr?: Multiaddr }).localAddr
-    const port = localAddr?.getComponents().find((component) => component.code === CODE_TCP)?.value
-    // A public listen address of ours is reachable whatever the peer's NAT
-    // does: offer it too, so a peer behind a symmetric NAT (or one whose early
-    // SYN a full cone lets through to a socket not yet dialing) still gets in.
-    const listening = (this.components.addressManager?.getAddresses() ?? [])
+    const own = (this.components.addressManager?.getAddresses() ?? [])
       .map((address) =>
         address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
       )
-      .filter(isPublicTcp)
-    const addrs = [observed, ...listening.filter((address) => !address.equals(observed))]
+      .filter(isPunchableTcp)
+    // Our listen ports on the IP the relay saw: behind an endpoint-independent
+    // filter (full cone) or port-preserving forward, any peer reaches the
+    // listener there, even one behind a symmetric NAT, whose punch can never
+    // meet our punching socket. A public listen address of ours is reachable
+    // whatever the peer's NAT does: offer it too.
+    const ip = observed.getComponents()[0]!
+    const mapped = isPunchableTcp(observed)
+      ? [...new Set(own.map(tcpPort))].map((port) => multiaddr(`/${ip.name}/${ip.value}/tcp/${port}`))
+      : []
+    const addrs: Multiaddr[] = []
+    for (const address of [observed, ...mapped, ...own.filter(isPublicTcp)]) {
+      if (!addrs.some((known) => known.equals(address))) addrs.push(address)
+    }
     return {
       addrs: addrs.slice(0, this.maxAddresses),
-      localPort: port == null ? undefined : Number(port),
+      localPort: localAddr == null ? undefined : tcpPort(localAddr),
     }
   }
 }

@@ -24,6 +24,12 @@ export function isPunchableTcp(address: Multiaddr): boolean {
   return rest.length === 0 || (rest.length === 1 && rest[0]!.code === CODE_P2P)
 }
 
+/** The TCP port of `address`, or undefined when it has none. */
+export function tcpPort(address: Multiaddr): number | undefined {
+  const value = address.getComponents().find((component) => component.code === CODE_TCP)?.value
+  return value == null ? undefined : Number(value)
+}
+
 /** Entries of one `ObsAddrs` list looked at: a 4 KiB message could hold hundreds. */
 export const MAX_ENTRIES_EXAMINED = 64
 

@@ -9,7 +9,10 @@
  * arrives. Both dial from the local port of their own connection to the
  * relay, so an endpoint-independent NAT reuses the mapping the relay saw
  * (Node 20 cannot share a listening port; see @weft/tcp `shareDialPorts`).
- * A is the client of the new connection, B the server. B tries up to
+ * A is the client of the new connection, B the server; B also dials the
+ * peer's addresses on its listen ports as a plain client (a listener answers
+ * there, not a punching socket), and a round ends as soon as a direct
+ * connection with the peer opens, whoever dialed it. B tries up to
  * `attempts` times (the spec's three), then keeps the relayed connection.
  * Each outcome is reported as an `upgrade` event: `direct` with the address
  * that worked, or `relay` with the reason.

@@ -6,8 +6,14 @@
  * over it (`Connect`, `Connect`, `Sync`, dial after half a round trip) and
  * both peers dial each other from the local port of their connection to the
  * relay, at the address the relay observed (identify). Endpoint-independent
- * NATs (Linux MASQUERADE, full cone) let the crossing SYNs through; symmetric
- * NATs do not, and the connection stays relayed after `attempts` rounds. The
+ * NATs (Linux MASQUERADE, full cone) let the crossing SYNs through. Each side
+ * also offers its listen ports on the observed IP and its public listen
+ * addresses; the side that is the server of the new connection (B) dials the
+ * peer's listen ports as a plain client too, so a full cone's forwarded listen
+ * port is reached even from behind a symmetric NAT, and a round ends as soon
+ * as any direct connection with the peer opens (a NATed peer dialing our
+ * public listen address). A symmetric NAT opposite a port-restricted or
+ * symmetric one leaves the connection relayed after `attempts` rounds. The
  * chosen path is reported by the `upgrade` event: `{ peer, outcome: 'direct'
  * | 'relay', attempts, connection?, error? }`.
  *

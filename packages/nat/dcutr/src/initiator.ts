@@ -8,7 +8,7 @@
 import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, delay, StreamReader } from '@weft/utils'
-import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses } from './addresses.js'
+import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses, tcpPort } from './addresses.js'
 import { HolePunchFailedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
@@ -167,7 +167,13 @@ export class Initiator {
     }
     if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address we may dial')
     await delay(rtt / 2, { signal: anySignal([options.signal, this.context.service.signal]) })
-    return punch(this.context, relayed.remotePeer, theirs, plan.localPort, false, options)
+    // Those on a port the peer listens on (identify over the relayed
+    // connection) also get a plain dial as the client: a listener, not a
+    // punching socket, answers there (a full-cone mapping of the listen port
+    // that a symmetric NAT on our side can still reach).
+    const listenPorts = new Set(addresses.announcedOn(relayed.id).map(tcpPort))
+    const listenAddrs = theirs.filter((address) => listenPorts.has(tcpPort(address)))
+    return punch(this.context, relayed.remotePeer, theirs, plan.localPort, false, options, listenAddrs)
   }
 
   private directConnection(peer: PeerId): Connection | undefined {

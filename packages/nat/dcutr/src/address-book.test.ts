@@ -1,0 +1,64 @@
+import type { Connection, IdentifyResult } from '@libp2p/interface'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { describe, expect, it } from 'vitest'
+import { AddressBook } from './address-book.js'
+
+const RELAY = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
+const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+
+function connection(id: string, remote: string, remoteAddr: string, localAddr?: string): Connection {
+  return {
+    id,
+    remotePeer: { toString: () => remote },
+    remoteAddr: multiaddr(remoteAddr),
+    localAddr: localAddr == null ? undefined : multiaddr(localAddr),
+  } as unknown as Connection
+}
+
+function book(own: string[]): { book: AddressBook; toRelay: Connection; relayed: Connection } {
+  const toRelay = connection('c1', RELAY, '/ip4/198.51.100.1/tcp/4001', '/ip4/10.77.1.2/tcp/40123')
+  const relayed = connection('c2', PEER, `/ip4/198.51.100.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`)
+  const addressBook = new AddressBook(
+    {
+      connectionManager: {
+        getConnections: () => [toRelay, relayed],
+        openConnection: async () => toRelay,
+      },
+      addressManager: { getAddresses: (): Multiaddr[] => own.map((address) => multiaddr(address)) },
+    },
+    4,
+  )
+  addressBook.record({
+    connection: toRelay,
+    observedAddr: multiaddr('/ip4/198.51.100.11/tcp/40123'),
+    listenAddrs: [],
+  } as unknown as IdentifyResult)
+  return { book: addressBook, toRelay, relayed }
+}
+
+describe('AddressBook.punchPlan', () => {
+  it('offers the observed address, our listen ports on its IP, then public listen addresses', () => {
+    const { book: addressBook, relayed } = book([
+      `/ip4/10.77.1.2/tcp/4001/p2p/${PEER}`,
+      '/ip4/198.51.100.30/tcp/4002',
+      `/ip4/198.51.100.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    ])
+    const plan = addressBook.punchPlan(relayed)
+    expect(plan.localPort).toBe(40123)
+    expect(plan.addrs.map(String)).toEqual([
+      '/ip4/198.51.100.11/tcp/40123',
+      '/ip4/198.51.100.11/tcp/4001',
+      '/ip4/198.51.100.11/tcp/4002',
+      '/ip4/198.51.100.30/tcp/4002',
+    ])
+  })
+
+  it('offers no address before the relay told us how it sees us', () => {
+    const { relayed } = book([])
+    const fresh = new AddressBook(
+      { connectionManager: { getConnections: () => [relayed], openConnection: async () => relayed } },
+      4,
+    )
+    expect(fresh.punchPlan(relayed)).toEqual({ addrs: [] })
+  })
+})
