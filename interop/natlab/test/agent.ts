@@ -52,6 +52,19 @@ export class Agent {
     return agent
   }
 
+  /** Starts the program `command ...args` (the go peer's `agent`) in `namespace` and waits until it answers a ping. */
+  static async startProgram(
+    lab: NatLab,
+    namespace: string,
+    command: string,
+    args: string[],
+    label: string,
+  ): Promise<Agent> {
+    const agent = new Agent(lab.spawnProgram(namespace, command, args), label)
+    await agent.request('ping', {}, 15_000)
+    return agent
+  }
+
   /** The last few KiB the program wrote to stderr (its log when DEBUG is set). */
   get log(): string {
     return this.stderr

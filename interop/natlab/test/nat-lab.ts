@@ -178,7 +178,12 @@ export class NatLab {
 
   /** Starts `node ...nodeArgs <script> ...args` inside `namespace`; killed by `destroy()`. */
   spawnNode(namespace: string, script: string, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, ...nodeArgs, script, ...args], {
+    return this.spawnProgram(namespace, process.execPath, [...nodeArgs, script, ...args])
+  }
+
+  /** Starts `command ...args` (any program, e.g. the go peer) inside `namespace`; killed by `destroy()`. */
+  spawnProgram(namespace: string, command: string, args: string[] = []): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', namespace, command, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     this.children.add(child)
