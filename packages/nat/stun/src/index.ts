@@ -1,0 +1,2 @@
+/** Placeholder: the STUN client lands here. */
+export {}
