@@ -10,6 +10,7 @@ import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@weft/crypto'
 import { peerIdFromPublicKey } from '@weft/peer-id'
 import { ProtobufReader, ProtobufWriter, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from '@weft/utils'
 import { InvalidPeerRecordError } from '../errors.js'
+import { normaliseStoredAddresses } from './address-form.js'
 import type { PeerRecordLimits, StoredAddress, StoredPeer, StoredTag } from './peer-record-data.js'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -109,6 +110,8 @@ function decode(id: PeerId, bytes: Uint8Array, limits: PeerRecordLimits): Decode
       updated = safeNumber(field.value)
     }
   }
+  // records written before the peer store kept one entry per address
+  peer.addresses = normaliseStoredAddresses(peer.id, peer.addresses)
   return { peer, updated }
 }
 

@@ -12,6 +12,7 @@ import {
   type Tag,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { addressForm, normaliseStoredAddresses } from './address-form.js'
 
 export interface PeerRecordLimits {
   /** addresses kept per peer; further ones are dropped (default 100) */
@@ -122,7 +123,9 @@ export function updatePeer(
   for (const [key, address] of next.addresses) {
     if (address.expires != null && address.expires <= now) next.addresses.delete(key)
   }
-  const addresses = collectAddresses(data)
+  // one entry per address, whatever the record held before (address-form.ts)
+  next.addresses = normaliseStoredAddresses(existing.id, next.addresses)
+  const addresses = collectAddresses(existing.id, data)
   if (addresses != null) {
     const previous = next.addresses
     if (mode !== 'merge') next.addresses = new Map()
@@ -208,18 +211,26 @@ export function updatePeer(
   return next
 }
 
-/** `addresses` win over `multiaddrs` for the same address (they may be certified). */
-function collectAddresses(data: PeerData): Address[] | undefined {
+/**
+ * The addresses `data` gives, each in the form kept for `peer` and once
+ * (address-form.ts: another peer's addresses are left out); `addresses` win
+ * over `multiaddrs` for the same address (they may be certified).
+ */
+function collectAddresses(peer: PeerId, data: PeerData): Address[] | undefined {
   if (data.addresses == null && data.multiaddrs == null) return undefined
   const byKey = new Map<string, Address>()
-  for (const multiaddr of data.multiaddrs ?? []) {
-    byKey.set(checkMultiaddr(multiaddr).toString(), { multiaddr, isCertified: false })
+  for (const given of data.multiaddrs ?? []) {
+    const multiaddr = addressForm(peer, checkMultiaddr(given))
+    if (multiaddr != null) byKey.set(multiaddr.toString(), { multiaddr, isCertified: false })
   }
+  const fromAddresses = new Set<string>()
   for (const address of data.addresses ?? []) {
-    byKey.set(checkMultiaddr(address.multiaddr).toString(), {
-      multiaddr: address.multiaddr,
-      isCertified: address.isCertified === true,
-    })
+    const multiaddr = addressForm(peer, checkMultiaddr(address.multiaddr))
+    if (multiaddr == null) continue
+    const key = multiaddr.toString()
+    const certified = fromAddresses.has(key) && byKey.get(key)?.isCertified === true
+    fromAddresses.add(key)
+    byKey.set(key, { multiaddr, isCertified: certified || address.isCertified === true })
   }
   return [...byKey.values()]
 }
