@@ -18,8 +18,9 @@ import type {
   PeerStore,
   TypedEventTarget,
 } from '@libp2p/interface'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AddressManager as AddressManagerInterface, TransportManager } from './components.js'
+import { type AddressManagerConfig, resolveAddressManagerConfig } from './config.js'
 import { withoutPeerId, withPeerId } from './internal/addresses.js'
 
 export interface AddressManagerComponents {
@@ -45,11 +46,7 @@ export interface AddressManagerInit {
 }
 
 export class AddressManager implements AddressManagerInterface {
-  private readonly announce: Multiaddr[]
-  private readonly appendAnnounce: Multiaddr[]
   private readonly noAnnounce: Set<string>
-  private readonly announceFilter: (addresses: Multiaddr[]) => Multiaddr[]
-  private readonly maxObserved: number
   /** unconfirmed observed addresses, oldest first */
   private readonly observed = new Map<string, Multiaddr>()
   private readonly confirmed = new Map<string, Multiaddr>()
@@ -58,14 +55,10 @@ export class AddressManager implements AddressManagerInterface {
 
   constructor(
     private readonly components: AddressManagerComponents,
-    init: AddressManagerInit = {},
+    private readonly config: AddressManagerConfig = resolveAddressManagerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:address-manager')
-    this.announce = (init.announce ?? []).map(toMultiaddr)
-    this.appendAnnounce = (init.appendAnnounce ?? []).map(toMultiaddr)
-    this.noAnnounce = new Set((init.noAnnounce ?? []).map((address) => keyOf(toMultiaddr(address))))
-    this.announceFilter = init.announceFilter ?? ((addresses) => addresses)
-    this.maxObserved = init.maxObservedAddresses ?? 20
+    this.noAnnounce = new Set(config.noAnnounce.map(keyOf))
     this.onTransportChange = this.onTransportChange.bind(this)
     components.events.addEventListener('transport:listening', this.onTransportChange)
     components.events.addEventListener('transport:close', this.onTransportChange)
@@ -76,7 +69,7 @@ export class AddressManager implements AddressManagerInterface {
   }
 
   getAnnounceAddrs(): Multiaddr[] {
-    return [...this.announce]
+    return [...this.config.announce]
   }
 
   getObservedAddrs(): Multiaddr[] {
@@ -88,7 +81,7 @@ export class AddressManager implements AddressManagerInterface {
     const key = keyOf(address)
     if (this.confirmed.has(key) || this.observed.has(key)) return
     this.observed.set(key, address)
-    trim(this.observed, this.maxObserved)
+    trim(this.observed, this.config.maxObservedAddresses)
   }
 
   confirmObservedAddr(addr: Multiaddr): void {
@@ -97,7 +90,7 @@ export class AddressManager implements AddressManagerInterface {
     this.observed.delete(key)
     if (this.confirmed.has(key)) return
     this.confirmed.set(key, address)
-    trim(this.confirmed, this.maxObserved)
+    trim(this.confirmed, this.config.maxObservedAddresses)
     this.publish()
   }
 
@@ -109,16 +102,18 @@ export class AddressManager implements AddressManagerInterface {
 
   getAddresses(): Multiaddr[] {
     const base =
-      this.announce.length > 0 ? this.announce : [...this.getListenAddrs(), ...this.confirmed.values()]
+      this.config.announce.length > 0
+        ? this.config.announce
+        : [...this.getListenAddrs(), ...this.confirmed.values()]
     const seen = new Set<string>()
     const out: Multiaddr[] = []
-    for (const address of [...base, ...this.appendAnnounce]) {
+    for (const address of [...base, ...this.config.appendAnnounce]) {
       const key = keyOf(address)
       if (seen.has(key) || this.noAnnounce.has(key)) continue
       seen.add(key)
       out.push(address)
     }
-    return this.announceFilter(out).map((address) => withPeerId(address, this.components.peerId))
+    return this.config.announceFilter(out).map((address) => withPeerId(address, this.components.peerId))
   }
 
   /** Detaches from the host's events. */
@@ -141,10 +136,6 @@ export class AddressManager implements AddressManagerInterface {
       this.log.error('could not record our addresses: %s', err.message)
     })
   }
-}
-
-function toMultiaddr(address: string | Multiaddr): Multiaddr {
-  return typeof address === 'string' ? multiaddr(address) : address
 }
 
 /** Addresses compare without their trailing /p2p/ part. */

@@ -21,9 +21,7 @@ import type {
   PeerStore,
   TypedEventTarget,
 } from '@libp2p/interface'
-
-/** the low watermark: below it the auto-dialer dials known and discovered peers */
-export const DEFAULT_MIN_CONNECTIONS = 10
+import { type AutoDialerConfig, resolveAutoDialerConfig } from './config.js'
 
 export interface AutoDialerInit {
   /** the low watermark: dial while fewer connections are open (default 10; 0 turns auto-dial off) */
@@ -99,11 +97,6 @@ export function selectDialCandidates(
 
 export class AutoDialer {
   private readonly log: Logger
-  private readonly minConnections: number
-  private readonly interval: number
-  private readonly concurrency: number
-  private readonly retryDelay: number
-  private readonly maxRetryDelay: number
   private readonly backoff = new Map<string, Backoff>()
   private readonly dialing = new Set<string>()
   private timer?: ReturnType<typeof setTimeout>
@@ -114,29 +107,19 @@ export class AutoDialer {
   constructor(
     private readonly components: AutoDialerComponents,
     private readonly hooks: AutoDialerHooks,
-    init: AutoDialerInit = {},
+    private readonly config: AutoDialerConfig = resolveAutoDialerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:auto-dialer')
-    this.minConnections = init.minConnections ?? DEFAULT_MIN_CONNECTIONS
-    this.interval = init.autoDialInterval ?? 10_000
-    this.concurrency = init.autoDialConcurrency ?? 2
-    this.retryDelay = init.autoDialRetryDelay ?? 10_000
-    this.maxRetryDelay = init.autoDialMaxRetryDelay ?? 5 * 60_000
-    if (!(this.minConnections >= 0))
-      throw new RangeError(`minConnections must be ≥ 0, got ${this.minConnections}`)
-    if (!(this.concurrency >= 1))
-      throw new RangeError(`autoDialConcurrency must be ≥ 1, got ${this.concurrency}`)
-    if (!(this.interval > 0)) throw new RangeError(`autoDialInterval must be > 0, got ${this.interval}`)
     this.onDiscovery = this.onDiscovery.bind(this)
     this.onDisconnect = this.onDisconnect.bind(this)
   }
 
   getMinConnections(): number {
-    return this.minConnections
+    return this.config.minConnections
   }
 
   start(): void {
-    if (this.started || this.minConnections === 0) return
+    if (this.started || this.config.minConnections === 0) return
     this.started = true
     this.shutdown = new AbortController()
     this.components.events.addEventListener('peer:discovery', this.onDiscovery)
@@ -160,14 +143,14 @@ export class AutoDialer {
     this.timer = setTimeout(() => {
       this.timer = undefined
       void this.run().finally(() => {
-        if (this.started && this.timer == null) this.schedule(this.interval)
+        if (this.started && this.timer == null) this.schedule(this.config.interval)
       })
     }, ms)
   }
 
   private freeSlots(): number {
-    const wanted = this.minConnections - this.hooks.connectionCount() - this.dialing.size
-    return Math.min(wanted, this.concurrency - this.dialing.size)
+    const wanted = this.config.minConnections - this.hooks.connectionCount() - this.dialing.size
+    return Math.min(wanted, this.config.concurrency - this.dialing.size)
   }
 
   /** Dials known peers while below the low watermark. */
@@ -210,7 +193,7 @@ export class AutoDialer {
     const key = peer.toString()
     if (this.dialing.has(key)) return
     this.dialing.add(key)
-    this.log('dialing %p to reach %d connections', peer, this.minConnections)
+    this.log('dialing %p to reach %d connections', peer, this.config.minConnections)
     this.hooks
       .dial(peer, this.shutdown.signal)
       .then(
@@ -228,7 +211,7 @@ export class AutoDialer {
     this.backoff.delete(key)
     this.backoff.set(key, {
       failures,
-      until: Date.now() + backoffDelay(failures, this.retryDelay, this.maxRetryDelay),
+      until: Date.now() + backoffDelay(failures, this.config.retryDelay, this.config.maxRetryDelay),
     })
     if (this.backoff.size > MAX_BACKOFF_ENTRIES) {
       const oldest = this.backoff.keys().next().value

@@ -1,13 +1,27 @@
 /**
- * The host's limits that more than one part reads, with their defaults, each
- * written once and checked with @weft/utils' shared checkers.
+ * The host's options, resolved: every default of the host's own parts is
+ * written once here, each numeric option checked with @weft/utils' shared
+ * checkers (a `RangeError` naming the option), and each part's constructor
+ * takes the resolved config.
  */
-import type { NodeInfo } from '@libp2p/interface'
-import { checkInteger } from '@weft/utils'
+import type { ConnectionEncrypter, NodeInfo, StreamMuxerFactory } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
+import type { AddressManagerInit } from './address-manager.js'
 import type { AutoDialerInit } from './auto-dialer.js'
+import type { ConnectionTimeoutsInit } from './connection.js'
+import { toMultiaddr } from './dial-target.js'
 import type { DialerInit } from './dialer.js'
+import { DEFAULT_ADDRESS_DIAL_DELAY } from './internal/happy-eyeballs.js'
+import type { PeerDiscoveryInit } from './peer-discovery.js'
+import type { RegistrarInit } from './registrar.js'
+import type { TransportManagerInit } from './transport-manager.js'
+import type { UpgraderInit } from './upgrader.js'
 
 export const VERSION = '0.1.0'
+
+/** the low watermark: below it the auto-dialer dials known and discovered peers */
+export const DEFAULT_MIN_CONNECTIONS = 10
 
 export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
   /** open connections allowed (default 300) */
@@ -25,14 +39,23 @@ export interface ConnectionManagerInit extends DialerInit, AutoDialerInit {
    * (default half of `maxIncomingPendingConnections`, at least 1)
    */
   maxIncomingPendingRelayedConnections?: number
+  /**
+   * ms between finding that a connection we dialed duplicates one the peer
+   * dialed at the same time (duplicate-connections.ts) and closing it once it
+   * carries no stream (default 500)
+   */
+  duplicateConnectionCloseDelay?: number
 }
 
-/** The connection manager's limits, resolved. */
+/** The connection manager's limits, resolved, with its dialer's and auto-dialer's. */
 export interface ConnectionManagerConfig {
   maxConnections: number
   maxIncomingPendingConnections: number
   maxIncomingPendingPerAddress: number
   maxIncomingPendingRelayed: number
+  duplicateConnectionCloseDelay: number
+  dialer: DialerConfig
+  autoDialer: AutoDialerConfig
 }
 
 export function resolveConnectionManagerConfig(init: ConnectionManagerInit = {}): ConnectionManagerConfig {
@@ -46,14 +69,21 @@ export function resolveConnectionManagerConfig(init: ConnectionManagerInit = {})
     throw new RangeError(
       `maxIncomingPendingConnectionsPerAddress must be at least 1, got ${maxIncomingPendingPerAddress}`,
     )
+  const maxConnections = checkMaxConnections(init.maxConnections ?? 300)
   return {
-    maxConnections: checkMaxConnections(init.maxConnections ?? 300),
+    maxConnections,
     maxIncomingPendingConnections,
     maxIncomingPendingPerAddress,
     maxIncomingPendingRelayed: checkInteger(
       'maxIncomingPendingRelayedConnections',
       init.maxIncomingPendingRelayedConnections ?? Math.max(1, Math.floor(maxIncomingPendingConnections / 2)),
     ),
+    duplicateConnectionCloseDelay: checkNonNegative(
+      'duplicateConnectionCloseDelay',
+      init.duplicateConnectionCloseDelay ?? 500,
+    ),
+    dialer: resolveDialerConfig(init),
+    autoDialer: resolveAutoDialerConfig(init, maxConnections),
   }
 }
 
@@ -61,6 +91,146 @@ export function resolveConnectionManagerConfig(init: ConnectionManagerInit = {})
 export function checkMaxConnections(maxConnections: number): number {
   if (!(maxConnections >= 1)) throw new RangeError(`maxConnections must be at least 1, got ${maxConnections}`)
   return maxConnections
+}
+
+export interface DialerConfig {
+  readonly dialTimeout: number
+  readonly maxParallelDials: number
+  readonly maxDialQueueLength: number
+  readonly maxPeerAddrsToDial: number
+  readonly maxDialsPerPeer: number
+  readonly addressDialDelay: number
+}
+
+export function resolveDialerConfig(init: DialerInit = {}): DialerConfig {
+  return {
+    dialTimeout: checkPositive('dialTimeout', init.dialTimeout ?? 5_000),
+    maxParallelDials: checkInteger('maxParallelDials', init.maxParallelDials ?? 100, 1),
+    maxDialQueueLength: checkInteger('maxDialQueueLength', init.maxDialQueueLength ?? 500),
+    maxPeerAddrsToDial: checkInteger('maxPeerAddrsToDial', init.maxPeerAddrsToDial ?? 25, 1),
+    maxDialsPerPeer: checkInteger('maxDialsPerPeer', init.maxDialsPerPeer ?? 4, 1),
+    addressDialDelay: checkNonNegative(
+      'addressDialDelay',
+      init.addressDialDelay ?? DEFAULT_ADDRESS_DIAL_DELAY,
+    ),
+  }
+}
+
+export interface AutoDialerConfig {
+  /** 0 turns auto-dial off; never above the connection manager's `maxConnections` */
+  readonly minConnections: number
+  readonly interval: number
+  readonly concurrency: number
+  readonly retryDelay: number
+  readonly maxRetryDelay: number
+}
+
+/** `minConnections` is capped at `maxConnections`: the low watermark never exceeds the high one. */
+export function resolveAutoDialerConfig(
+  init: AutoDialerInit = {},
+  maxConnections = Number.POSITIVE_INFINITY,
+): AutoDialerConfig {
+  const minConnections = checkInteger('minConnections', init.minConnections ?? DEFAULT_MIN_CONNECTIONS)
+  return {
+    minConnections: Math.min(minConnections, maxConnections),
+    interval: checkPositive('autoDialInterval', init.autoDialInterval ?? 10_000),
+    concurrency: checkInteger('autoDialConcurrency', init.autoDialConcurrency ?? 2, 1),
+    retryDelay: checkNonNegative('autoDialRetryDelay', init.autoDialRetryDelay ?? 10_000),
+    maxRetryDelay: checkNonNegative('autoDialMaxRetryDelay', init.autoDialMaxRetryDelay ?? 5 * 60_000),
+  }
+}
+
+/** What every connection of a host shares: its timeouts. */
+export interface ConnectionConfig {
+  readonly inboundNegotiationTimeout: number
+  readonly outboundNegotiationTimeout: number
+  readonly closeTimeout: number
+}
+
+export function resolveConnectionConfig(init: ConnectionTimeoutsInit = {}): ConnectionConfig {
+  return {
+    inboundNegotiationTimeout: checkPositive(
+      'inboundStreamProtocolNegotiationTimeout',
+      init.inboundStreamProtocolNegotiationTimeout ?? 10_000,
+    ),
+    outboundNegotiationTimeout: checkPositive(
+      'outboundStreamProtocolNegotiationTimeout',
+      init.outboundStreamProtocolNegotiationTimeout ?? 10_000,
+    ),
+    closeTimeout: checkPositive('closeTimeout', init.closeTimeout ?? 2_000),
+  }
+}
+
+export interface UpgraderConfig {
+  readonly connectionEncrypters: readonly ConnectionEncrypter[]
+  readonly streamMuxers: readonly StreamMuxerFactory[]
+  readonly inboundUpgradeTimeout: number
+  /** handed to every connection the upgrader makes */
+  readonly connection: ConnectionConfig
+}
+
+export function resolveUpgraderConfig(init: UpgraderInit = {}): UpgraderConfig {
+  return {
+    connectionEncrypters: init.connectionEncrypters ?? [],
+    streamMuxers: init.streamMuxers ?? [],
+    inboundUpgradeTimeout: checkPositive('inboundUpgradeTimeout', init.inboundUpgradeTimeout ?? 3_000),
+    connection: resolveConnectionConfig(init),
+  }
+}
+
+export interface RegistrarConfig {
+  readonly maxHandlers: number
+  readonly maxTopologies: number
+}
+
+export function resolveRegistrarConfig(init: RegistrarInit = {}): RegistrarConfig {
+  return {
+    maxHandlers: checkInteger('maxHandlers', init.maxHandlers ?? 1024, 1),
+    maxTopologies: checkInteger('maxTopologies', init.maxTopologies ?? 1024, 1),
+  }
+}
+
+export interface TransportManagerConfig {
+  readonly listen: readonly Multiaddr[]
+  readonly listenerCloseTimeout: number
+}
+
+export function resolveTransportManagerConfig(init: TransportManagerInit = {}): TransportManagerConfig {
+  return {
+    listen: init.listen ?? [],
+    listenerCloseTimeout: checkNonNegative('listenerCloseTimeout', init.listenerCloseTimeout ?? 5_000),
+  }
+}
+
+export interface AddressManagerConfig {
+  readonly announce: readonly Multiaddr[]
+  readonly appendAnnounce: readonly Multiaddr[]
+  readonly noAnnounce: readonly Multiaddr[]
+  readonly announceFilter: (addresses: Multiaddr[]) => Multiaddr[]
+  readonly maxObservedAddresses: number
+}
+
+/** Parses the address strings (`InvalidMultiaddrError` for one that spells no multiaddr). */
+export function resolveAddressManagerConfig(init: AddressManagerInit = {}): AddressManagerConfig {
+  return {
+    announce: (init.announce ?? []).map(toMultiaddr),
+    appendAnnounce: (init.appendAnnounce ?? []).map(toMultiaddr),
+    noAnnounce: (init.noAnnounce ?? []).map(toMultiaddr),
+    announceFilter: init.announceFilter ?? ((addresses) => addresses),
+    maxObservedAddresses: checkInteger('maxObservedAddresses', init.maxObservedAddresses ?? 20),
+  }
+}
+
+export interface PeerDiscoveryConfig {
+  readonly maxAddresses: number
+  readonly maxPending: number
+}
+
+export function resolvePeerDiscoveryConfig(init: PeerDiscoveryInit = {}): PeerDiscoveryConfig {
+  return {
+    maxAddresses: checkInteger('maxAddresses', init.maxAddresses ?? 64),
+    maxPending: checkInteger('maxPending', init.maxPending ?? 256, 1),
+  }
 }
 
 /** The node info the host announces, defaulting to `weft/<VERSION> node/<node version>`. */

@@ -17,6 +17,11 @@
  * Pruning policy: peers with the lowest total tag value go first; among equal
  * values the oldest connection goes first (as js-libp2p: a peer that matters
  * is tagged, e.g. by bootstrap or a DHT, and keeps its connections).
+ *
+ * Simultaneous dials: of two connections to a peer that each side dialed at
+ * once, both ends keep the one dialed by the smaller peer id and the other
+ * is closed once idle (duplicate-connections.ts); dials and new streams
+ * reuse the kept connection.
  */
 import {
   type AbortOptions,
@@ -36,11 +41,16 @@ import {
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { reportProgress } from '@weft/utils'
-import { AutoDialer, DEFAULT_MIN_CONNECTIONS } from './auto-dialer.js'
+import { AutoDialer } from './auto-dialer.js'
 import type { ConnectionManager as ConnectionManagerInterface, OpenConnectionOptions } from './components.js'
-import { type ConnectionManagerInit, checkMaxConnections, resolveConnectionManagerConfig } from './config.js'
+import {
+  type ConnectionManagerConfig,
+  checkMaxConnections,
+  resolveConnectionManagerConfig,
+} from './config.js'
 import { parseTarget } from './dial-target.js'
 import { Dialer, type DialerComponents } from './dialer.js'
+import { DuplicateConnections, preferredConnection, redundantConnections } from './duplicate-connections.js'
 import { SelfDialError } from './errors.js'
 import { InboundAdmission } from './inbound-admission.js'
 import { isRelayed } from './internal/addresses.js'
@@ -58,23 +68,29 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
   private readonly autoDialer: AutoDialer
   private readonly log: Logger
   private readonly admission: InboundAdmission
+  private readonly duplicates: DuplicateConnections
   private maxConnections: number
   private started = false
   private pruning = false
 
   constructor(
     private readonly components: ConnectionManagerComponents,
-    init: ConnectionManagerInit = {},
+    config: ConnectionManagerConfig = resolveConnectionManagerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:connection-manager')
-    const config = resolveConnectionManagerConfig(init)
     this.maxConnections = config.maxConnections
     this.admission = new InboundAdmission(
       { connectionCount: () => this.connectionCount(), getMaxConnections: () => this.maxConnections },
       config,
       this.log,
     )
-    this.dialer = new Dialer(components, init)
+    this.duplicates = new DuplicateConnections({
+      self: components.peerId,
+      closeDelay: config.duplicateConnectionCloseDelay,
+      connectionsTo: (peer) => this.connections.get(peer.toString()) ?? [],
+      log: this.log,
+    })
+    this.dialer = new Dialer(components, config.dialer)
     this.autoDialer = new AutoDialer(
       components,
       {
@@ -82,10 +98,7 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
         isConnected: (peer) => this.connections.has(peer.toString()),
         dial: async (peer, signal) => this.openConnection(peer, { signal }),
       },
-      {
-        ...init,
-        minConnections: Math.min(init.minConnections ?? DEFAULT_MIN_CONNECTIONS, this.maxConnections),
-      },
+      config.autoDialer,
     )
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
     this.onConnectionClose = this.onConnectionClose.bind(this)
@@ -103,6 +116,7 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     this.started = false
     this.autoDialer.stop()
     this.dialer.stop()
+    this.duplicates.stop()
     await Promise.all(
       this.getConnections().map(async (connection) => {
         try {
@@ -155,15 +169,20 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
     }
     reportProgress(options, 'connection:open', target)
     if (request.peerId != null && options.force !== true) {
-      const existing = this.getConnections(request.peerId).find(
-        (connection) => connection.status === 'open' && connection.limits == null,
-      )
+      const existing = preferredConnection(this.components.peerId, this.getConnections(request.peerId))
       if (existing != null) {
         reportProgress(options, 'dial-queue:already-connected')
         return existing
       }
     }
-    const connection = await this.dialer.dial(request, options)
+    let connection = await this.dialer.dial(request, options)
+    if (options.force !== true) {
+      // the peer may have dialed us meanwhile, making this one the duplicate to drop
+      const others = this.getConnections(connection.remotePeer)
+      if (redundantConnections(this.components.peerId, others).includes(connection)) {
+        connection = preferredConnection(this.components.peerId, others) ?? connection
+      }
+    }
     reportProgress(options, 'connection:opened', connection)
     return connection
   }
@@ -237,6 +256,7 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
       })
       this.components.events.safeDispatchEvent('peer:connect', { detail: connection.remotePeer })
     }
+    if (list.length > 1) this.duplicates.check(connection.remotePeer)
     if (this.connectionCount() > this.maxConnections) void this.prune()
   }
 

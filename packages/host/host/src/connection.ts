@@ -52,6 +52,7 @@ import {
   reportProgress,
 } from '@weft/utils'
 import type { Registrar } from './components.js'
+import type { ConnectionConfig } from './config.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
 export interface ConnectionComponents {
@@ -70,6 +71,12 @@ export interface ConnectionInit {
   encryption?: string
   multiplexer?: string
   limits?: ConnectionLimits
+  /** the timeouts every connection of the host shares (`resolveConnectionConfig`) */
+  config: ConnectionConfig
+}
+
+/** The options every connection of a host shares. */
+export interface ConnectionTimeoutsInit {
   /** ms an inbound stream may take to agree a protocol (default 10 000) */
   inboundStreamProtocolNegotiationTimeout?: number
   /** ms an outbound stream may take to agree a protocol when no signal is given (default 10 000) */
@@ -106,9 +113,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
   private readonly maConn: MultiaddrConnection
   private readonly secured: MessageStream
   private readonly muxer: StreamMuxer
-  private readonly inboundNegotiationTimeout: number
-  private readonly outboundNegotiationTimeout: number
-  private readonly closeTimeout: number
+  private readonly config: ConnectionConfig
   private finished = false
 
   constructor(
@@ -131,9 +136,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.limits = init.limits
     this.direct = !this.remoteAddr.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
     this.log = components.logger.forComponent(`weft:connection:${this.direction}:${this.id}`)
-    this.inboundNegotiationTimeout = init.inboundStreamProtocolNegotiationTimeout ?? 10_000
-    this.outboundNegotiationTimeout = init.outboundStreamProtocolNegotiationTimeout ?? 10_000
-    this.closeTimeout = init.closeTimeout ?? 2_000
+    this.config = init.config
 
     this.onIncomingStream = this.onIncomingStream.bind(this)
     this.onTransportClose = this.onTransportClose.bind(this)
@@ -170,7 +173,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     reportProgress(options, 'connection:open-stream', { connection: this, protocols: list })
     const signal = anySignal(
       [options.signal],
-      options.signal == null ? this.outboundNegotiationTimeout : undefined,
+      options.signal == null ? this.config.outboundNegotiationTimeout : undefined,
     )
     try {
       const stream = await raceSignal(this.muxer.createStream({ signal }), signal)
@@ -203,7 +206,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     if (this.status !== 'open') return
     this.status = 'closing'
     this.log('closing')
-    const signal = anySignal([options.signal], this.closeTimeout)
+    const signal = anySignal([options.signal], this.config.closeTimeout)
     try {
       await this.muxer.close({ signal })
       if (this.secured !== (this.maConn as MessageStream)) await this.secured.close({ signal })
@@ -261,7 +264,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.finish(evt.local ?? false, err)
     // the muxer closes the channel it runs on gracefully (its GoAway must go
     // out first); close what lies below too, and abort it if that stalls
-    const signal = anySignal([], this.closeTimeout)
+    const signal = anySignal([], this.config.closeTimeout)
     const secured = this.secured !== (this.maConn as MessageStream) ? this.secured : undefined
     void (async () => {
       try {
@@ -297,7 +300,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
 
   private async handleIncomingStream(stream: Stream): Promise<void> {
     const { registrar } = this.components
-    const signal = anySignal([], this.inboundNegotiationTimeout)
+    const signal = anySignal([], this.config.inboundNegotiationTimeout)
     let protocol: string
     try {
       protocol = await handle(stream, registrar.getProtocols(), { signal, log: stream.log })

@@ -25,6 +25,7 @@ import {
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, type Deferred, deferred, raceSignal, reportProgress } from '@weft/utils'
 import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
+import { type DialerConfig, resolveDialerConfig } from './config.js'
 import {
   ConnectionDeniedError,
   DialQueueFullError,
@@ -33,7 +34,7 @@ import {
   UnexpectedPeerError,
 } from './errors.js'
 import { peerIdFromAddress, sortForDialing, withoutPeerId, withPeerId } from './internal/addresses.js'
-import { DEFAULT_ADDRESS_DIAL_DELAY, raceAttempts } from './internal/happy-eyeballs.js'
+import { raceAttempts } from './internal/happy-eyeballs.js'
 
 export interface DialerComponents {
   peerId: PeerId
@@ -82,24 +83,12 @@ export class Dialer {
   private running = 0
   private shutdown = new AbortController()
   private readonly log: Logger
-  private readonly dialTimeout: number
-  private readonly maxParallelDials: number
-  private readonly maxDialQueueLength: number
-  private readonly maxPeerAddrsToDial: number
-  private readonly maxDialsPerPeer: number
-  private readonly addressDialDelay: number
 
   constructor(
     private readonly components: DialerComponents,
-    init: DialerInit = {},
+    private readonly config: DialerConfig = resolveDialerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:dialer')
-    this.dialTimeout = init.dialTimeout ?? 5_000
-    this.maxParallelDials = init.maxParallelDials ?? 100
-    this.maxDialQueueLength = init.maxDialQueueLength ?? 500
-    this.maxPeerAddrsToDial = init.maxPeerAddrsToDial ?? 25
-    this.maxDialsPerPeer = init.maxDialsPerPeer ?? 4
-    this.addressDialDelay = init.addressDialDelay ?? DEFAULT_ADDRESS_DIAL_DELAY
     setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
   }
 
@@ -134,9 +123,9 @@ export class Dialer {
     if (dial != null) {
       reportProgress(options, 'dial-queue:already-in-dial-queue')
     } else {
-      if (this.queue.length >= this.maxDialQueueLength) {
+      if (this.queue.length >= this.config.maxDialQueueLength) {
         throw new DialQueueFullError(
-          `${this.queue.length} dials are queued, the limit is ${this.maxDialQueueLength}`,
+          `${this.queue.length} dials are queued, the limit is ${this.config.maxDialQueueLength}`,
         )
       }
       reportProgress(options, 'dial-queue:add-to-dial-queue')
@@ -168,7 +157,7 @@ export class Dialer {
       entry.status = status
     }
     dial.promise = (async () => {
-      const signal = anySignal([this.shutdown.signal, controller.signal], this.dialTimeout)
+      const signal = anySignal([this.shutdown.signal, controller.signal], this.config.dialTimeout)
       setMaxListeners(Number.POSITIVE_INFINITY, signal)
       let holdsSlot = false
       try {
@@ -232,8 +221,8 @@ export class Dialer {
       },
       {
         signal,
-        stagger: this.addressDialDelay,
-        concurrency: this.maxDialsPerPeer,
+        stagger: this.config.addressDialDelay,
+        concurrency: this.config.maxDialsPerPeer,
         onSurplus: (surplus) => {
           surplus.close().catch((err: Error) => surplus.abort(err))
         },
@@ -271,7 +260,7 @@ export class Dialer {
       if ((await gater.denyDialMultiaddr?.(address)) === true) continue
       dialable.push(address)
     }
-    const sorted = sortForDialing(dialable).slice(0, this.maxPeerAddrsToDial)
+    const sorted = sortForDialing(dialable).slice(0, this.config.maxPeerAddrsToDial)
     if (sorted.length === 0) {
       const target = peerId?.toString() ?? candidates.map(String).join(', ')
       if (ours > 0 && ours === candidates.length) {
@@ -304,7 +293,7 @@ export class Dialer {
   }
 
   private async takeSlot(signal: AbortSignal): Promise<void> {
-    if (this.running < this.maxParallelDials && this.queue.length === 0) {
+    if (this.running < this.config.maxParallelDials && this.queue.length === 0) {
       this.running++
       return
     }

@@ -12,7 +12,7 @@ import type {
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AddressManagerInit } from './address-manager.js'
 import type { Components, Datastore } from './components.js'
-import type { ConnectionInit } from './connection.js'
+import type { ConnectionTimeoutsInit } from './connection.js'
 import type { ConnectionManagerInit } from './connection-manager.js'
 import type { PeerStoreInit } from './peer-store/peer-store.js'
 import type { RegistrarInit } from './registrar.js'
@@ -22,12 +22,7 @@ export type ModuleFactory<M> = (components: Components) => M
 
 export type ServiceFactoryMap<T extends ServiceMap = ServiceMap> = { [K in keyof T]: ModuleFactory<T[K]> }
 
-export interface HostConnectionManagerInit
-  extends ConnectionManagerInit,
-    Pick<
-      ConnectionInit,
-      'inboundStreamProtocolNegotiationTimeout' | 'outboundStreamProtocolNegotiationTimeout' | 'closeTimeout'
-    > {
+export interface HostConnectionManagerInit extends ConnectionManagerInit, ConnectionTimeoutsInit {
   /** ms an inbound connection may take to be secured and multiplexed (default 3 000) */
   inboundUpgradeTimeout?: number
 }

@@ -15,7 +15,14 @@ import type {
 } from '@libp2p/interface'
 import { AddressManager } from './address-manager.js'
 import type { Components } from './components.js'
-import { resolveNodeInfo } from './config.js'
+import {
+  resolveAddressManagerConfig,
+  resolveConnectionManagerConfig,
+  resolveNodeInfo,
+  resolveRegistrarConfig,
+  resolveTransportManagerConfig,
+  resolveUpgraderConfig,
+} from './config.js'
 import { ConnectionManager } from './connection-manager.js'
 import type { HostInit, ModuleFactory } from './host-init.js'
 import { ComponentsBuilder } from './internal/components-builder.js'
@@ -69,33 +76,34 @@ export function buildHostParts<T extends ServiceMap>(
   })
   const components = builder.components
   const peerStore = builder.set('peerStore', new PeerStore(components, init.peerStore))
-  const registrar = builder.set('registrar', new Registrar(components, init.registrar))
+  const registrar = builder.set(
+    'registrar',
+    new Registrar(components, resolveRegistrarConfig(init.registrar)),
+  )
   const transportManager = builder.set(
     'transportManager',
-    new TransportManager(components, init.transportManager),
+    new TransportManager(components, resolveTransportManagerConfig(init.transportManager)),
   )
-  const addressManager = builder.set('addressManager', new AddressManager(components, init.addresses))
+  const addressManager = builder.set(
+    'addressManager',
+    new AddressManager(components, resolveAddressManagerConfig(init.addresses)),
+  )
   const connectionManager = builder.set(
     'connectionManager',
-    new ConnectionManager(components, init.connectionManager),
+    new ConnectionManager(components, resolveConnectionManagerConfig(init.connectionManager)),
   )
 
   // Muxers and encrypters come before the upgrader that holds them; Noise
   // reads `components.upgrader` (for its muxers) only during a handshake.
-  const cm = init.connectionManager ?? {}
   const streamMuxers = (init.streamMuxers ?? []).map((factory) => factory(components))
   const encrypters = (init.connectionEncrypters ?? []).map((factory) => factory(components))
-  builder.set(
-    'upgrader',
-    new Upgrader(components, {
-      connectionEncrypters: encrypters,
-      streamMuxers,
-      inboundUpgradeTimeout: cm.inboundUpgradeTimeout,
-      inboundStreamProtocolNegotiationTimeout: cm.inboundStreamProtocolNegotiationTimeout,
-      outboundStreamProtocolNegotiationTimeout: cm.outboundStreamProtocolNegotiationTimeout,
-      closeTimeout: cm.closeTimeout,
-    }),
-  )
+  // the connection timeouts and inboundUpgradeTimeout are set under `connectionManager`
+  const upgraderConfig = resolveUpgraderConfig({
+    ...init.connectionManager,
+    connectionEncrypters: encrypters,
+    streamMuxers,
+  })
+  builder.set('upgrader', new Upgrader(components, upgraderConfig))
   const transports = (init.transports ?? []).map((factory) => factory(components))
   for (const transport of transports) transportManager.add(transport)
 

@@ -37,7 +37,9 @@
  * below it; 0 = off), autoDialInterval = 10 s, autoDialConcurrency = 2,
  * autoDialRetryDelay = 10 s (doubling per failure), autoDialMaxRetryDelay = 5 min,
  * addressDialDelay = 250 ms, inboundStreamProtocolNegotiationTimeout = 10 s,
- * outboundStreamProtocolNegotiationTimeout = 10 s, closeTimeout = 2 s }`;
+ * outboundStreamProtocolNegotiationTimeout = 10 s, closeTimeout = 2 s,
+ * duplicateConnectionCloseDelay = 500 ms (of two connections two peers dialed
+ * at once, the one the larger peer id dialed is closed once idle) }`;
  * `registrar: { maxHandlers = 1024, maxTopologies = 1024 }`;
  * `transportManager: { listenerCloseTimeout = 5 s }`; `connectionGater`; `peerStore: { maxPeers = 10 000, path, addressTtl = 24 h,
  * maxAddresses, maxProtocols, maxMetadataEntries, maxTags, backend }` (in
@@ -69,7 +71,8 @@
  *
  * The parts (upgrader, connection, registrar, connection manager, dialer,
  * peer store, address manager, transport manager) are exported for tests and
- * for custom hosts.
+ * for custom hosts; each constructor takes its config resolved by the
+ * matching `resolve…Config` (config.ts), where every default is written once.
  */
 // what a first program needs besides the host: an address typed by a person, a peer id read from text
 export { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -95,9 +98,31 @@ export type {
   TransportManagerDialOptions,
 } from './components.js'
 export {
+  type AddressManagerConfig,
+  type AutoDialerConfig,
+  type ConnectionConfig,
+  type ConnectionManagerConfig,
+  DEFAULT_MIN_CONNECTIONS,
+  type DialerConfig,
+  type PeerDiscoveryConfig,
+  type RegistrarConfig,
+  resolveAddressManagerConfig,
+  resolveAutoDialerConfig,
+  resolveConnectionConfig,
+  resolveConnectionManagerConfig,
+  resolveDialerConfig,
+  resolvePeerDiscoveryConfig,
+  resolveRegistrarConfig,
+  resolveTransportManagerConfig,
+  resolveUpgraderConfig,
+  type TransportManagerConfig,
+  type UpgraderConfig,
+} from './config.js'
+export {
   Connection,
   type ConnectionComponents,
   type ConnectionInit,
+  type ConnectionTimeoutsInit,
   runWithMiddleware,
 } from './connection.js'
 export {

@@ -10,6 +10,7 @@ import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { defaultLogger, delay } from '@weft/utils'
 import { describe, expect, it } from 'vitest'
+import { resolvePeerDiscoveryConfig } from './config.js'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore } from './peer-store/peer-store.js'
 
@@ -34,9 +35,11 @@ describe('PeerDiscoveryRelay', () => {
     const logger = defaultLogger()
     const peerStore = new PeerStore({ peerId: self, logger, events, connectionManager: noConnections })
     const discovery = new Discovery()
-    const relay = new PeerDiscoveryRelay({ peerId: self, peerStore, events, logger }, [discovery], {
-      maxAddresses: 2,
-    })
+    const relay = new PeerDiscoveryRelay(
+      { peerId: self, peerStore, events, logger },
+      [discovery],
+      resolvePeerDiscoveryConfig({ maxAddresses: 2 }),
+    )
     const seen: PeerInfo[] = []
     events.addEventListener('peer:discovery', (evt) => seen.push(evt.detail))
     const addresses = [1, 2, 3].map((i) => multiaddr(`/ip4/10.0.0.${i}/tcp/1`))

@@ -20,6 +20,7 @@ import {
   type TypedEventTarget,
 } from '@libp2p/interface'
 import { isMultiaddr } from '@multiformats/multiaddr'
+import { type PeerDiscoveryConfig, resolvePeerDiscoveryConfig } from './config.js'
 
 export interface PeerDiscoveryComponents {
   peerId: PeerId
@@ -48,19 +49,15 @@ export function findDiscoveries(services: Record<string, unknown>): PeerDiscover
 
 export class PeerDiscoveryRelay {
   private readonly log: Logger
-  private readonly maxAddresses: number
-  private readonly maxPending: number
   private pending = 0
   private started = false
 
   constructor(
     private readonly components: PeerDiscoveryComponents,
     private readonly discoveries: PeerDiscovery[],
-    init: PeerDiscoveryInit = {},
+    private readonly config: PeerDiscoveryConfig = resolvePeerDiscoveryConfig(),
   ) {
     this.log = components.logger.forComponent('weft:peer-discovery')
-    this.maxAddresses = init.maxAddresses ?? 64
-    this.maxPending = init.maxPending ?? 256
     this.onPeer = this.onPeer.bind(this)
   }
 
@@ -84,8 +81,8 @@ export class PeerDiscoveryRelay {
     if (info.id.equals(this.components.peerId)) return
     const multiaddrs = (Array.isArray(info.multiaddrs) ? info.multiaddrs : [])
       .filter((address) => isMultiaddr(address))
-      .slice(0, this.maxAddresses)
-    if (this.pending >= this.maxPending) {
+      .slice(0, this.config.maxAddresses)
+    if (this.pending >= this.config.maxPending) {
       this.log('dropping discovered peer %p: %d peer store writes pending', info.id, this.pending)
       return
     }

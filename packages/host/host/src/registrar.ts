@@ -28,6 +28,8 @@ import {
   type TypedEventTarget,
 } from '@libp2p/interface'
 import type { ConnectionManager, Registrar as RegistrarInterface } from './components.js'
+import { type RegistrarConfig, resolveRegistrarConfig } from './config.js'
+import { preferredConnection } from './duplicate-connections.js'
 import { DuplicateProtocolHandlerError, UnhandledProtocolError } from './errors.js'
 
 export const DEFAULT_MAX_INBOUND_STREAMS = 32
@@ -63,16 +65,12 @@ export class Registrar implements RegistrarInterface {
   private readonly middleware = new Map<string, StreamMiddleware[]>()
   private readonly topologies = new Map<string, Registration>()
   private readonly log: Logger
-  private readonly maxHandlers: number
-  private readonly maxTopologies: number
 
   constructor(
     private readonly components: RegistrarComponents,
-    init: RegistrarInit = {},
+    private readonly config: RegistrarConfig = resolveRegistrarConfig(),
   ) {
     this.log = components.logger.forComponent('weft:registrar')
-    this.maxHandlers = init.maxHandlers ?? 1024
-    this.maxTopologies = init.maxTopologies ?? 1024
     this.onIdentify = this.onIdentify.bind(this)
     this.onPeerUpdate = this.onPeerUpdate.bind(this)
     this.onPeerDisconnect = this.onPeerDisconnect.bind(this)
@@ -104,9 +102,9 @@ export class Registrar implements RegistrarInterface {
       }
     }
     const added = list.filter((protocol) => !this.handlers.has(protocol)).length
-    if (this.handlers.size + added > this.maxHandlers) {
+    if (this.handlers.size + added > this.config.maxHandlers) {
       throw new InvalidParametersError(
-        `handling ${list.join(', ')} would exceed ${this.maxHandlers} protocols`,
+        `handling ${list.join(', ')} would exceed ${this.config.maxHandlers} protocols`,
       )
     }
     const record: StreamHandlerRecord = {
@@ -132,8 +130,8 @@ export class Registrar implements RegistrarInterface {
     if (list.some((item) => typeof item !== 'function')) {
       throw new InvalidParametersError('stream middleware must be functions')
     }
-    if (!this.middleware.has(protocol) && this.middleware.size >= this.maxHandlers) {
-      throw new InvalidParametersError(`middleware for more than ${this.maxHandlers} protocols`)
+    if (!this.middleware.has(protocol) && this.middleware.size >= this.config.maxHandlers) {
+      throw new InvalidParametersError(`middleware for more than ${this.config.maxHandlers} protocols`)
     }
     this.middleware.set(protocol, [...(this.middleware.get(protocol) ?? []), ...list])
   }
@@ -154,8 +152,8 @@ export class Registrar implements RegistrarInterface {
     if (typeof protocol !== 'string' || protocol === '')
       throw new InvalidParametersError('a protocol is required')
     if (topology == null) throw new InvalidParametersError('a topology is required')
-    if (this.topologies.size >= this.maxTopologies) {
-      throw new InvalidParametersError(`more than ${this.maxTopologies} topologies`)
+    if (this.topologies.size >= this.config.maxTopologies) {
+      throw new InvalidParametersError(`more than ${this.config.maxTopologies} topologies`)
     }
     const id = `topology-${nextTopologyId++}`
     const registration: Registration = { protocol, topology, notified: new Set() }
@@ -235,7 +233,7 @@ export class Registrar implements RegistrarInterface {
   private openConnectionTo(peerId: PeerId): Connection | undefined {
     const connections = this.components.connectionManager.getConnections(peerId)
     return (
-      connections.find((connection) => connection.status === 'open' && connection.limits == null) ??
+      preferredConnection(this.components.peerId, connections) ??
       connections.find((connection) => connection.status === 'open')
     )
   }

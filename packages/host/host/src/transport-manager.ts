@@ -23,6 +23,7 @@ import type {
   TransportManagerDialOptions,
   TransportManager as TransportManagerInterface,
 } from './components.js'
+import { resolveTransportManagerConfig, type TransportManagerConfig } from './config.js'
 import { InvalidParametersError, TransportUnavailableError, UnsupportedListenAddressError } from './errors.js'
 import { withoutPeerId } from './internal/addresses.js'
 
@@ -44,14 +45,12 @@ export class TransportManager implements TransportManagerInterface, Startable {
   private readonly transports = new Map<string, Transport>()
   private readonly listeners = new Map<string, Listener[]>()
   private readonly log: Logger
-  private readonly listenerCloseTimeout: number
 
   constructor(
     private readonly components: TransportManagerComponents,
-    private readonly init: TransportManagerInit = {},
+    private readonly config: TransportManagerConfig = resolveTransportManagerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:transport-manager')
-    this.listenerCloseTimeout = init.listenerCloseTimeout ?? 5_000
   }
 
   add(transport: Transport): void {
@@ -116,7 +115,7 @@ export class TransportManager implements TransportManagerInterface, Startable {
   }
 
   async start(): Promise<void> {
-    await this.listen(this.init.listen ?? [])
+    await this.listen([...this.config.listen])
   }
 
   async stop(): Promise<void> {
@@ -179,7 +178,7 @@ export class TransportManager implements TransportManagerInterface, Startable {
   }
 
   private async closeListener(listener: Listener): Promise<void> {
-    const signal = anySignal([], this.listenerCloseTimeout)
+    const signal = anySignal([], this.config.listenerCloseTimeout)
     try {
       await raceSignal(listener.close(), signal)
     } catch (err) {

@@ -40,7 +40,8 @@ import {
 import { handle, select } from '@weft/multistream'
 import { anySignal, raceSignal, reportProgress, throwIfAborted, wrapUpgrader } from '@weft/utils'
 import type { ConnectionManager, Registrar } from './components.js'
-import { Connection, type ConnectionInit } from './connection.js'
+import { resolveUpgraderConfig, type UpgraderConfig } from './config.js'
+import { Connection, type ConnectionTimeoutsInit } from './connection.js'
 import {
   ConnectionDeniedError,
   EncryptionFailedError,
@@ -60,11 +61,7 @@ export interface UpgraderComponents {
   connectionManager: Pick<ConnectionManager, 'acceptIncomingConnection' | 'afterUpgradeInbound'>
 }
 
-export interface UpgraderInit
-  extends Pick<
-    ConnectionInit,
-    'inboundStreamProtocolNegotiationTimeout' | 'outboundStreamProtocolNegotiationTimeout' | 'closeTimeout'
-  > {
+export interface UpgraderInit extends ConnectionTimeoutsInit {
   connectionEncrypters?: ConnectionEncrypter[]
   streamMuxers?: StreamMuxerFactory[]
   /** ms an inbound connection may take to be secured and multiplexed (default 3 000) */
@@ -82,22 +79,20 @@ type AnyUpgraderOptions = (UpgraderOptions | UpgraderWithoutEncryptionOptions) &
 export class Upgrader implements UpgraderInterface {
   private readonly encrypters = new Map<string, ConnectionEncrypter>()
   private readonly muxers = new Map<string, StreamMuxerFactory>()
-  private readonly inboundUpgradeTimeout: number
   private readonly log: Logger
 
   constructor(
     private readonly components: UpgraderComponents,
-    private readonly init: UpgraderInit,
+    private readonly config: UpgraderConfig = resolveUpgraderConfig(),
   ) {
     this.log = components.logger.forComponent('weft:upgrader')
-    for (const encrypter of init.connectionEncrypters ?? []) {
+    for (const encrypter of config.connectionEncrypters) {
       if (this.encrypters.has(encrypter.protocol)) {
         throw new InvalidParametersError(`an encrypter for ${encrypter.protocol} is already configured`)
       }
       this.encrypters.set(encrypter.protocol, encrypter)
     }
-    for (const muxer of init.streamMuxers ?? []) this.muxers.set(muxer.protocol, muxer)
-    this.inboundUpgradeTimeout = init.inboundUpgradeTimeout ?? 3_000
+    for (const muxer of config.streamMuxers) this.muxers.set(muxer.protocol, muxer)
   }
 
   getConnectionEncrypters(): Map<string, ConnectionEncrypter> {
@@ -114,7 +109,7 @@ export class Upgrader implements UpgraderInterface {
    * hands the connection over (`@libp2p/interface`).
    */
   createInboundAbortSignal(signal: AbortSignal | undefined): ClearableSignal {
-    const combined = anySignal([signal], this.inboundUpgradeTimeout)
+    const combined = anySignal([signal], this.config.inboundUpgradeTimeout)
     setMaxListeners(Number.POSITIVE_INFINITY, combined)
     return combined
   }
@@ -210,9 +205,7 @@ export class Upgrader implements UpgraderInterface {
       encryption,
       multiplexer: muxerFactory.protocol,
       limits: opts.limits,
-      inboundStreamProtocolNegotiationTimeout: this.init.inboundStreamProtocolNegotiationTimeout,
-      outboundStreamProtocolNegotiationTimeout: this.init.outboundStreamProtocolNegotiationTimeout,
-      closeTimeout: this.init.closeTimeout,
+      config: this.config.connection,
     })
     const { events } = this.components
     connection.addEventListener(

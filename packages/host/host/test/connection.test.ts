@@ -9,7 +9,8 @@ import { mplex } from '@weft/mplex'
 import { delay, streamPair } from '@weft/utils'
 import { yamux } from '@weft/yamux'
 import { describe, expect, it } from 'vitest'
-import { Connection, type ConnectionInit } from '../src/connection.js'
+import { resolveConnectionConfig } from '../src/config.js'
+import { Connection, type ConnectionInit, type ConnectionTimeoutsInit } from '../src/connection.js'
 import { echo, encode, nextEvent, readAll, type TestPeer, testPeer } from './fixtures/peer.js'
 
 interface Pair {
@@ -23,7 +24,7 @@ interface Pair {
 
 /** Two connections over one in-memory pipe, muxed with yamux, unencrypted. */
 async function pair(
-  init: Partial<ConnectionInit> = {},
+  init: Pick<ConnectionInit, 'limits'> & ConnectionTimeoutsInit = {},
   muxers: StreamMuxerFactory = yamux()(),
 ): Promise<Pair> {
   const peerA = await testPeer()
@@ -38,7 +39,8 @@ async function pair(
     remotePeer: peerB.peerId,
     direction: 'outbound',
     multiplexer: muxers.protocol,
-    ...init,
+    limits: init.limits,
+    config: resolveConnectionConfig(init),
   })
   const b = new Connection(peerB, {
     maConn: inbound,
@@ -47,7 +49,8 @@ async function pair(
     remotePeer: peerA.peerId,
     direction: 'inbound',
     multiplexer: muxers.protocol,
-    ...init,
+    limits: init.limits,
+    config: resolveConnectionConfig(init),
   })
   return { a, b, peerA, peerB, muxerA, outbound }
 }

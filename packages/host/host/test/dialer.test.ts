@@ -4,6 +4,7 @@ import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { delay } from '@weft/utils'
 import { describe, expect, it } from 'vitest'
+import { resolveDialerConfig } from '../src/config.js'
 import { Dialer, type DialerInit } from '../src/dialer.js'
 import { testPeer } from './fixtures/peer.js'
 
@@ -62,7 +63,7 @@ async function setup(
       addressManager: { getListenAddrs: () => [multiaddr('/ip4/127.0.0.1/tcp/9999')] },
       upgrader: {} as Upgrader,
     },
-    { addressDialDelay: 20, ...init },
+    resolveDialerConfig({ addressDialDelay: 20, ...init }),
   )
   return { peer, dialer, dialed, aborted, closed }
 }

@@ -1,7 +1,8 @@
 import type { MultiaddrConnection, Upgrader } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConnectionManager, type ConnectionManagerInit } from '../src/connection-manager.js'
+import { type ConnectionManagerInit, resolveConnectionManagerConfig } from '../src/config.js'
+import { ConnectionManager } from '../src/connection-manager.js'
 import { testPeer } from './fixtures/peer.js'
 
 const managers: ConnectionManager[] = []
@@ -21,7 +22,7 @@ async function manager(init: ConnectionManagerInit = {}): Promise<ConnectionMana
       addressManager: { getListenAddrs: () => [] },
       upgrader: {} as Upgrader,
     },
-    { minConnections: 0, ...init },
+    resolveConnectionManagerConfig({ minConnections: 0, ...init }),
   )
   connectionManager.start()
   managers.push(connectionManager)

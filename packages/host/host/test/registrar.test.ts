@@ -2,6 +2,7 @@ import type { Connection, IdentifyResult, PeerId } from '@libp2p/interface'
 import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { describe, expect, it } from 'vitest'
+import { resolveRegistrarConfig } from '../src/config.js'
 import { Registrar } from '../src/registrar.js'
 import { testPeer } from './fixtures/peer.js'
 
@@ -53,7 +54,7 @@ describe('Registrar', () => {
 
   it('bounds the number of handlers and rejects bad arguments', async () => {
     const peer = await testPeer()
-    const registrar = new Registrar(peer, { maxHandlers: 1 })
+    const registrar = new Registrar(peer, resolveRegistrarConfig({ maxHandlers: 1 }))
     await registrar.handle('/a/1', handler)
     await expect(registrar.handle('/b/1', handler)).rejects.toMatchObject({ name: 'InvalidParametersError' })
     await expect(registrar.handle('', handler)).rejects.toMatchObject({ name: 'InvalidParametersError' })

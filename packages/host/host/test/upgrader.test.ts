@@ -4,6 +4,7 @@ import { noise } from '@weft/noise'
 import { delay, streamPair } from '@weft/utils'
 import { yamux } from '@weft/yamux'
 import { describe, expect, it } from 'vitest'
+import { resolveUpgraderConfig } from '../src/config.js'
 import { Upgrader, type UpgraderInit } from '../src/upgrader.js'
 import { echo, encode, nextEvent, readAll, type TestPeer, testPeer } from './fixtures/peer.js'
 import { PLAINTEXT, plaintext } from './fixtures/plaintext.js'
@@ -29,7 +30,7 @@ async function side(init: Partial<UpgraderInit> = {}, peer?: TestPeer): Promise<
   }
   const upgrader = new Upgrader(
     { ...p, connectionManager },
-    { connectionEncrypters: [plaintext()(p)], streamMuxers: [yamux()()], ...init },
+    resolveUpgraderConfig({ connectionEncrypters: [plaintext()(p)], streamMuxers: [yamux()()], ...init }),
   )
   return { peer: p, upgrader, admitted }
 }
