@@ -13,25 +13,10 @@ import { memory } from '@weft/memory'
 import { noise } from '@weft/noise'
 import { yamux } from '@weft/yamux'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type RandomWalk, type RandomWalkComponents, randomWalk } from '../src/index.js'
+import { type RandomWalk, randomWalk } from '../src/index.js'
 
 const SIZE = 8
 const DEADLINE = 15_000
-
-/**
- * The random walk on the host's own peer routing. The host does not put
- * `peerRouting` in its components yet (js-libp2p does), so it is handed in
- * here, read from the host when a walk starts.
- */
-function walkOnHostRouting(hostRef: { host?: Host }) {
-  return (components: RandomWalkComponents): RandomWalk =>
-    randomWalk({ firstDelay: 0, interval: 300, retryDelay: 100, maxRetryDelay: 400, lookupTimeout: 5_000 })({
-      ...components,
-      peerRouting: {
-        getClosestPeers: (key, options) => hostRef.host!.peerRouting.getClosestPeers(key, options),
-      },
-    })
-}
 
 async function knownPeers(host: Host): Promise<Set<string>> {
   return new Set((await host.peerStore.all()).map((peer) => peer.id.toString()))
@@ -47,7 +32,6 @@ describe('random walk on a chain of kad-dht hosts', () => {
 
   it('teaches every host peers beyond its neighbours', async () => {
     for (let i = 0; i < SIZE; i++) {
-      const ref: { host?: Host } = {}
       const host = await createHost({
         addresses: { listen: [`/memory/random-walk-${process.pid}-${i}`] },
         transports: [memory()],
@@ -58,10 +42,15 @@ describe('random walk on a chain of kad-dht hosts', () => {
         services: {
           identify: identify(),
           dht: kadDHT({ clientMode: false, refreshInterval: 0, requestTimeout: 3_000 }),
-          randomWalk: walkOnHostRouting(ref),
+          randomWalk: randomWalk({
+            firstDelay: 0,
+            interval: 300,
+            retryDelay: 100,
+            maxRetryDelay: 400,
+            lookupTimeout: 5_000,
+          }),
         },
       })
-      ref.host = host
       hosts.push(host)
       const seen = new Set<string>()
       discovered.set(host.peerId.toString(), seen)

@@ -22,6 +22,7 @@ import type {
   NodeInfo,
   OpenConnectionProgressEvents,
   PeerId,
+  PeerRouting,
   PeerStore,
   PendingDial,
   PrivateKey,
@@ -146,6 +147,12 @@ export interface Components {
   nodeInfo: NodeInfo
   connectionGater: ConnectionGater
   datastore?: Datastore
+  /**
+   * `host.peerRouting`: asks every service that offers peer routing (a DHT).
+   * It exists from the start; the routers join once the services are built,
+   * so a module calls it when it runs, not in its factory.
+   */
+  peerRouting: PeerRouting
   peerStore: PeerStore
   registrar: Registrar
   transportManager: TransportManager

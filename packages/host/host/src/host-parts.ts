@@ -63,6 +63,10 @@ export function buildHostParts<T extends ServiceMap>(
   init: HostInit<T>,
   { peerId, privateKey, logger, events }: HostIdentity,
 ): HostParts<T> {
+  // Services read peer routing from the components (random walk); it asks the
+  // routers the services offer, added once they are built.
+  const peerRouters: Array<Partial<PeerRouting>> = []
+  const peerRouting = new CompoundPeerRouting(peerRouters)
   // The host's parts are getters until set (ComponentNotReadyError before):
   // each keeps the components object and reads the others when it uses them.
   const builder = new ComponentsBuilder({
@@ -73,6 +77,7 @@ export function buildHostParts<T extends ServiceMap>(
     nodeInfo: resolveNodeInfo(init.nodeInfo),
     connectionGater: init.connectionGater ?? {},
     datastore: init.datastore,
+    peerRouting,
   })
   const components = builder.components
   const peerStore = builder.set('peerStore', new PeerStore(components, init.peerStore))
@@ -113,7 +118,8 @@ export function buildHostParts<T extends ServiceMap>(
   >) {
     services[name] = factory(components)
   }
-  const { peerRouters, contentRouters } = findRouters(services)
+  const routers = findRouters(services)
+  peerRouters.push(...routers.peerRouters)
   return {
     components,
     peerStore,
@@ -122,8 +128,8 @@ export function buildHostParts<T extends ServiceMap>(
     addressManager,
     connectionManager,
     services: services as T,
-    peerRouting: new CompoundPeerRouting(peerRouters),
-    contentRouting: new CompoundContentRouting(contentRouters),
+    peerRouting,
+    contentRouting: new CompoundContentRouting(routers.contentRouters),
     modules: [
       ...streamMuxers.map((module, index) => ({ name: `streamMuxers[${index}]`, module })),
       ...encrypters.map((module, index) => ({ name: `connectionEncrypters[${index}]`, module })),

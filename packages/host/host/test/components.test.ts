@@ -38,6 +38,7 @@ describe('the components object', () => {
       events,
       nodeInfo,
       connectionGater: {},
+      peerRouting: { findPeer: async () => ({}) as never, getClosestPeers: async function* () {} },
     })
     for (const part of PARTS) {
       expect(() => builder.components[part]).toThrow(
