@@ -1,0 +1,2 @@
+/** Placeholder: @weft/port-mapping lands here. */
+export {}

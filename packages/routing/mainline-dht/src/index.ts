@@ -1,0 +1,2 @@
+/** Placeholder: @weft/mainline-dht lands here. */
+export {}
