@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { POLYFILL, startWorker, timeProcess, type Worker, type WorkerMessage } from './child.js'
 import type { BenchConfig, CaseName } from './config.js'
 import type { Results } from './metrics.js'
+import type { PerfPairs } from './perf-pairs.js'
+import type { Anchor } from './stacks/anchors.js'
 import type { Muxer, Stack } from './stacks/node.js'
 import { median, quantile } from './stats.js'
 import type { ClientTask } from './worker-client.js'
@@ -15,14 +17,18 @@ import type { MemorySample } from './worker-runtime.js'
 export interface RunContext {
   config: BenchConfig
   results: Results
+  /** /perf/1.0.0 figures per client → server pair (throughput on yamux, and the anchors case) */
+  pairs: PerfPairs
+  /** the anchors built for this run: their binaries */
+  anchors: ReadonlyMap<Anchor, string>
   cpuProfDir?: string
   log: (message: string) => void
 }
 
-const READY_TIMEOUT = 60_000
+export const READY_TIMEOUT = 60_000
 const MB = 1e6
 
-function workerOptions(stack: Stack | 'raw', ctx: RunContext, gc = false) {
+export function workerOptions(stack: Stack | 'raw', ctx: RunContext, gc = false) {
   return {
     polyfill: stack === 'js',
     gc,
@@ -55,7 +61,7 @@ async function withServer<T>(
   }
 }
 
-async function runClient<T extends WorkerMessage>(
+export async function runClient<T extends WorkerMessage>(
   stack: Stack,
   muxer: Muxer,
   address: string,
@@ -98,11 +104,10 @@ function tcpPort(address: string): number {
 
 async function throughput(stack: Stack, ctx: RunContext): Promise<void> {
   const bytes = ctx.config.throughputBytes
-  // at worst 2 MB/s, both directions, plus start-up
-  const timeoutMs = Math.ceil(60_000 + ((2 * bytes) / (2 * MB)) * 1000)
+  const timeoutMs = throughputTimeoutMs(bytes)
   for (const muxer of ctx.config.muxers) {
     await withServer(stack, muxer, ctx, timeoutMs, false, async (_server, ready) => {
-      const result = await runClient<WorkerMessage & { upload: number; download: number }>(
+      const result = await runClient<WorkerMessage & { upload: number; download: number; connectMs: number }>(
         stack,
         muxer,
         ready.address,
@@ -113,6 +118,13 @@ async function throughput(stack: Stack, ctx: RunContext): Promise<void> {
       )
       ctx.results.add(`throughput/${muxer}/upload`, stack, bytes / MB / result.upload)
       ctx.results.add(`throughput/${muxer}/download`, stack, bytes / MB / result.download)
+      if (muxer === 'yamux') {
+        ctx.pairs.add(stack, stack, {
+          uploadMBps: bytes / MB / result.upload,
+          downloadMBps: bytes / MB / result.download,
+          connectMs: result.connectMs,
+        })
+      }
     })
   }
 }
@@ -264,7 +276,12 @@ async function coldStart(stack: Stack, ctx: RunContext): Promise<void> {
   }
 }
 
-const RUNNERS: Record<CaseName, (stack: Stack, ctx: RunContext) => Promise<void>> = {
+export function throughputTimeoutMs(bytes: number): number {
+  // at worst 2 MB/s, both directions, plus start-up
+  return Math.ceil(60_000 + ((2 * bytes) / (2 * MB)) * 1000)
+}
+
+const RUNNERS: Record<Exclude<CaseName, 'anchors'>, (stack: Stack, ctx: RunContext) => Promise<void>> = {
   throughput,
   setup,
   streams,
@@ -274,7 +291,11 @@ const RUNNERS: Record<CaseName, (stack: Stack, ctx: RunContext) => Promise<void>
 }
 
 /** One repetition of `name`: both stacks in `order`, then the reference where the case has one. */
-export async function runCase(name: CaseName, order: readonly Stack[], ctx: RunContext): Promise<void> {
+export async function runCase(
+  name: Exclude<CaseName, 'anchors'>,
+  order: readonly Stack[],
+  ctx: RunContext,
+): Promise<void> {
   for (const stack of order) {
     const start = performance.now()
     try {

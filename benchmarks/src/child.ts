@@ -4,6 +4,7 @@
  * orchestrator exits (normally, on an error or on a signal).
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 export const POLYFILL = fileURLToPath(new URL('../../../interop/polyfill.mjs', import.meta.url))
@@ -55,7 +56,8 @@ export class Worker {
       this.waiter?.()
     })
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      // 'close' comes after 'exit' once the child's stdio has ended: a native program's last stdout line is in
+      child.once('close', (code, signal) => {
         live.delete(child)
         this.exitCode = code ?? (signal == null ? null : -1)
         this.waiter?.()
@@ -66,6 +68,8 @@ export class Worker {
 
   send(message: WorkerMessage): void {
     if (this.child.connected) this.child.send(message)
+    // a native program (startProcess) has no IPC channel: closing its stdin tells it to stop
+    else if (message.type === 'stop') this.child.stdin?.end()
   }
 
   /** The next message of `type`; rejects when the worker exits first or after `timeoutMs`. */
@@ -128,6 +132,35 @@ export function startWorker(name: string, script: string, args: unknown, options
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Worker(name, child)
+}
+
+/**
+ * Spawns a native program (the go-libp2p and rust-libp2p perf peers) that
+ * prints one JSON object per line on stdout; each line arrives as a message
+ * of the returned worker, other lines go to this process's stderr. `stop()`
+ * closes its stdin, which ends it.
+ */
+export function startProcess(name: string, command: string, args: readonly string[]): Worker {
+  installHooks()
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] })
+  const worker = new Worker(name, child)
+  // a program that is not there (or not executable) exits before sending anything
+  child.once('error', (err) => {
+    process.stderr.write(`${name}: ${err.message}\n`)
+    child.emit('close', null, 'SIGKILL')
+  })
+  child.stdin?.on('error', () => {}) // the program may exit before reading its stdin
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    try {
+      const message = JSON.parse(line) as WorkerMessage
+      if (typeof message?.type === 'string') {
+        child.emit('message', message)
+        return
+      }
+    } catch {}
+    process.stderr.write(`${name}: ${line}\n`)
+  })
+  return worker
 }
 
 /** Milliseconds from spawning `node <args>` until it exits with code 0; kills it after `timeoutMs`. */

@@ -1,7 +1,7 @@
 /** The two benchmark modes: full (the issue's sizes) and smoke (tiny, for CI). */
 import type { Muxer } from './stacks/node.js'
 
-export const CASES = ['throughput', 'setup', 'streams', 'memory', 'cold-start', 'ping'] as const
+export const CASES = ['throughput', 'setup', 'streams', 'memory', 'cold-start', 'ping', 'anchors'] as const
 export type CaseName = (typeof CASES)[number]
 
 export interface BenchConfig {
@@ -47,6 +47,9 @@ export const SMOKE: BenchConfig = {
   ...FULL,
   mode: 'smoke',
   reps: 1,
+  // the go and rust anchors need their toolchains and a build (minutes when cold):
+  // test/anchors.test.ts runs them with `--only throughput,anchors`
+  cases: CASES.filter((name) => name !== 'anchors'),
   throughputBytes: 1024 * 1024,
   setupDials: 5,
   setupWarmup: 1,

@@ -1,6 +1,7 @@
 /** The benchmark report: a console table, RESULTS.md and results.json. */
 import type { BenchConfig } from './config.js'
 import type { MetricResult } from './metrics.js'
+import { type PerfPairsInfo, perfPairsSection } from './perf-pairs.js'
 import type { Summary } from './stats.js'
 
 export interface RunInfo {
@@ -17,6 +18,8 @@ export interface RunInfo {
   loadAverage: { start: number; end: number }
   config: BenchConfig
   failures: string[]
+  /** /perf/1.0.0 per client → server pair, go-libp2p and rust-libp2p included (absent in older results) */
+  perfPairs?: PerfPairsInfo
 }
 
 function num(value: number): string {
@@ -91,6 +94,11 @@ export function describeConfig(config: BenchConfig): string {
     `memory: ${config.memoryConnections} idle connections`,
     `cold start: ${config.coldStarts} per stack per repetition`,
     `ping: ${config.pings} pings (+${config.pingWarmup} warm-up)`,
+    ...(config.cases.includes('anchors')
+      ? [
+          'anchors: go-libp2p and rust-libp2p /perf/1.0.0, each against itself and weft, same sizes as throughput',
+        ]
+      : []),
   ].join('; ')
 }
 
@@ -98,6 +106,11 @@ export function markdownReport(results: MetricResult[], info: RunInfo, notes = W
   const versions = Object.entries(info.versions)
     .map(([name, version]) => `${name} ${version}`)
     .join(', ')
+  const anyPairs =
+    info.perfPairs != null &&
+    (info.perfPairs.results.some((pair) => pair.upload != null) ||
+      Object.keys(info.perfPairs.notRun).length > 0)
+  const pairs = anyPairs ? `\n${perfPairsSection(info.perfPairs!)}` : ''
   const failures =
     info.failures.length === 0
       ? ''
@@ -125,7 +138,7 @@ cost of the encryption alone). MB = 10⁶ bytes.
 ${markdownTable(results)}
 
 ![throughput and set-up, weft against js-libp2p](results.svg)
-${failures}
+${pairs}${failures}
 ## Method
 
 - **Throughput:** the dialer opens one connection (TCP + Noise + the muxer),

@@ -10,11 +10,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runAnchors } from './anchors-case.js'
 import { runCase } from './cases.js'
 import { renderChart } from './chart.js'
 import { parseArgs } from './config.js'
 import { metricDefs, Results } from './metrics.js'
+import { consolePairs, PerfPairs, STACK_NAMES } from './perf-pairs.js'
 import { consoleTable, markdownReport, type RunInfo } from './report.js'
+import { ANCHORS, type Anchor, prepareAnchor } from './stacks/anchors.js'
 import type { Stack } from './stacks/node.js'
 
 const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url))
@@ -48,10 +51,18 @@ async function main(): Promise<void> {
   const started = performance.now()
   const loadAtStart = loadavg()[0]!
   log(`weft benchmarks, ${config.mode} mode: ${config.reps} repetition(s) of ${config.cases.join(', ')}`)
+  const anchors = config.cases.includes('anchors')
+    ? await prepareAnchors(log, results.failures)
+    : { binaries: new Map<Anchor, string>(), notRun: new Map<Anchor, string>(), versions: {} }
+  const pairs = new PerfPairs()
+  const ctx = { config, results, pairs, anchors: anchors.binaries, cpuProfDir, log }
   for (let rep = 0; rep < config.reps; rep++) {
     const order: Stack[] = rep % 2 === 0 ? ['weft', 'js'] : ['js', 'weft']
     log(`repetition ${rep + 1}/${config.reps} (${order.join(' then ')})`)
-    for (const name of config.cases) await runCase(name, order, { config, results, cpuProfDir, log })
+    for (const name of config.cases) {
+      if (name === 'anchors') await runAnchors(ctx, rep % 2 === 1)
+      else await runCase(name, order, ctx)
+    }
   }
   const evaluated = results.evaluate()
   const cpu = cpus()
@@ -78,6 +89,11 @@ async function main(): Promise<void> {
     loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     config,
     failures: results.failures,
+    perfPairs: {
+      results: pairs.evaluate(),
+      notRun: Object.fromEntries(anchors.notRun),
+      versions: anchors.versions,
+    },
   }
   const resultsFile = join(outDir, 'RESULTS.md')
   writeFileSync(resultsFile, markdownReport(evaluated, info))
@@ -90,6 +106,8 @@ async function main(): Promise<void> {
     ),
   )
   log(`\n${consoleTable(evaluated)}`)
+  if (config.cases.includes('throughput') || config.cases.includes('anchors'))
+    log(`\n/perf/1.0.0 by client → server (yamux):\n${consolePairs(info.perfPairs!)}`)
   log(
     `\nwrote ${resultsFile}, results.json and results.svg in ${outDir} (${info.durationSeconds.toFixed(0)} s)`,
   )
@@ -97,6 +115,34 @@ async function main(): Promise<void> {
     log(`\n${results.failures.length} failure(s):\n${results.failures.join('\n')}`)
     process.exitCode = 1
   }
+}
+
+/** Builds the go and rust anchors (the interop cache); one that cannot be built is named and left out. */
+async function prepareAnchors(log: (message: string) => void, failures: string[]) {
+  const binaries = new Map<Anchor, string>()
+  const notRun = new Map<Anchor, string>()
+  const versions: Record<string, string> = {}
+  for (const anchor of ANCHORS) {
+    try {
+      const prepared = await prepareAnchor(anchor, log)
+      if ('notRun' in prepared) {
+        notRun.set(anchor, prepared.notRun)
+        log(`anchor ${STACK_NAMES[anchor]} not run: ${prepared.notRun}`)
+        continue
+      }
+      binaries.set(anchor, prepared.binary)
+      Object.assign(versions, prepared.versions)
+      log(
+        `anchor ${STACK_NAMES[anchor]}: ${prepared.binary} (ready in ${prepared.buildSeconds.toFixed(1)} s)`,
+      )
+    } catch (err) {
+      const message = `anchors: building ${anchor} failed: ${(err as Error).message}`
+      notRun.set(anchor, 'its build failed (see Failures)')
+      failures.push(message)
+      log(`  FAILED ${message}`)
+    }
+  }
+  return { binaries, notRun, versions }
 }
 
 main().catch((err: Error) => {

@@ -39,10 +39,13 @@ runWorker(async () => {
     const task = args.task
     switch (task.kind) {
       case 'throughput': {
+        const dialStart = performance.now()
         const connection = await step('dial', node.dial(target, op()))
+        // the first dial of a fresh process, as the go and rust perf clients time theirs
+        const connectMs = performance.now() - dialStart
         const upload = await step('upload', node.perf(connection, target, task.bytes, 0, op()))
         const download = await step('download', node.perf(connection, target, 0, task.bytes, op()))
-        await reply({ type: 'result', upload, download })
+        await reply({ type: 'result', upload, download, connectMs })
         break
       }
       case 'setup': {

@@ -7,6 +7,8 @@
 //! too. The listener prints `<addr>/p2p/<peerId>`, then a JSON line about the
 //! dialer once identify completes; the dialer connects, pings, checks identify,
 //! echoes 1 MiB on /weft-interop/echo/1.0.0 and prints one JSON result line.
+//! `rust-peer perf …` is the /perf/1.0.0 server and client of the benchmarks
+//! instead (src/perf.rs).
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,7 @@ use libp2p::{
 use tokio::sync::mpsc;
 
 mod config;
+mod perf;
 mod report;
 
 use config::{read_config, Config};
@@ -328,6 +331,10 @@ async fn run(config: Config) -> Result<i32, String> {
 
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("perf") {
+        std::process::exit(perf::main(&args[1..]).await);
+    }
     let config = match read_config() {
         Ok(config) => config,
         Err(message) => {
