@@ -1,0 +1,2 @@
+/** Placeholder: the playground lands here. */
+export {}
