@@ -15,6 +15,14 @@
  *   the one LAN host (endpoint-independent filtering);
  * - 'symmetric': MASQUERADE --random-fully — a new random port per destination;
  * - 'none': the host sits on the public bridge.
+ * Types only the STUN lab builds (not in `NAT_TYPES`, so the suites that
+ * iterate that list are unchanged):
+ * - 'address-restricted': the full cone's DNAT, but an unsolicited packet is
+ *   let in only from an address the LAN has sent to (xt_recent list
+ *   `contacted`, keyed on the remote address; `clearContacted()` empties it);
+ * - 'symmetric-sequential': each new UDP mapping gets the next WAN port of
+ *   20000..20063 (xt_statistic nth rules), whatever the destination;
+ * - 'udp-blocked': MASQUERADE, and every UDP packet from the LAN dropped.
  * Routers DROP unsolicited inbound packets (no RST, no ICMP), as home routers
  * do: a RST would make conntrack remap the peer's punch.
  *
@@ -34,9 +42,39 @@ export const LAB_NOT_RUN = notRunReason(['root', 'ip', 'iptables-restore', 'sysc
 
 const run = promisify(execFile)
 
-export type NatType = 'none' | 'port-restricted' | 'full-cone' | 'symmetric'
+export type NatType =
+  | 'none'
+  | 'port-restricted'
+  | 'full-cone'
+  | 'symmetric'
+  | 'address-restricted'
+  | 'symmetric-sequential'
+  | 'udp-blocked'
 
 export const NAT_TYPES: readonly NatType[] = ['none', 'port-restricted', 'full-cone', 'symmetric']
+
+/** Every type the lab can build: `NAT_TYPES` and the STUN lab's extra ones. */
+export const ALL_NAT_TYPES: readonly NatType[] = [
+  ...NAT_TYPES,
+  'address-restricted',
+  'symmetric-sequential',
+  'udp-blocked',
+]
+
+/** The WAN ports a 'symmetric-sequential' router hands out, in turn. */
+export const SEQUENTIAL_PORTS = { first: 20_000, count: 64 } as const
+
+/** The SNAT rules of a 'symmetric-sequential' router: new UDP mapping k gets port first + (k mod count). */
+function sequentialRules(wanAddress: string): string[] {
+  const { first, count } = SEQUENTIAL_PORTS
+  // rule k sees only the packets the rules before it let through, so
+  // `--every (count - k) --packet 0` takes exactly one in `count`, in turn
+  return Array.from(
+    { length: count },
+    (_, k) =>
+      `-A POSTROUTING -o wan -p udp -m statistic --mode nth --every ${count - k} --packet 0 -j SNAT --to-source ${wanAddress}:${first + k}`,
+  )
+}
 
 /** The public namespace's addresses: three, so probes can come from distinct endpoints. */
 export const PUBLIC_ADDRESSES = ['198.51.100.1', '198.51.100.2', '198.51.100.3'] as const
@@ -103,16 +141,19 @@ async function inNamespace(
 }
 
 /** The iptables-restore ruleset of a router of `nat` type whose LAN host is `lanHost`. */
-export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string): string {
-  const masquerade = nat === 'symmetric' ? 'MASQUERADE --random-fully' : 'MASQUERADE'
+export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string, wanAddress = ''): string {
+  const masquerade =
+    nat === 'symmetric' || nat === 'symmetric-sequential' ? 'MASQUERADE --random-fully' : 'MASQUERADE'
+  const forwardsAll = nat === 'full-cone' || nat === 'address-restricted'
   return [
     '*nat',
     ':PREROUTING ACCEPT [0:0]',
     ':INPUT ACCEPT [0:0]',
     ':OUTPUT ACCEPT [0:0]',
     ':POSTROUTING ACCEPT [0:0]',
+    ...(nat === 'symmetric-sequential' ? sequentialRules(wanAddress) : []),
     `-A POSTROUTING -o wan -j ${masquerade}`,
-    ...(nat === 'full-cone' ? [`-A PREROUTING -i wan -j DNAT --to-destination ${lanHost}`] : []),
+    ...(forwardsAll ? [`-A PREROUTING -i wan -j DNAT --to-destination ${lanHost}`] : []),
     'COMMIT',
     '*filter',
     ':INPUT ACCEPT [0:0]',
@@ -121,6 +162,15 @@ export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string): str
     '-A INPUT -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
     '-A INPUT -i wan -j DROP',
     '-A FORWARD -i wan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    ...(nat === 'udp-blocked' ? ['-A FORWARD -i lan -p udp -j DROP'] : []),
+    ...(nat === 'address-restricted'
+      ? [
+          // remember every address the LAN sends to; let unsolicited packets in only from those
+          '-A FORWARD -i lan -m recent --name contacted --rdest --set',
+          '-A FORWARD -i wan -m conntrack --ctstate DNAT -m recent --name contacted --rsource --rcheck -j ACCEPT',
+          '-A FORWARD -i lan -p tcp --tcp-flags RST RST -m conntrack --ctstate DNAT -j DROP',
+        ]
+      : []),
     ...(nat === 'full-cone'
       ? [
           '-A FORWARD -i wan -m conntrack --ctstate DNAT -j ACCEPT',
@@ -189,6 +239,17 @@ export class NatLab {
     this.children.add(child)
     child.once('exit', () => this.children.delete(child))
     return child
+  }
+
+  /**
+   * Empties an 'address-restricted' router's list of contacted addresses,
+   * so the next discovery meets a router that has seen nothing.
+   */
+  async clearContacted(name: string): Promise<void> {
+    const host = this.host(name)
+    if (host.router == null) return
+    if (host.nat === 'address-restricted')
+      await inNamespace(host.router, 'sh', ['-c', 'echo / > /proc/net/xt_recent/contacted'])
   }
 
   /** Kills every program started here and deletes every namespace. */
@@ -269,7 +330,7 @@ export class NatLab {
     await ip('-n', namespace, 'link', 'set', 'eth0', 'up')
     await ip('-n', namespace, 'route', 'add', 'default', 'via', `10.77.${index}.1`)
     await inNamespace(router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1'])
-    await inNamespace(router, 'iptables-restore', [], routerRules(nat, lanHost))
+    await inNamespace(router, 'iptables-restore', [], routerRules(nat, lanHost, wanAddress))
     this.hosts.set(name, { name, nat, namespace, address: lanHost, publicAddress: wanAddress, router })
   }
 }
