@@ -2,8 +2,10 @@
 /**
  * Makes sure the system tools the test suites need are here, before they
  * start: iproute2 (`ip`: network namespaces), iptables (`iptables-restore`:
- * the NAT lab's routers), procps (`sysctl`: forwarding in a router) and
- * Chromium (the browser test). Run as root where apt-get exists, it installs
+ * the NAT lab's routers), procps (`sysctl`: forwarding in a router), coturn
+ * (`turnserver`, `turnutils_natdiscovery`: the STUN lab's server and its
+ * reference classifier), Chromium (the browser test) and python3-libtorrent (the
+ * libtorrent Mainline DHT interop). Run as root where apt-get exists, it installs
  * the missing ones (and only those) with apt-get. Anywhere else it installs
  * nothing and says which suites will be reported as not run, and why.
  *
@@ -19,7 +21,16 @@ const TOOLS = [
   { command: 'ip', apt: 'iproute2', suites: 'the network-namespace suites (mDNS, NAT lab)' },
   { command: 'iptables-restore', apt: 'iptables', suites: 'the NAT-lab suites' },
   { command: 'sysctl', apt: 'procps', suites: 'the NAT-lab suites' },
+  { command: 'turnserver', apt: 'coturn', suites: 'the STUN lab' },
+  { command: 'turnutils_natdiscovery', apt: 'coturn', suites: 'the STUN lab' },
   { command: 'chromium', apt: 'chromium', suites: 'the browser test' },
+  // present when some python3 imports it (pyenv's python3 does not see Debian's dist-packages)
+  {
+    command: 'python3 -c "import libtorrent"',
+    probe: { commands: ['python3', '/usr/bin/python3'], args: ['-c', 'import libtorrent'] },
+    apt: 'python3-libtorrent',
+    suites: 'the libtorrent Mainline DHT interop',
+  },
 ]
 
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin']
@@ -36,8 +47,15 @@ function has(command) {
   })
 }
 
+function present(tool) {
+  if (tool.probe === undefined) return has(tool.command)
+  return tool.probe.commands.some(
+    (command) => spawnSync(command, tool.probe.args, { stdio: 'ignore', timeout: 30_000 }).status === 0,
+  )
+}
+
 const ci = process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false'
-let missing = TOOLS.filter((tool) => !has(tool.command))
+let missing = TOOLS.filter((tool) => !present(tool))
 if (missing.length === 0) {
   console.log(`system tools: ${TOOLS.map((tool) => tool.command).join(', ')} present`)
   process.exit(0)
@@ -60,7 +78,7 @@ if (root && apt) {
         })
       : update
   if (install.status !== 0) console.log(`system tools: apt-get failed (exit ${install.status})`)
-  missing = TOOLS.filter((tool) => !has(tool.command))
+  missing = TOOLS.filter((tool) => !present(tool))
 } else {
   console.log(`system tools: not installing (${root ? 'no apt-get' : 'not root'})`)
 }
