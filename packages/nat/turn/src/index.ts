@@ -1,0 +1,2 @@
+/** Placeholder: the TURN client lands here. */
+export {}
