@@ -1,0 +1,383 @@
+/**
+ * A Mainline DHT node: the KRPC layer, the routing table, the peer store and
+ * the lookups, wired together; start it, bootstrap it from the nodes you
+ * name, then find nodes, get peers and announce.
+ */
+import type { Logger } from '@libp2p/interface'
+import { logger as defaultLogger, LightEventTarget } from '@weft/utils'
+import {
+  type Address,
+  addressKey,
+  decodeNodes,
+  type Family,
+  familyOf,
+  ID_LENGTH,
+  type NodeContact,
+} from './address.js'
+import type { Bencodable } from './bencode.js'
+import { DHTStoppedError, ErrorCode, KrpcError } from './errors.js'
+import { builtInHandlers, decodePeers } from './handlers.js'
+import { type LookupReply, type LookupResult, lookup } from './lookup.js'
+import type { Query, Response } from './message.js'
+import { equalIds, idToHex, randomId, secureId } from './node-id.js'
+import type { MainlineDHTInit, QueryHandler } from './options.js'
+import { PeerStore } from './peer-store.js'
+import { RoutingTable } from './routing-table.js'
+import { type QueryOptions, Rpc, type RpcCounters } from './rpc.js'
+import { Tokens } from './tokens.js'
+import { dgramSocket } from './udp.js'
+
+export interface MainlineDHTEvents {
+  /** Someone announced a peer to us (announce_peer accepted). */
+  announce: CustomEvent<{ infohash: Uint8Array; peer: Address }>
+  /** Enough responders agree on our external address (BEP42 `ip`). */
+  'external-address': CustomEvent<string>
+}
+
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
+export interface AnnounceOptions extends AbortOptions {
+  /** The port peers should connect to; with `impliedPort` the DHT's own UDP port is used. */
+  port?: number
+  impliedPort?: boolean
+}
+
+export interface AnnounceResult {
+  /** Nodes that accepted the announcement. */
+  announced: number
+  lookup: LookupResult
+}
+
+const VERSION = Uint8Array.of(0x57, 0x46, 0, 1) // 'WF' 0.1
+const VOTES_NEEDED = 3
+const MAX_VOTES = 64
+/** Pings of unknown queriers in flight at once. */
+const MAX_VERIFYING = 16
+
+export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
+  readonly table: RoutingTable
+  readonly peers: PeerStore
+  private readonly log: Logger
+  private readonly tokens: Tokens
+  private readonly handlers = new Map<string, QueryHandler>()
+  private rpc?: Rpc
+  private families: Family[] = []
+  private readonly timers: ReturnType<typeof setInterval>[] = []
+  private readonly pinging = new Set<string>()
+  private readonly verifying = new Set<string>()
+  private readonly votes = new Map<string, Set<string>>()
+  private external?: string
+  private readonly lifetime = new AbortController()
+
+  constructor(private readonly init: MainlineDHTInit = {}) {
+    super()
+    this.log = init.logger?.forComponent('weft:mainline-dht') ?? defaultLogger('weft:mainline-dht')
+    const id =
+      init.nodeId ?? (init.externalAddress === undefined ? randomId() : secureId(init.externalAddress))
+    if (id.length !== ID_LENGTH) throw new TypeError(`a node id is ${ID_LENGTH} bytes, got ${id.length}`)
+    this.external = init.externalAddress
+    this.table = new RoutingTable(id, { k: init.k, secureIds: init.secureIds, nodesPerIp: init.nodesPerIp })
+    this.peers = new PeerStore(init.peerStore)
+    this.tokens = new Tokens(init.tokenRotation)
+    const context = {
+      table: this.table,
+      peers: this.peers,
+      tokens: this.tokens,
+      families: this.families,
+      onAnnounce: (infohash: Uint8Array, peer: Address) =>
+        this.safeDispatchEvent('announce', { detail: { infohash, peer } }),
+    }
+    for (const [method, handler] of Object.entries(builtInHandlers(context)))
+      this.handlers.set(method, handler)
+    for (const [method, handler] of Object.entries(init.handlers ?? {})) this.handlers.set(method, handler)
+  }
+
+  get id(): Uint8Array {
+    return this.table.id
+  }
+
+  get running(): boolean {
+    return this.rpc !== undefined
+  }
+
+  /** Our address as the majority of responders see it (or as configured). */
+  get externalAddress(): string | undefined {
+    return this.external
+  }
+
+  /** KRPC traffic counters (sent, received, unsolicited answers, rate-limited queries, …). */
+  get counters(): Readonly<RpcCounters> {
+    return (
+      this.rpc?.counters ?? { sent: 0, received: 0, unsolicited: 0, rateLimited: 0, malformed: 0, dropped: 0 }
+    )
+  }
+
+  /** Queries awaiting an answer. */
+  get inFlight(): number {
+    return this.rpc?.pending ?? 0
+  }
+
+  /** The local socket addresses. */
+  addresses(): Address[] {
+    return this.rpc?.socket.addresses() ?? []
+  }
+
+  /** Registers (or replaces) the handler of a query type, e.g. BEP44's `get`/`put`. */
+  handle(method: string, handler: QueryHandler): void {
+    this.handlers.set(method, handler)
+  }
+
+  unhandle(method: string): void {
+    this.handlers.delete(method)
+  }
+
+  /** Binds the socket, starts the timers and, when bootstrap nodes were given, bootstraps. */
+  async start(options: AbortOptions = {}): Promise<void> {
+    if (this.rpc !== undefined) return
+    const socket =
+      this.init.socket ??
+      (await dgramSocket({ host: this.init.host, host6: this.init.host6, port: this.init.port }))
+    this.rpc = new Rpc(
+      socket,
+      {
+        timeout: this.init.timeout,
+        retries: this.init.retries,
+        maxInFlight: this.init.maxInFlight,
+        rateLimit: this.init.rateLimit,
+        decodeLimits: {
+          maxBytes: this.init.maxMessageSize ?? 2048,
+          maxDepth: this.init.maxDepth ?? 8,
+          maxItems: 1024,
+        },
+        readOnly: this.init.readOnly,
+        version: this.init.version ?? VERSION,
+      },
+      this.init.hooks ?? {},
+      this.log,
+    )
+    this.families.length = 0
+    for (const address of socket.addresses()) {
+      const family = familyOf(address.host) ?? 4
+      if (!this.families.includes(family)) this.families.push(family)
+    }
+    this.rpc.queryHandler = (query, from) => void this.answer(query, from)
+    this.rpc.responseObserver = (response, from) => this.heard(response, from)
+    const refresh = this.init.refreshInterval ?? 60_000
+    if (refresh > 0) this.timers.push(setInterval(() => void this.refresh(), refresh))
+    this.timers.push(setInterval(() => this.peers.sweep(), 60_000))
+    this.log('started as %s on %s', idToHex(this.id), socket.addresses().map(addressKey).join(', '))
+    if ((this.init.bootstrap ?? []).length > 0) await this.bootstrap(this.init.bootstrap ?? [], options)
+  }
+
+  async stop(): Promise<void> {
+    const rpc = this.rpc
+    if (rpc === undefined) return
+    this.rpc = undefined
+    this.lifetime.abort(new DHTStoppedError())
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers.length = 0
+    await rpc.close()
+    this.log('stopped')
+  }
+
+  /**
+   * Asks each address for the nodes near our id, then looks our id up through
+   * those that answered. Resolves with the routing table's size.
+   */
+  async bootstrap(nodes: readonly Address[], options: AbortOptions = {}): Promise<number> {
+    await Promise.allSettled(
+      nodes.slice(0, 64).map((node) => this.query(node, 'find_node', { target: this.id }, options)),
+    )
+    if (this.table.size > 0) await this.findNode(this.id, options)
+    return this.table.size
+  }
+
+  /** Pings an address; when it answers it enters the routing table (btdht's `addNode`). */
+  async ping(address: Address, options: AbortOptions = {}): Promise<Uint8Array> {
+    const response = await this.query(address, 'ping', {}, options)
+    return response.id
+  }
+
+  /**
+   * Sends any query (`id` is added) and returns the response; the responder
+   * enters the routing table, a timeout counts against it. For extensions.
+   */
+  async query(
+    to: Address & { id?: Uint8Array },
+    method: string,
+    args: Record<string, Bencodable | undefined>,
+    options: QueryOptions = {},
+  ): Promise<Response> {
+    const rpc = this.rpc
+    if (rpc === undefined) throw new DHTStoppedError()
+    const signal =
+      options.signal === undefined
+        ? this.lifetime.signal
+        : AbortSignal.any([options.signal, this.lifetime.signal])
+    try {
+      return await rpc.query(to, method, { ...args, id: this.id }, { ...options, signal })
+    } catch (err) {
+      if (to.id !== undefined && !(err instanceof KrpcError) && !signal.aborted) this.table.failed(to.id)
+      throw err
+    }
+  }
+
+  /** The k nodes closest to `target` (iterative find_node). */
+  async findNode(target: Uint8Array, options: AbortOptions = {}): Promise<LookupResult> {
+    return this.lookup(target, 'find_node', { target }, options)
+  }
+
+  /** Peers announced for `infohash`, and the closest nodes with their tokens (iterative get_peers). */
+  async getPeers(infohash: Uint8Array, options: AbortOptions = {}): Promise<LookupResult> {
+    const result = await this.lookup(infohash, 'get_peers', { info_hash: infohash }, options)
+    // peers announced to this node count too: in a small swarm it may be the closest one
+    const known = new Set(result.peers.map(addressKey))
+    const local = this.peers.get(infohash).filter((peer) => !known.has(addressKey(peer)))
+    return local.length === 0 ? result : { ...result, peers: [...result.peers, ...local] }
+  }
+
+  /** get_peers, then announce_peer to the closest nodes that gave a token. */
+  async announce(infohash: Uint8Array, options: AnnounceOptions = {}): Promise<AnnounceResult> {
+    const implied = options.impliedPort === true || options.port === undefined
+    const port = options.port ?? this.addresses()[0]?.port ?? 0
+    const result = await this.getPeers(infohash, options)
+    const outcomes = await Promise.allSettled(
+      result.closest
+        .filter((node) => node.token !== undefined)
+        .map((node) =>
+          this.query(
+            node,
+            'announce_peer',
+            { info_hash: infohash, port, token: node.token, implied_port: implied ? 1 : undefined },
+            options,
+          ),
+        ),
+    )
+    const announced = outcomes.filter((outcome) => outcome.status === 'fulfilled').length
+    this.log('announced %s to %d nodes', idToHex(infohash), announced)
+    return { announced, lookup: result }
+  }
+
+  private async lookup(
+    target: Uint8Array,
+    method: string,
+    args: Record<string, Bencodable>,
+    options: AbortOptions,
+  ): Promise<LookupResult> {
+    if (this.rpc === undefined) throw new DHTStoppedError()
+    const k = this.table.k
+    const want = this.families.length > 1 ? ['n4', 'n6'] : undefined
+    const own = new Set(this.addresses().map(addressKey))
+    const ask = async (node: NodeContact, signal: AbortSignal): Promise<LookupReply> => {
+      const response = await this.query(node, method, { ...args, want }, { signal })
+      const nodes = [
+        ...(response.values.nodes instanceof Uint8Array ? decodeNodes(response.values.nodes, 4, 2 * k) : []),
+        ...(response.values.nodes6 instanceof Uint8Array
+          ? decodeNodes(response.values.nodes6, 6, 2 * k)
+          : []),
+      ].filter(
+        (contact) =>
+          this.families.includes(familyOf(contact.host) ?? 4) &&
+          !equalIds(contact.id, this.id) &&
+          !own.has(addressKey(contact)),
+      )
+      const token = response.values.token instanceof Uint8Array ? response.values.token : undefined
+      return { nodes, token, peers: decodePeers(response.values.values) }
+    }
+    return lookup({
+      target,
+      seeds: this.table.closest(target, 2 * k),
+      ask,
+      k,
+      alpha: this.init.alpha,
+      signal: options.signal,
+    })
+  }
+
+  private async answer(query: Query, from: Address): Promise<void> {
+    const rpc = this.rpc
+    if (rpc === undefined) return
+    if (!query.readOnly) this.offer({ id: query.id, host: from.host, port: from.port }, false)
+    const handler = this.handlers.get(query.method)
+    if (handler === undefined) {
+      rpc.respondError(
+        from,
+        query.transactionId,
+        ErrorCode.methodUnknown,
+        `method unknown: ${query.method.slice(0, 32)}`,
+      )
+      return
+    }
+    try {
+      const values = await handler(query, from)
+      rpc.respond(from, query, { ...values, id: this.id })
+    } catch (err) {
+      if (err instanceof KrpcError) rpc.respondError(from, query.transactionId, err.code, err.message)
+      else {
+        this.log.error('handler of %s failed: %e', query.method, err)
+        rpc.respondError(from, query.transactionId, ErrorCode.server, 'server error')
+      }
+    }
+  }
+
+  private heard(response: Response, from: Address): void {
+    this.offer({ id: response.id, host: from.host, port: from.port }, true)
+    if (response.ip !== undefined) this.vote(response.ip.host, from.host)
+  }
+
+  private offer(contact: NodeContact, responded: boolean): void {
+    if (!this.families.includes(familyOf(contact.host) ?? 4)) return
+    if (!responded && this.table.get(contact.id) === undefined) {
+      // a query's source address may be forged: a new node enters only by answering a ping
+      this.verify(contact)
+      return
+    }
+    const result = this.table.add(contact, responded)
+    if (result.status !== 'ping') return
+    const key = idToHex(result.node.id)
+    if (this.pinging.has(key)) return
+    this.pinging.add(key)
+    this.query(result.node, 'ping', {})
+      .then((response) => {
+        if (!equalIds(response.id, result.node.id)) this.table.failed(result.node.id)
+      })
+      .catch(() => {})
+      .finally(() => this.pinging.delete(key))
+  }
+
+  private verify(contact: NodeContact): void {
+    const key = addressKey(contact)
+    if (this.verifying.size >= MAX_VERIFYING || this.verifying.has(key)) return
+    this.verifying.add(key)
+    this.query(contact, 'ping', {})
+      .catch(() => {})
+      .finally(() => this.verifying.delete(key))
+  }
+
+  /** BEP42 `ip`: adopt an external address once several distinct responders agree. */
+  private vote(address: string, voter: string): void {
+    if (this.external === address) return
+    if (!this.votes.has(address) && this.votes.size >= MAX_VOTES) this.votes.clear()
+    const voters = this.votes.get(address) ?? new Set<string>()
+    if (voters.size < VOTES_NEEDED) voters.add(voter)
+    this.votes.set(address, voters)
+    if (voters.size < VOTES_NEEDED) return
+    this.external = address
+    this.votes.clear()
+    this.log('external address %s', address)
+    this.safeDispatchEvent('external-address', { detail: address })
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.table.size === 0 && (this.init.bootstrap ?? []).length > 0) {
+      await this.bootstrap(this.init.bootstrap ?? [], { signal: this.lifetime.signal }).catch(() => {})
+      return
+    }
+    for (const target of this.table.staleTargets(this.init.bucketStaleAfter).slice(0, 8)) {
+      if (this.rpc === undefined) return
+      await this.findNode(target, { signal: this.lifetime.signal }).catch(() => {})
+    }
+  }
+}
