@@ -1,0 +1,2 @@
+/** Placeholder: the weft CLI and daemon land here. */
+export {}
