@@ -24,6 +24,9 @@ const TOOLS = [
   { command: 'turnserver', apt: 'coturn', suites: 'the STUN lab' },
   { command: 'turnutils_natdiscovery', apt: 'coturn', suites: 'the STUN lab' },
   { command: 'chromium', apt: 'chromium', suites: 'the browser test' },
+  { command: 'tmux', apt: 'tmux', suites: 'the QuickChat terminal test' },
+  { command: 'miniupnpd', apt: 'miniupnpd', suites: 'the port-mapping lab' },
+  { command: 'nft', apt: 'nftables', suites: 'the port-mapping lab' },
   // present when some python3 imports it (pyenv's python3 does not see Debian's dist-packages)
   {
     command: 'python3 -c "import libtorrent"',
