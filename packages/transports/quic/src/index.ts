@@ -1,0 +1,2 @@
+/** Placeholder: QUIC v1 lands here. */
+export {}
