@@ -1,7 +1,7 @@
 // go-libp2p peer for weft's interop matrix.
 //
 // Configured from environment variables like every peer of the matrix (see
-// interop/runner/README.md): transport (tcp|ws), security (noise), muxer (yamux; go
+// interop/runner/README.md): transport (tcp|ws), security (noise|tls), muxer (yamux; go
 // has no mplex since v0.30), is_dialer, ip, listen_addr, listener_addr,
 // test_timeout_seconds; the upper-case names of libp2p/unified-testing work too.
 // The listener prints `<addr>/p2p/<peerId>`, then a JSON line about the dialer
@@ -34,6 +34,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	"github.com/libp2p/go-libp2p/p2p/transport/websocket"
 	ma "github.com/multiformats/go-multiaddr"
@@ -49,6 +50,7 @@ var requiredProtocols = []string{"/ipfs/id/1.0.0", "/ipfs/ping/1.0.0", string(ec
 
 type config struct {
 	transport    string
+	security     string
 	muxer        string
 	isDialer     bool
 	ip           string
@@ -92,15 +94,18 @@ func env(names ...string) string {
 }
 
 func readConfig() (config, error) {
-	c := config{transport: "tcp", muxer: "yamux", ip: "127.0.0.1", timeout: 180 * time.Second}
+	c := config{transport: "tcp", security: "noise", muxer: "yamux", ip: "127.0.0.1", timeout: 180 * time.Second}
 	if v := env("transport"); v != "" {
 		c.transport = v
 	}
 	if c.transport != "tcp" && c.transport != "ws" {
 		return c, fmt.Errorf("transport: expected tcp or ws, got %q", c.transport)
 	}
-	if v := env("security", "secure_channel"); v != "" && v != "noise" {
-		return c, fmt.Errorf("security: expected noise, got %q", v)
+	if v := env("security", "secure_channel"); v != "" {
+		c.security = v
+	}
+	if c.security != "noise" && c.security != "tls" {
+		return c, fmt.Errorf("security: expected noise or tls, got %q", c.security)
 	}
 	if v := env("muxer"); v != "" {
 		c.muxer = v
@@ -212,6 +217,14 @@ func waitIdentify(ctx context.Context, sub event.Subscription, accept func(peer.
 	}
 }
 
+// securityOption offers exactly the one security protocol the case asks for.
+func securityOption(security string) libp2p.Option {
+	if security == "tls" {
+		return libp2p.Security(libp2ptls.ID, libp2ptls.New)
+	}
+	return libp2p.Security(noise.ID, noise.New)
+}
+
 func millis(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
 }
@@ -228,7 +241,7 @@ func run() int {
 	agent := agentVersion()
 	opts := []libp2p.Option{
 		libp2p.ListenAddrStrings(c.listenAddr),
-		libp2p.Security(noise.ID, noise.New),
+		securityOption(c.security),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
 		libp2p.UserAgent(agent),
 		libp2p.Ping(true),

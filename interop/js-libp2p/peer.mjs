@@ -11,6 +11,9 @@
  * ```sh
  * node --import ./interop/polyfill.mjs --experimental-websocket interop/js-libp2p/peer.mjs
  * ```
+ *
+ * `security=tls` uses `@libp2p/tls` (a devDependency of this package), loaded
+ * only for those cells.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -27,11 +30,18 @@ import { readConfig, runPeer } from '../weft-peer/dist/src/harness.js'
 const config = readConfig(process.env)
 const agentVersion = `js-libp2p/${version} interop-peer`
 
+/** The one encrypter the case asks for. */
+async function encrypter() {
+  if (config.security !== 'tls') return noise()
+  const { tls } = await import('@libp2p/tls')
+  return tls()
+}
+
 async function main() {
   const node = await createLibp2p({
     addresses: { listen: [config.listenAddr] },
     transports: [config.transport === 'ws' ? webSockets() : tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [await encrypter()],
     // js mplex closes a connection whose remote opens more than
     // `disconnectThreshold` (5) streams a second; identify, push, ping and
     // echo can exceed that at connection start

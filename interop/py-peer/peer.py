@@ -2,7 +2,7 @@
 """py-libp2p peer for weft's interop matrix.
 
 Configured from environment variables like every peer of the matrix (see
-interop/runner/README.md): transport (tcp|ws), security (noise), muxer (yamux|mplex),
+interop/runner/README.md): transport (tcp|ws), security (noise|tls), muxer (yamux|mplex),
 is_dialer, ip, listen_addr, listener_addr, test_timeout_seconds; the
 upper-case names of libp2p/unified-testing work too. Security and muxer are
 passed explicitly, so py-libp2p's defaults (which include secio and plaintext)
@@ -32,6 +32,8 @@ from libp2p.network.stream.exceptions import StreamEOF
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.security.noise.transport import PROTOCOL_ID as NOISE_PROTOCOL_ID
 from libp2p.security.noise.transport import Transport as NoiseTransport
+from libp2p.security.tls.transport import PROTOCOL_ID as TLS_PROTOCOL_ID
+from libp2p.security.tls.transport import TLSTransport
 from libp2p.stream_muxer.mplex.mplex import MPLEX_PROTOCOL_ID, Mplex
 from libp2p.stream_muxer.yamux.yamux import PROTOCOL_ID as YAMUX_PROTOCOL_ID
 from libp2p.stream_muxer.yamux.yamux import Yamux
@@ -60,9 +62,9 @@ class Config:
         self.transport = env("transport") or "tcp"
         if self.transport not in ("tcp", "ws"):
             raise ValueError(f"transport: expected tcp or ws, got {self.transport}")
-        security = env("security", "secure_channel") or "noise"
-        if security != "noise":
-            raise ValueError(f"security: expected noise, got {security}")
+        self.security = env("security", "secure_channel") or "noise"
+        if self.security not in ("noise", "tls"):
+            raise ValueError(f"security: expected noise or tls, got {self.security}")
         self.muxer = env("muxer") or "yamux"
         if self.muxer not in ("yamux", "mplex"):
             raise ValueError(f"muxer: expected yamux or mplex, got {self.muxer}")
@@ -199,9 +201,12 @@ def own_address(host, config: Config) -> str:
 
 async def run(config: Config) -> int:
     key_pair = create_new_key_pair()
-    security = {
-        NOISE_PROTOCOL_ID: NoiseTransport(key_pair, noise_privkey=create_new_x25519_key_pair().private_key)
-    }
+    if config.security == "tls":
+        security = {TLS_PROTOCOL_ID: TLSTransport(key_pair)}
+    else:
+        security = {
+            NOISE_PROTOCOL_ID: NoiseTransport(key_pair, noise_privkey=create_new_x25519_key_pair().private_key)
+        }
     muxers = {TProtocol(YAMUX_PROTOCOL_ID): Yamux} if config.muxer == "yamux" else {MPLEX_PROTOCOL_ID: Mplex}
     listen = multiaddr.Multiaddr(config.listen_addr)
     host = new_host(

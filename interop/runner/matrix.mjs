@@ -15,9 +15,10 @@ export const REQUIRED_PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', ECHO_PR
 /**
  * Every dialer/listener pair with `focus` (weft) on at least one side (every
  * pair when `focus` is null), over every transport × security × muxer both
- * support, in both directions.
+ * support, in both directions. `transports` / `securities` keep only those
+ * (e.g. `['tls']` for the libp2p TLS cells alone).
  * @param {Record<string, Capabilities>} peers
- * @param {{ focus?: string | null, transports?: string[] }} [options]
+ * @param {{ focus?: string | null, transports?: string[], securities?: string[] }} [options]
  * @returns {Cell[]}
  */
 export function cells(peers, options = {}) {
@@ -32,6 +33,7 @@ export function cells(peers, options = {}) {
       for (const transport of intersect(a.transports, b.transports)) {
         if (options.transports != null && !options.transports.includes(transport)) continue
         for (const security of intersect(a.securities, b.securities)) {
+          if (options.securities != null && !options.securities.includes(security)) continue
           for (const muxer of intersect(a.muxers, b.muxers)) {
             out.push({ dialer, listener, transport, security, muxer })
           }

@@ -50,7 +50,7 @@ const GO_ENV = { GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: join(C
 export const PEERS = {
   weft: {
     transports: ['tcp', 'ws'],
-    securities: ['noise'],
+    securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [],
     artifact: undefined,
@@ -68,7 +68,7 @@ export const PEERS = {
   },
   js: {
     transports: ['tcp', 'ws'],
-    securities: ['noise'],
+    securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [],
     artifact: undefined,
@@ -92,6 +92,7 @@ export const PEERS = {
         '@chainsafe/libp2p-noise',
         '@chainsafe/libp2p-yamux',
         '@libp2p/mplex',
+        '@libp2p/tls',
         '@libp2p/tcp',
         '@libp2p/websockets',
         '@libp2p/identify',
@@ -104,7 +105,7 @@ export const PEERS = {
   },
   go: {
     transports: ['tcp', 'ws'],
-    securities: ['noise'],
+    securities: ['noise', 'tls'],
     // go-libp2p removed mplex in v0.30
     muxers: ['yamux'],
     // every Go file of the package (main.go, the agent, perf.go, ...), listed when asked
@@ -126,7 +127,7 @@ export const PEERS = {
   },
   rust: {
     transports: ['tcp', 'ws'],
-    securities: ['noise'],
+    securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     // every Rust source (main.rs, config.rs, report.rs, perf.rs, …), listed when asked; the one
     // binary serves both the matrix and `rust-peer perf` (the benchmarks' anchor)
@@ -152,6 +153,7 @@ export const PEERS = {
         'libp2p',
         'libp2p-mplex',
         'libp2p-noise',
+        'libp2p-tls',
         'libp2p-yamux',
         'libp2p-tcp',
         'libp2p-websocket',
@@ -167,7 +169,7 @@ export const PEERS = {
   },
   py: {
     transports: ['tcp', 'ws'],
-    securities: ['noise'],
+    securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [join(PY_DIR, 'requirements.txt'), join(PY_DIR, 'constraints.txt')],
     artifact: PY_BIN,

@@ -51,7 +51,8 @@ export function renderResults(run) {
     lines.push('')
   }
   lines.push(
-    `A peer missing from a table does not support that combination (go-libp2p has no mplex since v0.30)${compact ? '' : '; `·` marks a pair not run'}.`,
+    `A peer missing from a table does not support that combination (go-libp2p has no mplex since v0.30)${compact ? '' : '; `·` marks a pair not run'}. ` +
+      'Security `tls` is libp2p TLS 1.3 (`/tls/1.0.0`); where both sides offer muxers in ALPN the muxer is agreed in the TLS handshake, else by multistream-select after it.',
   )
   lines.push('')
 

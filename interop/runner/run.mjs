@@ -7,7 +7,7 @@
  * reason not attributed to another stack (interop/runner/known-issues.mjs).
  *
  * ```sh
- * node interop/runner/run.mjs [--peers weft,go] [--transports tcp] [--timeout 30] [--budget 780]
+ * node interop/runner/run.mjs [--peers weft,go] [--transports tcp] [--securities tls] [--timeout 30] [--budget 780]
  *                             [--out interop/RESULTS.md] [--build-only] [--no-retry]
  *                             [--all-pairs]   (also pairs without weft, to tell whose bug a failure is)
  * ```
@@ -27,6 +27,7 @@ const { values: options } = parseArgs({
   options: {
     peers: { type: 'string' },
     transports: { type: 'string' },
+    securities: { type: 'string' },
     timeout: { type: 'string', default: '30' },
     budget: { type: 'string', default: '780' },
     out: { type: 'string', default: join(ROOT, 'interop', 'RESULTS.md') },
@@ -74,7 +75,8 @@ for (const name of selected) versions[name] = await PEERS[name].versions()
 
 const capabilities = Object.fromEntries(selected.map((name) => [name, PEERS[name]]))
 const transports = options.transports?.split(',')
-const matrix = cells(capabilities, { transports, focus: options['all-pairs'] ? null : 'weft' })
+const securities = options.securities?.split(',')
+const matrix = cells(capabilities, { transports, securities, focus: options['all-pairs'] ? null : 'weft' })
 say(`== ${matrix.length} cells, ${timeoutMs / 1000} s timeout each`)
 
 const results = []

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 pub struct Config {
     pub transport: String,
+    pub security: String,
     pub muxer: String,
     pub is_dialer: bool,
     pub ip: String,
@@ -32,8 +33,8 @@ pub fn read_config() -> Result<Config, String> {
         return Err(format!("transport: expected tcp or ws, got {transport}"));
     }
     let security = env(&["security", "secure_channel"]).unwrap_or_else(|| "noise".into());
-    if security != "noise" {
-        return Err(format!("security: expected noise, got {security}"));
+    if security != "noise" && security != "tls" {
+        return Err(format!("security: expected noise or tls, got {security}"));
     }
     let muxer = env(&["muxer"]).unwrap_or_else(|| "yamux".into());
     if muxer != "yamux" && muxer != "mplex" {
@@ -54,6 +55,7 @@ pub fn read_config() -> Result<Config, String> {
     }
     Ok(Config {
         transport,
+        security,
         muxer,
         is_dialer: env(&["is_dialer"]).as_deref() == Some("true"),
         ip,

@@ -1,7 +1,7 @@
 //! rust-libp2p peer for weft's interop matrix.
 //!
 //! Configured from environment variables like every peer of the matrix (see
-//! interop/runner/README.md): `transport` (tcp|ws), `security` (noise), `muxer`
+//! interop/runner/README.md): `transport` (tcp|ws), `security` (noise|tls), `muxer`
 //! (yamux|mplex), `is_dialer`, `ip`, `listen_addr`, `listener_addr`,
 //! `test_timeout_seconds`; the upper-case names of libp2p/unified-testing work
 //! too. The listener prints `<addr>/p2p/<peerId>`, then a JSON line about the
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
 use libp2p::{
-    identify, identity, multiaddr::Protocol, noise, ping, swarm::NetworkBehaviour,
+    identify, identity, multiaddr::Protocol, noise, ping, tls, swarm::NetworkBehaviour,
     swarm::SwarmEvent, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder,
 };
 use tokio::sync::mpsc;
@@ -65,33 +65,39 @@ async fn build_swarm(
     let idle = |c: libp2p::swarm::Config| c.with_idle_connection_timeout(config.timeout);
     let builder = SwarmBuilder::with_existing_identity(key).with_tokio();
     let tcp_config = tcp::Config::default().nodelay(true);
-    let swarm = match (config.transport.as_str(), config.muxer.as_str()) {
-        ("tcp", "yamux") => builder
-            .with_tcp(tcp_config, noise::Config::new, yamux::Config::default)?
-            .with_behaviour(make_behaviour)?
-            .with_swarm_config(idle)
-            .build(),
-        ("tcp", _) => builder
-            .with_tcp(
-                tcp_config,
-                noise::Config::new,
-                libp2p_mplex::Config::default,
-            )?
-            .with_behaviour(make_behaviour)?
-            .with_swarm_config(idle)
-            .build(),
-        ("ws", "yamux") => builder
-            .with_websocket(noise::Config::new, yamux::Config::default)
-            .await?
-            .with_behaviour(make_behaviour)?
-            .with_swarm_config(idle)
-            .build(),
-        _ => builder
-            .with_websocket(noise::Config::new, libp2p_mplex::Config::default)
-            .await?
-            .with_behaviour(make_behaviour)?
-            .with_swarm_config(idle)
-            .build(),
+    // one arm per transport × security × muxer: each combination is its own type
+    macro_rules! tcp_swarm {
+        ($security:expr, $muxer:expr) => {
+            builder
+                .with_tcp(tcp_config, $security, $muxer)?
+                .with_behaviour(make_behaviour)?
+                .with_swarm_config(idle)
+                .build()
+        };
+    }
+    macro_rules! ws_swarm {
+        ($security:expr, $muxer:expr) => {
+            builder
+                .with_websocket($security, $muxer)
+                .await?
+                .with_behaviour(make_behaviour)?
+                .with_swarm_config(idle)
+                .build()
+        };
+    }
+    let swarm = match (
+        config.transport.as_str(),
+        config.security.as_str(),
+        config.muxer.as_str(),
+    ) {
+        ("tcp", "tls", "yamux") => tcp_swarm!(tls::Config::new, yamux::Config::default),
+        ("tcp", "tls", _) => tcp_swarm!(tls::Config::new, libp2p_mplex::Config::default),
+        ("tcp", _, "yamux") => tcp_swarm!(noise::Config::new, yamux::Config::default),
+        ("tcp", _, _) => tcp_swarm!(noise::Config::new, libp2p_mplex::Config::default),
+        (_, "tls", "yamux") => ws_swarm!(tls::Config::new, yamux::Config::default),
+        (_, "tls", _) => ws_swarm!(tls::Config::new, libp2p_mplex::Config::default),
+        (_, _, "yamux") => ws_swarm!(noise::Config::new, yamux::Config::default),
+        _ => ws_swarm!(noise::Config::new, libp2p_mplex::Config::default),
     };
     Ok(swarm)
 }

@@ -24,7 +24,7 @@ describe('readConfig', () => {
   it('reads the unified-testing (upper-case) names', () => {
     const config = readConfig({
       TRANSPORT: 'ws',
-      SECURE_CHANNEL: 'noise',
+      SECURE_CHANNEL: 'tls',
       MUXER: 'yamux',
       IS_DIALER: 'false',
       LISTENER_IP: '::1',
@@ -32,6 +32,7 @@ describe('readConfig', () => {
     })
     expect(config).toMatchObject({
       transport: 'ws',
+      security: 'tls',
       isDialer: false,
       listenAddr: '/ip6/::1/tcp/0/ws',
       listenerAddr: '/ip6/::1/tcp/1/ws/p2p/x',
@@ -40,7 +41,7 @@ describe('readConfig', () => {
 
   it('rejects what it does not support, naming the variable', () => {
     expect(() => readConfig({ transport: 'quic-v1' })).toThrow(/transport: expected tcp or ws, got quic-v1/)
-    expect(() => readConfig({ security: 'tls' })).toThrow(/security: expected noise/)
+    expect(() => readConfig({ security: 'secio' })).toThrow(/security: expected noise or tls, got secio/)
     expect(() => readConfig({ muxer: 'spdy' })).toThrow(/muxer: expected yamux or mplex/)
     expect(() => readConfig({ test_timeout_seconds: '-1' })).toThrow(/test_timeout_seconds/)
   })

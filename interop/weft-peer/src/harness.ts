@@ -33,10 +33,11 @@ const ECHO_CHUNK = 64 * 1024
 
 export type TransportName = 'tcp' | 'ws'
 export type MuxerName = 'yamux' | 'mplex'
+export type SecurityName = 'noise' | 'tls'
 
 export interface PeerConfig {
   transport: TransportName
-  security: 'noise'
+  security: SecurityName
   muxer: MuxerName
   isDialer: boolean
   ip: string
@@ -63,7 +64,8 @@ export function readConfig(env: Env): PeerConfig {
   if (transport !== 'tcp' && transport !== 'ws')
     throw new TypeError(`transport: expected tcp or ws, got ${transport}`)
   const security = pick(env, 'security', 'secure_channel') ?? 'noise'
-  if (security !== 'noise') throw new TypeError(`security: expected noise, got ${security}`)
+  if (security !== 'noise' && security !== 'tls')
+    throw new TypeError(`security: expected noise or tls, got ${security}`)
   const muxer = pick(env, 'muxer') ?? 'yamux'
   if (muxer !== 'yamux' && muxer !== 'mplex')
     throw new TypeError(`muxer: expected yamux or mplex, got ${muxer}`)

@@ -4,7 +4,7 @@
  * variables (see `harness.ts` and interop/runner/README.md), run by `interop/runner`.
  *
  * ```sh
- * transport=tcp muxer=yamux is_dialer=false node interop/weft-peer/dist/src/peer.js
+ * transport=tcp security=tls muxer=yamux is_dialer=false node interop/weft-peer/dist/src/peer.js
  * ```
  */
 import { multiaddr } from '@multiformats/multiaddr'
@@ -14,6 +14,7 @@ import { mplex } from '@weft/mplex'
 import { noise } from '@weft/noise'
 import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
+import { tls } from '@weft/tls'
 import { webSockets } from '@weft/websocket'
 import { yamux } from '@weft/yamux'
 import { type InteropNode, readConfig, runPeer } from './harness.js'
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   const host = await createHost({
     addresses: { listen: [config.listenAddr] },
     transports: [config.transport === 'ws' ? webSockets() : tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [config.security === 'tls' ? tls() : noise()],
     streamMuxers: [config.muxer === 'yamux' ? yamux() : mplex()],
     nodeInfo: { name: 'weft', version: VERSION, userAgent: agentVersion },
     services: { identify: identify(), ping: ping() },
