@@ -33,41 +33,28 @@ import {
   type MessageStreamTimeline,
   type MessageStreamWriteStatus,
   StreamAbortEvent,
-  StreamBufferError,
   StreamCloseEvent,
   StreamMessageEvent,
   StreamResetError,
   StreamResetEvent,
   StreamStateError,
 } from '@libp2p/interface'
-import { Uint8ArrayList } from 'uint8arraylist'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { StreamClosedError } from './errors.js'
 import { endOnListenerError, LightEventTarget } from './event-target.js'
+import { DrainWaiters } from './internal/drain-waiters.js'
 import { iterateMessages } from './internal/message-iterator.js'
-import { deferred, raceSignal } from './signals.js'
+import {
+  DEFAULT_MAX_READ_BUFFER_LENGTH,
+  type MessageStreamInit,
+  type SendResult,
+} from './message-stream-init.js'
+import { raceSignal } from './signals.js'
+import { StreamBuffer } from './stream-buffer.js'
 import { waitForEvent } from './wait-for-event.js'
 
+export * from './message-stream-init.js'
 export { waitForEvent } from './wait-for-event.js'
-
-export const DEFAULT_MAX_READ_BUFFER_LENGTH = 4 * 1024 * 1024
-
-export interface MessageStreamInit {
-  log: Logger
-  direction?: MessageStreamDirection
-  /** milliseconds without traffic before the owner may close the stream */
-  inactivityTimeout?: number
-  maxReadBufferLength?: number
-  maxWriteBufferLength?: number
-  /** largest chunk handed to `sendData` at once */
-  maxMessageSize?: number
-}
-
-/** What `sendData` managed to hand to the layer below. */
-export interface SendResult {
-  sentBytes: number
-  /** false when the layer below is full; the subclass calls `onDrained()` later */
-  canSendMore: boolean
-}
 
 export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeline = MessageStreamTimeline>
   extends LightEventTarget<MessageStreamEvents>
@@ -87,12 +74,13 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   remoteWriteStatus: MessageStreamWriteStatus = 'writable'
 
   protected readonly maxMessageSize?: number
-  protected readonly readBuffer = new Uint8ArrayList()
-  protected readonly writeBuffer = new Uint8ArrayList()
+  protected readonly readBuffer = new StreamBuffer()
+  protected readonly writeBuffer = new StreamBuffer()
   private sending = false
   private ended = false
   private dispatchScheduled = false
-  private drainWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+  /** created on the first `onDrain()` that has to wait */
+  private drainWaiters?: DrainWaiters
 
   constructor(init: MessageStreamInit) {
     super()
@@ -141,9 +129,8 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     if (this.status !== 'open' && this.status !== 'closing') {
       throw new StreamClosedError(`stream is ${this.status}`)
     }
-    const waiter = deferred<void>()
-    this.drainWaiters.push(waiter)
-    return raceSignal(waiter.promise, options?.signal)
+    this.drainWaiters ??= new DrainWaiters()
+    return this.drainWaiters.wait(options?.signal)
   }
 
   /** A listener threw: it ends this object (or the new stream it was handed), never the process. */
@@ -204,7 +191,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<Uint8Array | Uint8ArrayList> {
-    return iterateMessages(this, () => this.takeReadBuffer())
+    return iterateMessages(this, () => this.readBuffer.takeAll())
   }
 
   // ---- called by subclasses -------------------------------------------------
@@ -227,9 +214,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
       this.flush()
     }
     if (!this.writableNeedsDrain) {
-      const waiters = this.drainWaiters
-      this.drainWaiters = []
-      for (const waiter of waiters) waiter.resolve()
+      this.drainWaiters?.resolveAll()
       this.safeDispatchEvent('drain')
     }
   }
@@ -246,10 +231,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   /** The remote will read nothing more: unsent bytes are pointless. */
   protected onRemoteCloseRead(): void {
     this.remoteReadStatus = 'closed'
-    if (this.writeBuffer.byteLength > 0) {
-      this.writeBuffer.consume(this.writeBuffer.byteLength)
-      this.safeDispatchEvent('idle')
-    }
+    if (this.writeBuffer.clear()) this.safeDispatchEvent('idle')
   }
 
   /**
@@ -260,7 +242,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   protected onRemoteReset(err?: Error): void {
     if (this.status === 'aborted' || this.status === 'reset' || this.status === 'closed') return
     this.status = 'reset'
-    this.writeBuffer.consume(this.writeBuffer.byteLength)
+    this.writeBuffer.clear()
     this.writeStatus = 'closed'
     this.remoteWriteStatus = 'closed'
     this.remoteReadStatus = 'closed'
@@ -315,26 +297,14 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     if (this.writeStatus === 'closed') return false
     this.sending = true
     try {
-      let canSendMore = true
-      while (this.writeBuffer.byteLength > 0) {
-        const size = Math.min(this.maxMessageSize ?? Number.POSITIVE_INFINITY, this.writeBuffer.byteLength)
-        const chunk = this.writeBuffer.sublist(0, size)
-        let result: SendResult
-        try {
-          result = this.sendData(chunk)
-        } catch (err) {
-          // the layer below is gone or refused the bytes: this stream is over
-          this.abort(err as Error)
-          if (rethrow) throw err
-          return false
-        }
-        this.writeBuffer.consume(result.sentBytes)
-        canSendMore = result.canSendMore
-        if (!canSendMore) break
-        if (result.sentBytes === 0) {
-          canSendMore = false
-          break
-        }
+      let canSendMore: boolean
+      try {
+        canSendMore = this.writeBuffer.sendChunks(this.maxMessageSize, (chunk) => this.sendData(chunk))
+      } catch (err) {
+        // the layer below is gone or refused the bytes: this stream is over
+        this.abort(err as Error)
+        if (rethrow) throw err
+        return false
       }
       if (!canSendMore) {
         this.writableNeedsDrain = true
@@ -372,16 +342,13 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     try {
       if (this.readBuffer.byteLength === 0 || this.readStatus === 'paused') return
       if (this.listenerCount('message') === 0) return
-      if (this.readStatus === 'closing' || this.readStatus === 'closed') {
-        // a reset keeps already-received bytes readable; anything else drops them
-        if (this.status !== 'reset') {
-          this.readBuffer.consume(this.readBuffer.byteLength)
-          return
-        }
+      // a reset keeps already-received bytes readable; anything else drops them
+      if ((this.readStatus === 'closing' || this.readStatus === 'closed') && this.status !== 'reset') {
+        this.readBuffer.clear()
+        return
       }
-      const data = this.readBuffer.sublist()
-      this.readBuffer.consume(data.byteLength)
-      this.dispatchEvent(new StreamMessageEvent(data))
+      const data = this.readBuffer.takeAll()
+      if (data != null) this.dispatchEvent(new StreamMessageEvent(data))
     } finally {
       if (
         this.readBuffer.byteLength === 0 &&
@@ -395,23 +362,13 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   }
 
   private checkReadBufferLength(): void {
-    if (this.readBuffer.byteLength > this.maxReadBufferLength) {
-      this.abort(
-        new StreamBufferError(
-          `read buffer holds ${this.readBuffer.byteLength} bytes, over the limit of ${this.maxReadBufferLength}`,
-        ),
-      )
-    }
+    const overflow = this.readBuffer.overflow('read', this.maxReadBufferLength)
+    if (overflow != null) this.abort(overflow)
   }
 
   private checkWriteBufferLength(): void {
-    if (this.maxWriteBufferLength != null && this.writeBuffer.byteLength > this.maxWriteBufferLength) {
-      this.abort(
-        new StreamBufferError(
-          `write buffer holds ${this.writeBuffer.byteLength} bytes, over the limit of ${this.maxWriteBufferLength}`,
-        ),
-      )
-    }
+    const overflow = this.writeBuffer.overflow('write', this.maxWriteBufferLength)
+    if (overflow != null) this.abort(overflow)
   }
 
   protected maybeEnd(): void {
@@ -421,20 +378,9 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
     this.safeDispatchEvent('end')
   }
 
-  /** Empties the read buffer and returns what it held (for the iterator, on a clean close). */
-  private takeReadBuffer(): Uint8ArrayList | undefined {
-    if (this.readBuffer.byteLength === 0) return undefined
-    const rest = this.readBuffer.sublist()
-    this.readBuffer.consume(rest.byteLength)
-    return rest
-  }
-
   private discardBuffers(): void {
-    this.readBuffer.consume(this.readBuffer.byteLength)
-    if (this.writeBuffer.byteLength > 0) {
-      this.writeBuffer.consume(this.writeBuffer.byteLength)
-      this.safeDispatchEvent('idle')
-    }
+    this.readBuffer.clear()
+    if (this.writeBuffer.clear()) this.safeDispatchEvent('idle')
   }
 
   private markAllClosed(): void {
@@ -447,13 +393,7 @@ export abstract class AbstractMessageStream<Timeline extends MessageStreamTimeli
   private finish(event: StreamCloseEvent): void {
     this.timeline.close = Date.now()
     this.maybeEnd()
-    const waiters = this.drainWaiters
-    if (waiters.length > 0) {
-      // built only when someone waits: an error captures a stack, and most streams end with no waiter
-      this.drainWaiters = []
-      const reason = event.error ?? new StreamClosedError('stream closed')
-      for (const waiter of waiters) waiter.reject(reason)
-    }
+    this.drainWaiters?.rejectAll(() => event.error ?? new StreamClosedError('stream closed'))
     this.dispatchEvent(event)
   }
 }

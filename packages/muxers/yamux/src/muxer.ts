@@ -23,7 +23,8 @@
  *
  * Parts: inbound frames are decoded and routed by `FrameReader`
  * (frame-reader.ts), outbound ones queued by `FrameWriter`, the streams and
- * their limits kept in `StreamTable`, pings and keep-alive in ping.ts.
+ * their limits kept in `StreamTable`, pings and keep-alive in ping.ts, the
+ * bounded close of the connection after a fatal error in connection-close.ts.
  */
 
 import type {
@@ -39,7 +40,6 @@ import type {
 } from '@libp2p/interface'
 import { StreamCloseEvent } from '@libp2p/interface'
 import {
-  anySignal,
   endOnListenerError,
   LightEventTarget,
   type MuxerEvents,
@@ -47,6 +47,7 @@ import {
   throwIfAborted,
 } from '@weft/utils'
 import { streamBufferOptions, type YamuxConfig } from './config.js'
+import { closeConnectionAfterError } from './connection-close.js'
 import {
   GoAwayError,
   InvalidFrameError,
@@ -64,9 +65,6 @@ import { YamuxStream } from './stream.js'
 import { StreamTable } from './stream-table.js'
 
 export const YAMUX_PROTOCOL = '/yamux/1.0.0'
-
-/** How long closing the connection after a fatal error may take before it is aborted. */
-const CONNECTION_CLOSE_TIMEOUT = 5_000
 
 /** `StreamMuxerEvents` plus `'close'` (@weft/utils `MuxerEvents`): the session ended, with the error that ended it if any. */
 export type YamuxMuxerEvents = MuxerEvents<YamuxStream>
@@ -257,7 +255,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
       : undefined
     this.log('the connection ended')
     this.endSession(err)
-    this.closeConnection(err)
+    closeConnectionAfterError(this.conn, err)
   }
 
   private readonly onConnectionClose = (evt: StreamCloseEventType): void => {
@@ -308,7 +306,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     if (code === GoAwayCode.Normal) return
     const err = new GoAwayError(code)
     this.endSession(err)
-    this.closeConnection(err)
+    closeConnectionAfterError(this.conn, err)
   }
 
   // ---- streams ------------------------------------------------------------------
@@ -369,7 +367,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     this.abort(err)
     // a remote that stopped reading cannot receive a graceful close either
     if (err instanceof SendQueueFullError) this.conn.abort(err)
-    else this.closeConnection(err)
+    else closeConnectionAfterError(this.conn, err)
   }
 
   /** Stops the session: flushes what is queued, fails or closes every stream, releases timers and listeners. */
@@ -391,15 +389,5 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
     this.conn.removeEventListener('close', this.onConnectionClose)
     for (const stream of this.streams) stream.transportClosed(err)
     this.dispatchEvent(new StreamCloseEvent(local, err))
-  }
-
-  /** Closes the connection after a fatal error, aborting it if that takes too long. */
-  private closeConnection(err?: Error): void {
-    if (this.conn.status !== 'open') return
-    const signal = anySignal([], CONNECTION_CLOSE_TIMEOUT)
-    this.conn
-      .close({ signal })
-      .catch((closeErr: Error) => this.conn.abort(err ?? closeErr))
-      .finally(() => signal.clear())
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The I/O shell both routers share: it registers the protocol handlers and
- * topologies, keeps one `PeerStreams` per peer, tracks which peers subscribe
- * to which topics, hands every received message to its `MessageReceiver`
- * (id, duplicate check, verification budget, signature policy, topic
- * validators; see message-receiver.ts) and delivers `'message'` events.
+ * topologies, keeps one `PeerStreams` per peer (peer-connector.ts), tracks
+ * which peers subscribe to which topics, hands every received message to
+ * its `MessageReceiver` (id, duplicate check, verification budget,
+ * signature policy, topic validators; see message-receiver.ts) and delivers
+ * `'message'` events.
  * What to forward and to whom is the router's business: floodsub and
  * gossipsub subclass this and implement the `protected abstract` hooks.
  */
@@ -13,13 +14,11 @@ import {
   type Logger,
   type PeerId,
   type Startable,
-  type Stream,
   type StreamHandlerOptions,
   setMaxListeners,
   type Topology,
   TypedEventEmitter,
 } from '@libp2p/interface'
-import { anySignal } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { decodeRpc, encodeRpc, type RPC, type RpcLimits } from './codec.js'
 import { resolveConfig } from './config.js'
@@ -37,7 +36,8 @@ import {
   type TopicValidatorFn,
 } from './message.js'
 import { MessageReceiver } from './message-receiver.js'
-import { PeerStreams } from './peer-streams.js'
+import { PeerConnector } from './peer-connector.js'
+import type { PeerStreams } from './peer-streams.js'
 import { type Clock, SeenCache } from './seen-cache.js'
 import { TopicTable } from './topic-table.js'
 import type {
@@ -96,16 +96,15 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
   private readonly emitSelf: boolean
   private readonly allowPublishToZeroTopicPeers: boolean
   private readonly maxInboundDataLength: number
-  private readonly maxOutboundBufferSize: number
-  private readonly maxPeers: number
   private readonly maxSubscriptions: number
   private readonly rpcLimits: Readonly<RpcLimits>
   private readonly streamOptions: Required<
     Pick<StreamHandlerOptions, 'maxInboundStreams' | 'maxOutboundStreams' | 'runOnLimitedConnection'>
   >
-  private readonly streamOpenTimeout: number
   /** id, duplicate check, verification budget, signature, topic validator */
   private readonly receiver: MessageReceiver
+  /** one PeerStreams per peer, and the streams it opens and accepts */
+  private readonly connector: PeerConnector
   private topologyIds: string[] = []
   private sequence = BigInt(Date.now()) * 1_000_000n
 
@@ -122,12 +121,9 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.allowPublishToZeroTopicPeers = config.allowPublishToZeroTopicPeers
     this.msgIdFn = config.msgIdFn
     this.maxInboundDataLength = config.maxInboundDataLength
-    this.maxOutboundBufferSize = config.maxOutboundBufferSize
-    this.maxPeers = config.maxPeers
     this.topics = new TopicTable(config.maxTopicsPerPeer)
     this.maxSubscriptions = config.maxSubscriptions
     this.rpcLimits = config.rpcLimits
-    this.streamOpenTimeout = config.streamOpenTimeout
     this.now = config.now
     this.seen = new SeenCache({ ttl: config.seenTTL, maxSize: config.maxSeenMessages, now: this.now })
     this.receiver = new MessageReceiver({
@@ -159,7 +155,27 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
       maxOutboundStreams: config.maxOutboundStreams,
       runOnLimitedConnection: config.runOnLimitedConnection,
     }
-    this.onInboundStream = this.onInboundStream.bind(this)
+    this.connector = new PeerConnector({
+      peers: this.peers,
+      self: components.peerId,
+      maxPeers: config.maxPeers,
+      maxInboundDataLength: this.maxInboundDataLength,
+      maxOutboundBufferSize: config.maxOutboundBufferSize,
+      maxInboundStreams: config.maxInboundStreams,
+      streamOpenTimeout: config.streamOpenTimeout,
+      log: this.log,
+      hooks: {
+        isStarted: () => this.started,
+        protocols: () => this.protocols,
+        shutdownSignal: () => this.shutdown.signal,
+        onPeerAdded: (peer, connection) => this.onPeerAdded(peer, connection),
+        onOutboundReady: (peer) => this.greet(peer),
+        onFrame: (peer, frame) => this.onFrame(peer, frame),
+        onDrop: () => {
+          this.counters.droppedRpcs++
+        },
+      },
+    })
   }
 
   // ---- router hooks ---------------------------------------------------------
@@ -215,11 +231,11 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     // every stream being opened listens to it
     setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
     for (const protocol of this.protocols) {
-      await this.components.registrar.handle(protocol, this.onInboundStream, this.streamOptions)
+      await this.components.registrar.handle(protocol, this.connector.onInboundStream, this.streamOptions)
     }
     const topology: Topology = {
       notifyOnLimitedConnection: this.streamOptions.runOnLimitedConnection,
-      onConnect: (peerId, connection) => this.onPeerConnected(peerId, connection),
+      onConnect: (peerId, connection) => this.connector.onPeerConnected(peerId, connection),
       onDisconnect: (peerId) => this.removePeer(peerId.toString()),
     }
     this.started = true
@@ -322,28 +338,6 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     for (const peer of this.peers.values()) peer.write(frame)
   }
 
-  private addPeer(peerId: PeerId, protocol: string, connection: Connection): PeerStreams | undefined {
-    const key = peerId.toString()
-    const existing = this.peers.get(key)
-    if (existing != null) return existing
-    if (this.peers.size >= this.maxPeers) {
-      this.log('ignoring %p: already tracking %d peers', peerId, this.maxPeers)
-      return undefined
-    }
-    const peer = new PeerStreams(peerId, protocol, {
-      maxInboundDataLength: this.maxInboundDataLength,
-      maxOutboundBufferSize: this.maxOutboundBufferSize,
-      maxInboundStreams: this.streamOptions.maxInboundStreams,
-      log: this.log,
-      onDrop: () => {
-        this.counters.droppedRpcs++
-      },
-    })
-    this.peers.set(key, peer)
-    this.onPeerAdded(peer, connection)
-    return peer
-  }
-
   protected removePeer(key: string): void {
     const peer = this.peers.get(key)
     if (peer == null) return
@@ -354,54 +348,17 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     peer.close()
   }
 
-  private onPeerConnected(peerId: PeerId, connection: Connection): void {
-    if (!this.started || peerId.equals(this.components.peerId)) return
-    const peer = this.addPeer(peerId, this.protocols[0], connection)
-    if (peer == null || !peer.beginOpen()) return
-    void this.openOutbound(peer, connection).finally(() => peer.endOpen())
-  }
+  /** The outbound stream to `peer` just opened (gossipsub re-sends GRAFTs here). */
+  protected onOutboundReady(_peer: PeerStreams): void {}
 
-  private async openOutbound(peer: PeerStreams, connection: Connection): Promise<void> {
-    const signal = anySignal([this.shutdown.signal], this.streamOpenTimeout)
-    let stream: Stream
-    try {
-      stream = await connection.newStream(this.protocols, { signal })
-    } catch (err) {
-      this.log('could not open a pubsub stream to %p: %e', peer.id, err)
-      return
-    } finally {
-      signal.clear()
-    }
-    if (!this.started || this.peers.get(peer.key) !== peer) {
-      stream.abort(new PubSubStoppedError())
-      return
-    }
-    peer.setOutbound(stream)
-    // the first RPC tells the peer every topic we subscribe to
+  /** Our first RPC on a new outbound stream tells the peer every topic we subscribe to. */
+  private greet(peer: PeerStreams): void {
     if (this.subscriptions.size > 0) {
       this.sendRpc(peer, {
         subscriptions: [...this.subscriptions].map((topic) => ({ subscribe: true, topic })),
       })
     }
     this.onOutboundReady(peer)
-  }
-
-  /** The outbound stream to `peer` just opened (gossipsub re-sends GRAFTs here). */
-  protected onOutboundReady(_peer: PeerStreams): void {}
-
-  private onInboundStream(stream: Stream, connection: Connection): void {
-    if (!this.started) {
-      stream.abort(new PubSubStoppedError())
-      return
-    }
-    const peer = this.addPeer(connection.remotePeer, stream.protocol, connection)
-    if (peer == null) {
-      stream.abort(new Error('too many pubsub peers'))
-      return
-    }
-    peer.addInbound(stream, (frame) => this.onFrame(peer, frame))
-    // a peer that dialed us may have no outbound stream from us yet
-    if (peer.beginOpen()) void this.openOutbound(peer, connection).finally(() => peer.endOpen())
   }
 
   private onFrame(peer: PeerStreams, frame: Uint8ArrayList): void {
