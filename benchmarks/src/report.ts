@@ -201,6 +201,52 @@ as of the run above; the figures quoted here come from partial runs
 sessions were building and testing (load average 2–12), so they are
 ratios within one run, not absolutes.
 
+### The three missed targets, examined again (2026-12-07)
+
+Measured with the profiling scripts in \`benchmarks/profiles/\` while the
+machine ran other work (load average 6–10 on 2 cores), so wall-clock figures
+are medians of 3 with a wide spread and CPU time is the steadier measure.
+
+- **yamux throughput ≥ 2× js-libp2p:** partial runs gave 2.14× / 2.40×
+  (\`pnpm bench --only throughput --reps 3 --bytes 268435456\`) and, in the
+  anchors run, 2.54× / 3.62×, but with a threefold spread neither proves it.
+  CPU per MB (\`node benchmarks/profiles/throughput-cpu.mjs --mib 128 --reps 3\`,
+  dialer + listener): weft 6 871 µs up / 5 929 µs down, js-libp2p 8 038 /
+  7 868, so js-libp2p spends 1.17× / 1.33× weft's CPU per byte. Profile
+  (\`--cpu-prof\`, 256 MiB): ChaCha20-Poly1305 \`Cipher.update\` 21%, GC 13–14%,
+  idle 25%, \`writev\` 7%, one cipher object per frame 3%, all of weft's own
+  JavaScript 10–11%. Removing every line of weft's JavaScript would gain at
+  most ≈ 12%. What would change it: a cipher that keeps one context and writes
+  into the caller's buffer (node:crypto has neither: the per-frame cipher
+  objects are most of the GC), i.e. a wasm or native ChaCha20-Poly1305, a new
+  dependency not taken; and the 25% idle, a hand-off stall between the
+  processes, still to be found with a per-direction profile on a quiet machine.
+- **RSS per idle connection ≤ 0.5×:** \`pnpm bench --only memory --reps 3\`
+  gave 0.78× (dialer) / 0.68× (listener); heap 0.40× / 0.49×. What the RSS
+  is made of (\`node --expose-gc benchmarks/profiles/memory-breakdown.mjs\`,
+  520 connections, KiB per connection): young generation 31.5 for both stacks
+  (one 16 MiB doubling of V8's semi-space spread over the connections), old
+  generation 12.8 weft / 36.4 js (dialer), outside the V8 heap 24.2 / 13.8.
+  V8 doubles the young generation once the bytes surviving scavenges exceed
+  its size: weft's dialer allocates ≈ 140 KiB per dial and keeps ≈ 14 KiB, so
+  the doubling comes at connection 317 (js-libp2p's at 38). At 300
+  connections weft is at 0.48× / 0.51×; with the young generation fixed for
+  both stacks (\`--max-semi-space-size=1\`) the dialer is at 0.41× and the
+  listener 0.59×, and the dialer's extra memory outside the heap disappears.
+  The heap per connection (\`heap-per-connection.mjs\`, 16.8 KiB) has no hot
+  spot: 54 small objects, 40 strings, 16 closures, 3 timers, the socket and
+  one object per layer. What would change it: ≈ 37% less retained heap per
+  connection (14.5 → 9 KiB) moves the doubling past 500 connections; that is
+  a cliff that depends on the count, so the figure with a fixed young
+  generation is the fairer comparison.
+- **Set-up through the delay proxy ≤ 2.1 RTT:** 2.546 (2.288–2.627) at load
+  7–10, js-libp2p 5.254. The floor on this machine: the proxy alone costs
+  2.096, and Noise XX's crypto on the critical path (Ed25519 sign 51 µs,
+  verify 162 µs, X25519 key generation 88 µs, each DH 61 µs) is ≈ 1 ms, 0.02
+  RTT, so 2.116 before any JavaScript runs: 2.1 is below the floor of proxy
+  plus crypto. The earlier trace puts the rest in the per-message steps
+  between socket reads (1.4–1.9 ms each); ≤ 2.2 is the reachable target.
+
 ### Summary of the full run above (2026-11-25)
 
 Met: set-up (0.38× js-libp2p), streams per second (3.22×), heap per idle
