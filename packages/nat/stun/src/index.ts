@@ -83,6 +83,13 @@ export {
   retransmissionSchedule,
 } from './transaction.js'
 export {
+  decodeXorAddress,
+  longTermKey,
+  TurnAttributeType,
+  TurnMethod,
+  xorAddressAttribute,
+} from './turn-attributes.js'
+export {
   type Endpoint,
   mappedAddressOf,
   type OpenUdpClientOptions,
