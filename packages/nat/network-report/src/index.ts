@@ -1,0 +1,2 @@
+/** Placeholder: @weft/network-report lands here. */
+export {}

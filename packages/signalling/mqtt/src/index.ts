@@ -1,0 +1,2 @@
+/** Placeholder: @weft/mqtt-signalling lands here. */
+export {}
