@@ -1,0 +1,101 @@
+/**
+ * `weft nat --stun host:port`: the NAT report (RFC 5780 mapping, filtering,
+ * hairpinning; P2PD's port allocation) against STUN servers named on the
+ * command line. There is no built-in server: without --stun it says so.
+ */
+
+import { lookup } from 'node:dns/promises'
+import { isIP } from 'node:net'
+import { discoverNat, type Endpoint, type NatReport } from '@weft/stun'
+import type { ArgumentsCamelCase, Argv } from 'yargs'
+import { CliError } from '../errors.js'
+import type { GlobalOptions } from './global.js'
+
+interface NatOptions extends GlobalOptions {
+  stun: string[]
+  samples: number
+}
+
+export const command = 'nat'
+export const describe = 'Report the NAT in front of this machine, using the STUN servers you name'
+
+export function builder(yargs: Argv<GlobalOptions>): Argv<NatOptions> {
+  return yargs
+    .option('stun', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'STUN server host:port (repeatable; an RFC 5780 server gives the full report)',
+    })
+    .option('samples', {
+      type: 'number',
+      default: 5,
+      describe: 'fresh sockets for the port-allocation measurement (0–16)',
+    })
+    .example(
+      '$0 nat --stun stun.example.net:3478',
+      'classify the NAT through that server',
+    ) as Argv<NatOptions>
+}
+
+/** Parses `host:port` or `[v6]:port`; resolves names once. */
+export async function parseServer(text: string): Promise<Endpoint> {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text)
+  const port = Number(match?.[2])
+  if (match == null || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CliError(`--stun expects host:port, got "${text}"`)
+  }
+  const host = match[1]!
+  if (isIP(host) !== 0) return { address: host, port }
+  try {
+    const { address } = await lookup(host)
+    return { address, port }
+  } catch {
+    throw new CliError(`cannot resolve STUN server ${host}`)
+  }
+}
+
+export function formatReport(server: string, report: NatReport): string {
+  const lines = [`server        ${server}`, `reachable     ${report.reachable}`]
+  if (report.mappedAddress != null)
+    lines.push(`mapped        ${report.mappedAddress.address}:${report.mappedAddress.port}`)
+  if (report.natted != null) lines.push(`behind NAT    ${report.natted}`)
+  lines.push(`classic type  ${report.classic}`)
+  if (report.mapping != null) lines.push(`mapping       ${report.mapping}`)
+  if (report.filtering != null) lines.push(`filtering     ${report.filtering}`)
+  if (report.hairpinning != null) lines.push(`hairpinning   ${report.hairpinning}`)
+  if (report.allocation != null)
+    lines.push(`allocation    ${report.allocation}${report.delta != null ? ` (delta ${report.delta})` : ''}`)
+  return `${lines.join('\n')}\n`
+}
+
+export async function handler(args: ArgumentsCamelCase<NatOptions>): Promise<void> {
+  if (args.stun.length === 0) {
+    throw new CliError(
+      'weft nat needs at least one --stun host:port (weft never contacts a server you did not name)',
+    )
+  }
+  if (!Number.isInteger(args.samples) || args.samples < 0 || args.samples > 16) {
+    throw new CliError(`--samples must be an integer from 0 to 16, got ${args.samples}`)
+  }
+  const results: Array<{ server: string; report?: NatReport; error?: string }> = []
+  for (const text of args.stun) {
+    const server = await parseServer(text)
+    try {
+      const report = await discoverNat({
+        server,
+        allocationSamples: args.samples,
+        signal: AbortSignal.timeout(30_000),
+      })
+      results.push({ server: text, report })
+      if (!args.json) process.stdout.write(formatReport(text, report))
+    } catch (err) {
+      results.push({ server: text, error: (err as Error).message })
+      if (!args.json) process.stdout.write(`server        ${text}\nerror         ${(err as Error).message}\n`)
+    }
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(results)}\n`)
+  if (results.every((result) => result.report == null || !result.report.reachable)) {
+    throw new CliError('no STUN server answered')
+  }
+}

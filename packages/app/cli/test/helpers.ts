@@ -1,0 +1,192 @@
+/**
+ * Test helpers: the CLI bundled once by esbuild (weft packages from their
+ * sources) and run with plain `node`; daemons as child processes on
+ * loopback; a plain node:http client.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const WORKSPACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
+const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../src/bin.ts')
+
+export function tempDir(label: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `weft-cli-${label}-`))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** Bundles the `weft` executable into `dir`. */
+export function bundleCli(dir: string): string {
+  const file = join(dir, 'weft.mjs')
+  execFileSync(
+    join(WORKSPACE, 'node_modules/.bin/esbuild'),
+    [
+      ENTRY,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--target=node20',
+      '--conditions=weft-source',
+      `--outfile=${file}`,
+      '--log-level=error',
+      "--banner:js=import { createRequire as __weftRequire } from 'node:module'; const require = __weftRequire(import.meta.url);",
+    ],
+    { cwd: WORKSPACE, stdio: ['ignore', 'ignore', 'inherit'] },
+  )
+  return file
+}
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `weft args…` to completion (60 s at most) with XDG_CONFIG_HOME inside the test's folder. */
+export function runCli(bin: string, args: string[], home: string): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, XDG_CONFIG_HOME: home, DEBUG: '' }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err == null ? 0 : typeof err.code === 'number' ? err.code : 1
+        resolvePromise({ code, stdout, stderr })
+      },
+    )
+  })
+}
+
+export interface DaemonProcess {
+  api: string
+  port: number
+  peerId: string
+  addrs: string[]
+  token: string
+  unixSocket?: string
+  stop(): Promise<number | null>
+}
+
+/** Starts `weft daemon --json` on loopback and waits for its ready line (20 s at most). */
+export async function startDaemonProcess(
+  bin: string,
+  dir: string,
+  name: string,
+  extra: string[] = [],
+): Promise<DaemonProcess> {
+  const tokenFile = join(dir, `${name}.token`)
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'daemon',
+      '--json',
+      '--key',
+      join(dir, `${name}.key`),
+      '--token-file',
+      tokenFile,
+      '--api-port',
+      '0',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      ...extra,
+    ],
+    { env: { ...process.env, XDG_CONFIG_HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const line = await new Promise<string>((resolveLine, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`daemon ${name} not ready: ${stderr}`)), 20_000)
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk
+      const newline = out.indexOf('\n')
+      if (newline >= 0) {
+        clearTimeout(timer)
+        resolveLine(out.slice(0, newline))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`daemon ${name} exited ${code}: ${stderr}`))
+    })
+  })
+  const ready = JSON.parse(line) as { api: string; peerId: string; addrs: string[]; unixSocket?: string }
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)))
+  return {
+    ...ready,
+    port: Number(new URL(ready.api).port),
+    token: readFileSync(tokenFile, 'utf8').trim(),
+    async stop() {
+      if (child.exitCode != null) return child.exitCode
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 6_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+  }
+}
+
+export interface HttpReply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Buffer
+  // biome-ignore lint/suspicious/noExplicitAny: JSON replies are checked field by field
+  json(): any
+}
+
+export interface HttpOptions {
+  method?: string
+  body?: Uint8Array | string
+  headers?: Record<string, string>
+  /** omit the bearer token */
+  anonymous?: boolean
+}
+
+/** One request with node:http (a fresh connection each time). */
+export function http(
+  daemon: Pick<DaemonProcess, 'port' | 'token'>,
+  path: string,
+  options: HttpOptions = {},
+): Promise<HttpReply> {
+  return new Promise((resolveReply, reject) => {
+    const headers: Record<string, string> = {
+      ...(options.anonymous === true ? {} : { Authorization: `Bearer ${daemon.token}` }),
+      ...options.headers,
+    }
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: daemon.port,
+        path,
+        method: options.method ?? 'GET',
+        headers,
+        agent: false,
+        timeout: 60_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => {
+          const body = Buffer.concat(chunks)
+          resolveReply({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body.toString('utf8')),
+          })
+        })
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error(`request ${path} timed out`)))
+    req.end(options.body)
+  })
+}
