@@ -1,0 +1,121 @@
+/**
+ * One report, put together once: `getNetworkReport(options)`. The service
+ * (service.ts) keeps one up to date from the same pieces.
+ */
+import { networkInterfaces } from 'node:os'
+import { throwIfAborted } from '@weft/utils'
+import { type InterfaceTable, probeTargets, readInterfaces } from './interfaces.js'
+import { checkServers, type Discover, type OpenClient, probeNat } from './nat-probe.js'
+import type { Sources } from './sources.js'
+import { checkTurn, type TurnCheckOptions } from './turn-check.js'
+import {
+  type InterfaceEntry,
+  type NatEntry,
+  type NetworkReport,
+  type PortMappingEntry,
+  type ReachabilityEntry,
+  SCHEMA,
+  type ServerAddress,
+  type TurnEntry,
+} from './types.js'
+
+export interface ReportOptions extends Sources {
+  /** STUN servers (RFC 5780 ones give the full picture); none by default: NAT is then 'unknown' */
+  stunServers?: ServerAddress[]
+  /** TURN servers whose availability is reported; none by default */
+  turnServers?: ServerAddress[]
+  /** fresh sockets per interface for the port-allocation measurement (5; 0..16) */
+  allocationSamples?: number
+  /** the interface table (default: `os.networkInterfaces()`) */
+  networkInterfaces?: () => InterfaceTable
+  /** the NAT discovery (default: @weft/stun's `discoverNat`) */
+  discover?: Discover
+  /** opens a STUN probe's socket on an interface address */
+  openClient?: OpenClient
+  /** opens a TURN check's socket */
+  openTurnClient?: TurnCheckOptions['openClient']
+  signal?: AbortSignal
+}
+
+export function checkAllocationSamples(value: number | undefined): number {
+  const samples = value ?? 5
+  if (!Number.isInteger(samples) || samples < 0 || samples > 16)
+    throw new RangeError(`allocationSamples must be an integer 0..16, got ${samples}`)
+  return samples
+}
+
+export function localAddressesOf(interfaces: readonly InterfaceEntry[]): string[] {
+  return interfaces.flatMap((entry) => entry.addresses.map((address) => address.address))
+}
+
+/** NAT entries for every interface and family, probed one after another (bounded work, no bursts). */
+export async function measureNat(
+  interfaces: readonly InterfaceEntry[],
+  options: Pick<ReportOptions, 'allocationSamples' | 'discover' | 'openClient' | 'signal'> & {
+    stunServers: ServerAddress[]
+  },
+): Promise<NatEntry[]> {
+  const localAddresses = localAddressesOf(interfaces)
+  const entries: NatEntry[] = []
+  for (const target of probeTargets(interfaces)) {
+    entries.push(
+      await probeNat(target, {
+        stunServers: options.stunServers,
+        allocationSamples: options.allocationSamples,
+        localAddresses,
+        discover: options.discover,
+        openClient: options.openClient,
+        signal: options.signal,
+      }),
+    )
+  }
+  return entries
+}
+
+export async function measureTurn(
+  servers: readonly ServerAddress[],
+  options: Pick<ReportOptions, 'openTurnClient' | 'signal'>,
+): Promise<TurnEntry[]> {
+  const entries: TurnEntry[] = []
+  for (const server of servers)
+    entries.push(await checkTurn(server, { openClient: options.openTurnClient, signal: options.signal }))
+  return entries
+}
+
+export function portMappingOf(sources: Sources): PortMappingEntry {
+  if (sources.portMapping == null) return { present: false, addresses: [] }
+  return { present: true, addresses: sources.portMapping.getMappedAddresses().map(String) }
+}
+
+export function reachabilityOf(sources: Sources, hostVerdict?: ReachabilityEntry['host']): ReachabilityEntry {
+  const addresses = (sources.autonatV2?.getAddressReachability() ?? []).map((entry) => ({
+    address: entry.address.toString(),
+    reachability: entry.reachability,
+    confidence: entry.confidence,
+  }))
+  return {
+    host: sources.autonat?.reachability ?? hostVerdict ?? 'unknown',
+    perAddressPresent: sources.autonatV2 != null,
+    addresses,
+  }
+}
+
+/** The whole report, measured now. Probe failures are reported in their entries, not thrown. */
+export async function getNetworkReport(options: ReportOptions = {}): Promise<NetworkReport> {
+  throwIfAborted(options.signal)
+  const stunServers = checkServers('stunServers', options.stunServers)
+  const turnServers = checkServers('turnServers', options.turnServers)
+  checkAllocationSamples(options.allocationSamples)
+  const interfaces = readInterfaces((options.networkInterfaces ?? networkInterfaces)())
+  const nat = await measureNat(interfaces, { ...options, stunServers })
+  const turn = await measureTurn(turnServers, options)
+  return {
+    schema: SCHEMA,
+    generatedAt: new Date().toISOString(),
+    interfaces,
+    nat,
+    portMapping: portMappingOf(options),
+    reachability: reachabilityOf(options),
+    turn,
+  }
+}
