@@ -27,6 +27,7 @@ const TOOLS = [
   { command: 'tmux', apt: 'tmux', suites: 'the QuickChat terminal test' },
   { command: 'miniupnpd', apt: 'miniupnpd', suites: 'the port-mapping lab' },
   { command: 'nft', apt: 'nftables', suites: 'the port-mapping lab' },
+  { command: 'mosquitto', apt: 'mosquitto', suites: 'the MQTT signalling tests' },
   // present when some python3 imports it (pyenv's python3 does not see Debian's dist-packages)
   {
     command: 'python3 -c "import libtorrent"',
