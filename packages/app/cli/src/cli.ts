@@ -4,12 +4,15 @@
  * Errors become one line on stderr (a stack only with --debug).
  */
 import yargs from 'yargs'
+import * as chat from './commands/chat.js'
 import * as daemon from './commands/daemon.js'
+import * as dht from './commands/dht.js'
+import * as get from './commands/get.js'
 import { globalOptions } from './commands/global.js'
 import * as id from './commands/id.js'
 import * as nat from './commands/nat.js'
 import * as ping from './commands/ping.js'
-import { pendingCommands } from './commands/unavailable.js'
+import * as share from './commands/share.js'
 import { CliError, describeError, exitCodeOf } from './errors.js'
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,7 +29,14 @@ export async function main(argv: string[]): Promise<number> {
     .command(ping as any)
     // biome-ignore lint/suspicious/noExplicitAny: see above
     .command(nat as any)
-    .command(pendingCommands)
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    .command(chat as any)
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    .command(share as any)
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    .command(get as any)
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    .command(dht as any)
     .demandCommand(1, 'name a command (weft --help lists them)')
     .strict()
     .recommendCommands()

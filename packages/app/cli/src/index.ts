@@ -7,6 +7,10 @@
  * curl -H "Authorization: Bearer $(cat ~/.config/weft/api-token)" http://127.0.0.1:12333/version
  * weft ping /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…
  * weft nat --stun stun.example.net:3478
+ * weft chat lobby                           # prints the address another terminal joins with --join
+ * weft share ./file.bin                     # prints its id; weft get <id> [dest] --from <addr>
+ * weft dht get-peers <infohash> --bootstrap 192.0.2.7:6881
+ * weft dht crawl --bootstrap 192.0.2.7:6881 --duration 60
  * ```
  *
  * Programmatic use: `startDaemon({ privateKey, token, listen, apiPort,

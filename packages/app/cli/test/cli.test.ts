@@ -37,11 +37,12 @@ describe('the weft command', () => {
       [['daemon', '--help'], '--listen-unix'],
       [['ping', '--help'], '--count'],
       [['nat', '--help'], '--stun'],
-      [['chat', '--help'], 'not yet available'],
-      [['share', '--help'], 'not yet available'],
-      [['get', '--help'], 'not yet available'],
+      [['chat', '--help'], '--join'],
+      [['share', '--help'], '--app'],
+      [['get', '--help'], '--from'],
       [['dht', '--help'], 'get-peers'],
-      [['dht', 'crawl', '--help'], 'not yet available'],
+      [['dht', 'get-peers', '--help'], '--public-bootstrap'],
+      [['dht', 'crawl', '--help'], '--duration'],
     ] as const) {
       const result = await runCli(bin, [...args], temp.dir)
       expect([args.join(' '), result.code]).toEqual([args.join(' '), 0])
@@ -73,11 +74,16 @@ describe('the weft command', () => {
       [['ping', '/ip4/127.0.0.1/tcp/1', '--count', '0'], 1, /^weft: --count must be/],
       [['nat'], 1, /^weft: weft nat needs at least one --stun host:port/],
       [['nat', '--stun', 'nonsense'], 1, /^weft: --stun expects host:port, got "nonsense"\n$/],
-      [['chat', 'lobby'], 2, /^weft: `weft chat` .* is not available in this build of weft yet\n$/],
-      [['share', 'file.bin'], 2, /not available/],
-      [['get', 'abc'], 2, /not available/],
-      [['dht', 'get-peers', 'aa'], 2, /not available/],
-      [['dht', 'crawl'], 2, /not available/],
+      [['chat'], 1, /^weft: Not enough non-option arguments/],
+      [['chat', 'lobby', '--join', 'x:y'], 1, /^weft: --join: "x:y" is not an address/],
+      [['share', 'file.bin'], 1, /^weft: cannot read .*file\.bin: ENOENT\n$/],
+      [['get', 'abc'], 1, /^weft: not a file id: abc /],
+      [
+        ['dht', 'get-peers', 'aa'],
+        1,
+        /^weft: an infohash is 40 hex digits or 32 base32 letters, got "aa"\n$/,
+      ],
+      [['dht', 'crawl'], 1, /^weft: weft dht needs --bootstrap host:port/],
       [
         ['id', '--key', join(temp.dir, 'a-file', 'key')],
         1,

@@ -190,3 +190,66 @@ export function http(
     req.end(options.body)
   })
 }
+
+export interface CliProcess {
+  readonly pid: number
+  /** everything printed so far */
+  stdout(): string
+  stderr(): string
+  /** waits (15 s at most) until stdout (or stderr) matches */
+  waitFor(match: RegExp, stream?: 'stdout' | 'stderr', timeout?: number): Promise<RegExpExecArray>
+  write(text: string): void
+  endInput(): void
+  signal(name: NodeJS.Signals): void
+  /** the exit code (waits 20 s at most, then kills it) */
+  exited(timeout?: number): Promise<number | null>
+}
+
+/** Starts `weft args…` with piped stdio, XDG_CONFIG_HOME inside the test's folder. */
+export function spawnCli(bin: string, args: string[], home: string): CliProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, XDG_CONFIG_HOME: home, DEBUG: '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  const output = { stdout: '', stderr: '' }
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk
+  })
+  // 'close': the process ended and its output is all read
+  let closed = false
+  const exit = new Promise<number | null>((resolveExit) =>
+    child.once('close', (code) => {
+      closed = true
+      resolveExit(code)
+    }),
+  )
+  return {
+    pid: child.pid ?? 0,
+    stdout: () => output.stdout,
+    stderr: () => output.stderr,
+    async waitFor(match, stream = 'stdout', timeout = 15_000) {
+      const deadline = Date.now() + timeout
+      for (;;) {
+        const found = match.exec(output[stream])
+        if (found != null) return found
+        if (closed || Date.now() > deadline)
+          throw new Error(
+            `weft ${args.join(' ')}: ${stream} never matched ${match}\nstdout: ${output.stdout}\nstderr: ${output.stderr}`,
+          )
+        await new Promise((resolveWait) => setTimeout(resolveWait, 50))
+      }
+    },
+    write: (text) => child.stdin.write(text),
+    endInput: () => child.stdin.end(),
+    signal: (name) => child.kill(name),
+    async exited(timeout = 20_000) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeout)
+      const code = await exit
+      clearTimeout(timer)
+      return code
+    },
+  }
+}

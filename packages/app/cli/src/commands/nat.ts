@@ -4,11 +4,10 @@
  * command line. There is no built-in server: without --stun it says so.
  */
 
-import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
 import { discoverNat, type Endpoint, type NatReport } from '@weft/stun'
 import type { ArgumentsCamelCase, Argv } from 'yargs'
 import { CliError } from '../errors.js'
+import { parseHostPort, resolveHost } from '../host-port.js'
 import type { GlobalOptions } from './global.js'
 
 interface NatOptions extends GlobalOptions {
@@ -40,19 +39,8 @@ export function builder(yargs: Argv<GlobalOptions>): Argv<NatOptions> {
 
 /** Parses `host:port` or `[v6]:port`; resolves names once. */
 export async function parseServer(text: string): Promise<Endpoint> {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text)
-  const port = Number(match?.[2])
-  if (match == null || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new CliError(`--stun expects host:port, got "${text}"`)
-  }
-  const host = match[1]!
-  if (isIP(host) !== 0) return { address: host, port }
-  try {
-    const { address } = await lookup(host)
-    return { address, port }
-  } catch {
-    throw new CliError(`cannot resolve STUN server ${host}`)
-  }
+  const { host, port } = await resolveHost(parseHostPort(text, '--stun'), 'STUN server')
+  return { address: host, port }
 }
 
 export function formatReport(server: string, report: NatReport): string {
