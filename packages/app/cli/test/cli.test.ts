@@ -114,6 +114,18 @@ describe('the weft command', () => {
     expect(debug.stderr).toMatch(/\n\s+at /)
   }, 90_000)
 
+  it('prints the network report without contacting any server when none is named', async () => {
+    const json = await runCli(bin, ['nat', '--report', '--json'], temp.dir)
+    expect(json.code).toBe(0)
+    const report = JSON.parse(json.stdout)
+    expect(report.schema).toBe('weft.network-report/1')
+    expect(report.interfaces.length).toBeGreaterThan(0)
+    for (const entry of report.nat) expect(entry.status).toBe('unconfigured')
+    const text = await runCli(bin, ['nat', '--report'], temp.dir)
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/lo|127\.0\.0\.1/)
+  }, 60_000)
+
   it('pings a daemon and refuses a second daemon on the same API port', async () => {
     const daemon = await startDaemonProcess(bin, temp.dir, 'target')
     try {

@@ -2,8 +2,12 @@
  * `weft nat --stun host:port`: the NAT report (RFC 5780 mapping, filtering,
  * hairpinning; P2PD's port allocation) against STUN servers named on the
  * command line. There is no built-in server: without --stun it says so.
+ * `weft nat --report [--stun …] [--turn …]`: the whole network report of
+ * @weft/network-report (interfaces, NAT per interface and family, TURN);
+ * without --stun its NAT is 'unknown' and nothing is sent.
  */
 
+import { getNetworkReport, renderText } from '@weft/network-report'
 import { discoverNat, type Endpoint, type NatReport } from '@weft/stun'
 import type { ArgumentsCamelCase, Argv } from 'yargs'
 import { CliError } from '../errors.js'
@@ -12,7 +16,9 @@ import type { GlobalOptions } from './global.js'
 
 interface NatOptions extends GlobalOptions {
   stun: string[]
+  turn: string[]
   samples: number
+  report: boolean
 }
 
 export const command = 'nat'
@@ -25,6 +31,17 @@ export function builder(yargs: Argv<GlobalOptions>): Argv<NatOptions> {
       array: true,
       default: [],
       describe: 'STUN server host:port (repeatable; an RFC 5780 server gives the full report)',
+    })
+    .option('turn', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'TURN server host:port whose availability --report shows (repeatable)',
+    })
+    .option('report', {
+      type: 'boolean',
+      default: false,
+      describe: 'the whole network report: interfaces (IPv6 first), NAT per interface and family, TURN',
     })
     .option('samples', {
       type: 'number',
@@ -57,14 +74,29 @@ export function formatReport(server: string, report: NatReport): string {
   return `${lines.join('\n')}\n`
 }
 
+/** `--report`: @weft/network-report's report, as text or (--json) its `weft.network-report/1` JSON. */
+async function networkReportHandler(args: ArgumentsCamelCase<NatOptions>): Promise<void> {
+  const toServer = (endpoint: Endpoint) => ({ host: endpoint.address, port: endpoint.port })
+  const stunServers = (await Promise.all(args.stun.map(parseServer))).map(toServer)
+  const turnServers = (await Promise.all(args.turn.map(parseServer))).map(toServer)
+  const report = await getNetworkReport({
+    stunServers,
+    turnServers,
+    allocationSamples: args.samples,
+    signal: AbortSignal.timeout(120_000),
+  })
+  process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : renderText(report))
+}
+
 export async function handler(args: ArgumentsCamelCase<NatOptions>): Promise<void> {
+  if (!Number.isInteger(args.samples) || args.samples < 0 || args.samples > 16) {
+    throw new CliError(`--samples must be an integer from 0 to 16, got ${args.samples}`)
+  }
+  if (args.report) return networkReportHandler(args)
   if (args.stun.length === 0) {
     throw new CliError(
       'weft nat needs at least one --stun host:port (weft never contacts a server you did not name)',
     )
-  }
-  if (!Number.isInteger(args.samples) || args.samples < 0 || args.samples > 16) {
-    throw new CliError(`--samples must be an integer from 0 to 16, got ${args.samples}`)
   }
   const results: Array<{ server: string; report?: NatReport; error?: string }> = []
   for (const text of args.stun) {
