@@ -14,6 +14,24 @@ declare module 'bittorrent-dht' {
     /** A bound or unbound node:dgram socket handed to k-rpc-socket. */
     socket?: unknown
     timeBucketOutdated?: number
+    /** BEP44 mutable items are refused unless given: verify(signature, message, publicKey). */
+    verify?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean
+  }
+
+  interface PutOptions {
+    v: Uint8Array
+    k?: Uint8Array
+    seq?: number
+    salt?: Uint8Array
+    cas?: number
+    sign?: (message: Uint8Array) => Uint8Array
+  }
+
+  interface GetResult {
+    v: Uint8Array
+    k?: Uint8Array
+    sig?: Uint8Array
+    seq?: number
   }
 
   export default class DHT extends EventEmitter {
@@ -27,6 +45,13 @@ declare module 'bittorrent-dht' {
       infoHash: Uint8Array | string,
       callback: (err: Error | null, nodesFound: number) => void,
     ): () => void
+    /** BEP44 put: a get lookup for tokens, then put to the closest nodes; `n` is how many nodes were asked. */
+    put(options: PutOptions, callback: (err: Error | null, hash: Uint8Array, n: number) => void): Uint8Array
+    get(
+      key: Uint8Array,
+      options: { salt?: Uint8Array; cache?: boolean },
+      callback: (err: Error | null, result: GetResult | null) => void,
+    ): void
     toJSON(): { nodes: Array<{ host: string; port: number }> }
     destroy(callback?: () => void): void
   }

@@ -80,6 +80,70 @@ export class LibtorrentNode {
     return reply.peers as LoopbackAddress[]
   }
 
+  /** BEP44: puts a byte-string item; resolves with its target and the nodes that stored it. */
+  async putImmutable(value: Uint8Array): Promise<{ target: string; stored: number }> {
+    const reply = await this.command(
+      { cmd: 'put_immutable', value: Buffer.from(value).toString('hex') },
+      30_000,
+    )
+    return { target: reply.target as string, stored: reply.stored as number }
+  }
+
+  async getImmutable(target: Uint8Array, seconds = 10): Promise<Uint8Array | undefined> {
+    const reply = await this.command({
+      cmd: 'get_immutable',
+      target: Buffer.from(target).toString('hex'),
+      timeout: seconds,
+    })
+    return typeof reply.value === 'string' ? new Uint8Array(Buffer.from(reply.value, 'hex')) : undefined
+  }
+
+  /** BEP44: libtorrent signs with the key of `seed` and picks seq (one above the item it finds). */
+  async putMutable(
+    seed: Uint8Array,
+    publicKey: Uint8Array,
+    value: Uint8Array,
+    salt: Uint8Array,
+  ): Promise<{ stored: number; seq: number }> {
+    const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+    const reply = await this.command(
+      { cmd: 'put_mutable', seed: hex(seed), public: hex(publicKey), value: hex(value), salt: hex(salt) },
+      30_000,
+    )
+    return { stored: reply.stored as number, seq: reply.seq as number }
+  }
+
+  async getMutable(
+    publicKey: Uint8Array,
+    salt: Uint8Array,
+    seconds = 10,
+  ): Promise<{ value?: Uint8Array; seq?: number }> {
+    const reply = await this.command({
+      cmd: 'get_mutable',
+      public: Buffer.from(publicKey).toString('hex'),
+      salt: Buffer.from(salt).toString('hex'),
+      timeout: seconds,
+    })
+    return {
+      value: typeof reply.value === 'string' ? new Uint8Array(Buffer.from(reply.value, 'hex')) : undefined,
+      seq: typeof reply.seq === 'number' ? reply.seq : undefined,
+    }
+  }
+
+  /** BEP51: libtorrent asks `node` for sample_infohashes. */
+  async sample(
+    node: LoopbackAddress,
+    target: Uint8Array,
+  ): Promise<{ samples: string[]; num: number | null }> {
+    const reply = await this.command({
+      cmd: 'sample',
+      host: node.host,
+      port: node.port,
+      target: Buffer.from(target).toString('hex'),
+    })
+    return { samples: reply.samples as string[], num: reply.num as number | null }
+  }
+
   async routingTableSize(): Promise<number> {
     return (await this.command({ cmd: 'nodes' })).nodes as number
   }

@@ -4,6 +4,7 @@
  * explicitly, and bittorrent-dht's socket refuses any destination but
  * 127.0.0.1 (it would otherwise fall back to the public routers).
  */
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 import { type MainlineDHT, mainlineDHT } from '@weft/mainline-dht'
 import DHT from 'bittorrent-dht'
@@ -32,6 +33,33 @@ export async function weftNode(bootstrap: LoopbackAddress[]): Promise<MainlineDH
   return dht
 }
 
+/** Ed25519 verification for bittorrent-dht's BEP44 (it ships none), on node:crypto. */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+      format: 'jwk',
+    })
+    return verify(null, message, key, signature)
+  } catch {
+    return false
+  }
+}
+
+/** An Ed25519 key on node:crypto, shaped as BEP44 signers are (weft's `ItemSigner`, bittorrent-dht's `k` and `sign`). */
+export function ed25519Signer(seed: Uint8Array = randomBytes(32)): {
+  seed: Uint8Array
+  publicKey: { raw: Uint8Array }
+  sign(data: Uint8Array): Uint8Array
+} {
+  // PKCS#8 for a raw Ed25519 seed (RFC 8410)
+  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed])
+  const privateKey = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
+  const publicKey = createPublicKey(privateKey)
+  const raw = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'))
+  return { seed, publicKey: { raw }, sign: (data) => new Uint8Array(sign(null, data, privateKey)) }
+}
+
 /** A node:dgram socket whose sends to anything but loopback throw. */
 function loopbackOnlySocket(): ReturnType<typeof createSocket> {
   const socket = createSocket('udp4')
@@ -51,6 +79,7 @@ export async function bittorrentNode(bootstrap: LoopbackAddress[]): Promise<DHT>
   const dht = new DHT({
     bootstrap: bootstrap.length === 0 ? false : bootstrap.map((node) => `${node.host}:${node.port}`),
     socket: loopbackOnlySocket(),
+    verify: verifyEd25519,
   })
   await new Promise<void>((resolve) => dht.listen(0, LOOPBACK, resolve))
   if (bootstrap.length > 0) {

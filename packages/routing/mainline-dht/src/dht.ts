@@ -3,6 +3,7 @@
  * the lookups, wired together; start it, bootstrap it from the nodes you
  * name, then find nodes, get peers and announce.
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger } from '@libp2p/interface'
 import { logger as defaultLogger, LightEventTarget } from '@weft/utils'
 import {
@@ -15,8 +16,23 @@ import {
   type NodeContact,
 } from './address.js'
 import type { Bencodable } from './bencode.js'
+import type { ItemSigner } from './bep44.js'
 import { DHTStoppedError, ErrorCode, KrpcError } from './errors.js'
 import { builtInHandlers, decodePeers } from './handlers.js'
+import {
+  type GetImmutableResult,
+  type GetMutableOptions,
+  type GetMutableResult,
+  getImmutable,
+  getMutable,
+  type PutMutableOptions,
+  type PutMutableResult,
+  type PutResult,
+  putImmutable,
+  putMutable,
+} from './item-client.js'
+import { itemHandlers } from './item-handlers.js'
+import { ItemStore } from './item-store.js'
 import { type LookupReply, type LookupResult, lookup } from './lookup.js'
 import type { Query, Response } from './message.js'
 import { equalIds, idToHex, randomId, secureId } from './node-id.js'
@@ -24,6 +40,7 @@ import type { MainlineDHTInit, QueryHandler } from './options.js'
 import { PeerStore } from './peer-store.js'
 import { RoutingTable } from './routing-table.js'
 import { type QueryOptions, Rpc, type RpcCounters } from './rpc.js'
+import { InfohashSampler, sampleHandler } from './samples.js'
 import { Tokens } from './tokens.js'
 import { dgramSocket } from './udp.js'
 
@@ -44,6 +61,10 @@ export interface AnnounceOptions extends AbortOptions {
   impliedPort?: boolean
 }
 
+export interface LookupOptions extends AbortOptions {
+  onResponse?: (response: Response, from: NodeContact) => void
+}
+
 export interface AnnounceResult {
   /** Nodes that accepted the announcement. */
   announced: number
@@ -59,6 +80,8 @@ const MAX_VERIFYING = 16
 export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   readonly table: RoutingTable
   readonly peers: PeerStore
+  /** BEP44 items put to us. */
+  readonly items: ItemStore
   private readonly log: Logger
   private readonly tokens: Tokens
   private readonly handlers = new Map<string, QueryHandler>()
@@ -78,9 +101,12 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
       init.nodeId ?? (init.externalAddress === undefined ? randomId() : secureId(init.externalAddress))
     if (id.length !== ID_LENGTH) throw new TypeError(`a node id is ${ID_LENGTH} bytes, got ${id.length}`)
     this.external = init.externalAddress
+    // every query in flight listens on it; maxInFlight bounds them
+    setMaxListeners(Number.POSITIVE_INFINITY, this.lifetime.signal)
     this.table = new RoutingTable(id, { k: init.k, secureIds: init.secureIds, nodesPerIp: init.nodesPerIp })
     this.peers = new PeerStore(init.peerStore)
     this.tokens = new Tokens(init.tokenRotation)
+    this.items = new ItemStore(init.itemStore)
     const context = {
       table: this.table,
       peers: this.peers,
@@ -89,8 +115,15 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
       onAnnounce: (infohash: Uint8Array, peer: Address) =>
         this.safeDispatchEvent('announce', { detail: { infohash, peer } }),
     }
-    for (const [method, handler] of Object.entries(builtInHandlers(context)))
-      this.handlers.set(method, handler)
+    const builtIn = {
+      ...builtInHandlers(context),
+      ...itemHandlers({ ...context, items: this.items }),
+      sample_infohashes: sampleHandler(
+        context,
+        new InfohashSampler(() => this.peers.infohashes(), init.samples),
+      ),
+    }
+    for (const [method, handler] of Object.entries(builtIn)) this.handlers.set(method, handler)
     for (const [method, handler] of Object.entries(init.handlers ?? {})) this.handlers.set(method, handler)
   }
 
@@ -166,7 +199,12 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     this.rpc.responseObserver = (response, from) => this.heard(response, from)
     const refresh = this.init.refreshInterval ?? 60_000
     if (refresh > 0) this.timers.push(setInterval(() => void this.refresh(), refresh))
-    this.timers.push(setInterval(() => this.peers.sweep(), 60_000))
+    this.timers.push(
+      setInterval(() => {
+        this.peers.sweep()
+        this.items.sweep()
+      }, 60_000),
+    )
     this.log('started as %s on %s', idToHex(this.id), socket.addresses().map(addressKey).join(', '))
     if ((this.init.bootstrap ?? []).length > 0) await this.bootstrap(this.init.bootstrap ?? [], options)
   }
@@ -238,6 +276,30 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     return local.length === 0 ? result : { ...result, peers: [...result.peers, ...local] }
   }
 
+  /** BEP44: the immutable item whose bencoded value hashes to `target`. */
+  async getImmutable(target: Uint8Array, options: AbortOptions = {}): Promise<GetImmutableResult> {
+    return getImmutable(this, target, options)
+  }
+
+  /** BEP44: stores `value` on the k closest nodes to its SHA-1; `target` is where it lives. */
+  async putImmutable(value: Bencodable, options: AbortOptions = {}): Promise<PutResult> {
+    return putImmutable(this, value, options)
+  }
+
+  /** BEP44: the mutable item of `publicKey` (and `salt`) with the highest valid seq. */
+  async getMutable(publicKey: Uint8Array, options: GetMutableOptions = {}): Promise<GetMutableResult> {
+    return getMutable(this, publicKey, options)
+  }
+
+  /** BEP44: signs and stores a mutable item (seq one above the highest found, unless given). */
+  async putMutable(
+    signer: ItemSigner,
+    value: Bencodable,
+    options: PutMutableOptions = {},
+  ): Promise<PutMutableResult> {
+    return putMutable(this, signer, value, options)
+  }
+
   /** get_peers, then announce_peer to the closest nodes that gave a token. */
   async announce(infohash: Uint8Array, options: AnnounceOptions = {}): Promise<AnnounceResult> {
     const implied = options.impliedPort === true || options.port === undefined
@@ -260,11 +322,16 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     return { announced, lookup: result }
   }
 
-  private async lookup(
+  /**
+   * An iterative lookup with any query (`target` steers it; `args` are sent
+   * with `want`): `onResponse` sees every answer, for BEP44 `get` and
+   * extensions. Resolves with the closest nodes that answered and their tokens.
+   */
+  async lookup(
     target: Uint8Array,
     method: string,
-    args: Record<string, Bencodable>,
-    options: AbortOptions,
+    args: Record<string, Bencodable | undefined>,
+    options: LookupOptions = {},
   ): Promise<LookupResult> {
     if (this.rpc === undefined) throw new DHTStoppedError()
     const k = this.table.k
@@ -272,6 +339,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     const own = new Set(this.addresses().map(addressKey))
     const ask = async (node: NodeContact, signal: AbortSignal): Promise<LookupReply> => {
       const response = await this.query(node, method, { ...args, want }, { signal })
+      options.onResponse?.(response, node)
       const nodes = [
         ...(response.values.nodes instanceof Uint8Array ? decodeNodes(response.values.nodes, 4, 2 * k) : []),
         ...(response.values.nodes6 instanceof Uint8Array

@@ -39,12 +39,21 @@ export class InvalidKrpcMessageError extends Error {
   override name = 'InvalidKrpcMessageError'
 }
 
-/** KRPC error codes (BEP5, BEP44). */
+/** KRPC error codes (BEP5 201–204, BEP44 205–302). */
 export const ErrorCode = {
   generic: 201,
   server: 202,
   protocol: 203,
   methodUnknown: 204,
+  /** BEP44: v over 1 000 bytes. */
+  messageTooBig: 205,
+  invalidSignature: 206,
+  /** BEP44: salt over 64 bytes. */
+  saltTooBig: 207,
+  /** BEP44: cas does not name the stored seq. */
+  casMismatch: 301,
+  /** BEP44: seq below (or equal to, with another value) the stored one. */
+  seqTooLow: 302,
 } as const
 
 /**

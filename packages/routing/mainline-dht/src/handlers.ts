@@ -28,7 +28,7 @@ export interface HandlerContext {
   readonly onAnnounce: (infohash: Uint8Array, peer: Address) => void
 }
 
-function bytesArg(query: Query, key: string, length?: number): Uint8Array {
+export function bytesArg(query: Query, key: string, length?: number): Uint8Array {
   const value = query.args[key]
   if (!(value instanceof Uint8Array) || (length !== undefined && value.length !== length)) {
     throw new KrpcError(ErrorCode.protocol, `${query.method}: argument ${key} missing or malformed`)
@@ -52,7 +52,12 @@ export function wantedFamilies(query: Query, from: Address, families: readonly F
   return asked.filter((family) => families.includes(family))
 }
 
-function closestNodes(context: HandlerContext, target: Uint8Array, query: Query, from: Address): BencodeDict {
+export function closestNodes(
+  context: HandlerContext,
+  target: Uint8Array,
+  query: Query,
+  from: Address,
+): BencodeDict {
   const values: BencodeDict = {}
   for (const family of wantedFamilies(query, from, context.families)) {
     const nodes = context.table.closest(target, context.table.k, (node) => familyOf(node.host) === family)

@@ -2,11 +2,13 @@
 import type { ComponentLogger } from '@libp2p/interface'
 import type { Address } from './address.js'
 import type { Bencodable } from './bencode.js'
+import type { ItemStoreInit } from './item-store.js'
 import type { Query } from './message.js'
 import type { PeerStoreInit } from './peer-store.js'
 import type { RateLimiterInit } from './rate-limiter.js'
 import type { SecureIdPolicy } from './routing-table.js'
 import type { Hooks } from './rpc.js'
+import type { SamplesInit } from './samples.js'
 import type { UdpSocket } from './udp.js'
 
 /** Answers one query type: the return values (the DHT adds `id`), or throws `KrpcError`. */
@@ -55,6 +57,10 @@ export interface MainlineDHTInit {
   maxMessageSize?: number
   maxDepth?: number
   peerStore?: PeerStoreInit
+  /** BEP44 storage (default 2 h TTL, 2 000 items, 2 MiB). */
+  itemStore?: ItemStoreInit
+  /** BEP51 answers (default a fresh sample of up to 20 infohashes every 60 s). */
+  samples?: SamplesInit
   /** Token secret rotation, ms (default 5 min; a token stays valid 5-10 min). */
   tokenRotation?: number
   /** How often stale buckets are looked for, ms (default 60 s; 0: never). */
