@@ -9,7 +9,7 @@
  * sent.
  *
  *   (after `npx tsc -b interop/mainline`, from interop/mainline)
- *   node --import ../polyfill.mjs dist/sim/mainline-sim.js [--weft 10000] [--bt 2000] [--lookups 200] [--alpha 3] [--out file.md]
+ *   node --import ../polyfill.mjs dist/sim/mainline-sim.js [--weft 10000] [--bt 2000] [--lookups 200] [--alpha 5] [--out file.md]
  */
 import { writeFileSync } from 'node:fs'
 import {
@@ -131,7 +131,7 @@ function pick<T>(items: readonly T[], count: number): T[] {
   return copy.slice(0, count)
 }
 
-async function buildWeft(size: number, log: (line: string) => void, alpha = 3): Promise<SimNode[]> {
+async function buildWeft(size: number, log: (line: string) => void, alpha = 5): Promise<SimNode[]> {
   const network = new MemoryNetwork({ maxQueued: 4096 })
   const nodes: SimNode[] = []
   const batch = 50
@@ -292,10 +292,10 @@ export async function simulate(init: SimInit = {}): Promise<SimFigures[]> {
   const log = init.log ?? (() => {})
   const lookups = init.lookups ?? 200
   const figures: SimFigures[] = []
-  const alpha = init.alpha ?? 3
+  const alpha = init.alpha ?? 5
   for (const [name, size, build] of [
     [
-      alpha === 3 ? 'weft' : `weft (α = ${alpha})`,
+      alpha === 5 ? 'weft' : `weft (α = ${alpha})`,
       init.weftNodes ?? 10_000,
       (count: number, write: (line: string) => void) => buildWeft(count, write, alpha),
     ],
@@ -357,7 +357,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     weftNodes: option('weft', 10_000),
     bittorrentNodes: option('bt', 2000),
     lookups: option('lookups', 200),
-    alpha: option('alpha', 3),
+    alpha: option('alpha', 5),
     log: (line) => console.error(line),
   })
   const markdown = report(figures, `node --import ../polyfill.mjs dist/sim/mainline-sim.js ${args.join(' ')}`)

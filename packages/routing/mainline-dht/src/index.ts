@@ -21,7 +21,7 @@
  * Nothing is contacted unless `bootstrap` names nodes (`PUBLIC_BOOTSTRAP_NODES`
  * joins the public network). Options (`MainlineDHTInit`): `socket` (a
  * `UdpSocket`, e.g. `new MemoryNetwork().socket()`), `host`/`host6`/`port`,
- * `nodeId`, `externalAddress` (BEP42 id), `bootstrap`, `k` (8), `alpha` (3),
+ * `nodeId`, `externalAddress` (BEP42 id), `bootstrap`, `k` (8), `alpha` (5),
  * `secureIds` ('prefer' | 'enforce' | 'ignore'), `nodesPerIp` (1), `readOnly`,
  * `timeout` (2 s), `retries` (1), `maxInFlight` (512), `rateLimit` (20/s per
  * host), `maxMessageSize` (2 KiB), `maxDepth` (8), `peerStore` caps and TTL, `itemStore` (BEP44), `samples` (BEP51),

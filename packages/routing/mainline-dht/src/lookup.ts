@@ -62,7 +62,9 @@ interface Candidate {
 
 export async function lookup(init: LookupInit): Promise<LookupResult> {
   const k = init.k ?? 8
-  const alpha = init.alpha ?? 3
+  // 5, as libtorrent's search branching: at 10,000 nodes with 20% churn, α = 3 needs a
+  // fifth round (benchmarks/MAINLINE-RESULTS.md)
+  const alpha = init.alpha ?? 5
   const maxCandidates = Math.max(init.maxCandidates ?? 64, k)
   const maxPeers = init.maxPeers ?? 1000
   const maxQueries = init.maxQueries ?? 256

@@ -153,7 +153,7 @@ describe('hostile input', () => {
 
   it('drops answers from addresses that were not asked and keeps them out of the table', async () => {
     const network = new MemoryNetwork({ maxQueued: 10_000 })
-    const dht = await victim(network, { timeout: 200 })
+    const dht = await victim(network, { timeout: 2_000 })
     const { socket, replies } = attacker(network, '55.5.5.5', 555, true)
     const pending = dht.ping(socket.addresses()[0] as Address)
     await settle()
