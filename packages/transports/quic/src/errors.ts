@@ -113,3 +113,15 @@ export class DecryptionError extends Error {
   static override name = 'DecryptionError'
   override name = 'DecryptionError'
 }
+
+/** The connection ended: closed by either side, timed out, or failed; `code` is the QUIC error code when one was sent. */
+export class ConnectionClosedError extends Error {
+  static override name = 'ConnectionClosedError'
+  override name = 'ConnectionClosedError'
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message)
+  }
+}

@@ -1,52 +1,57 @@
 /**
- * @weft/quic: QUIC version 1 (RFC 9000, 9001, 9002; invariants RFC 8999) in
- * TypeScript on node:crypto, with its own TLS 1.3 handshake carrying the
- * libp2p certificate: the future `/quic-v1` transport.
- *
- * State: the foundation layers, each pure (no sockets) and tested against
- * the RFCs' own vectors. There is no transport factory yet: no UDP socket,
- * no connection, no streams (see README.md).
- *
- * - wire codecs: varints (`encodeVarint`, `readVarint`), packet headers
- *   (`parsePacketHeader`, `encodeLongHeader`, `encodeShortHeader`,
- *   `encodeVersionNegotiation`), packet numbers (`packetNumberLength`,
- *   `decodePacketNumber`), every RFC 9000 frame (`decodeFrames`,
- *   `encodeFrames`), transport parameters;
- * - packet protection: `initialKeys(dcid)`, `derivePacketKeys`,
- *   `protectPacket` / `unprotectPacket`, `KeyPhase` for key updates, the
- *   Retry integrity tag;
- * - the handshake: `TlsClient` / `TlsServer` state machines fed with CRYPTO
- *   bytes per encryption level, answering with bytes to send, secrets to
- *   install and the verified remote peer.
+ * @weft/quic: the `/quic-v1` transport. QUIC version 1 (RFC 9000, 9001,
+ * 9002; invariants RFC 8999) in TypeScript on node:dgram and node:crypto,
+ * with its own TLS 1.3 handshake carrying the libp2p certificate.
  *
  * @example
  * ```ts
- * import { generateKeyPair } from '@weft/crypto'
- * import { generateCertificate } from '@weft/tls'
- * import { encodeTransportParameters, TlsClient } from '@weft/quic'
+ * import { createHost } from '@weft/host'
+ * import { quic } from '@weft/quic'
  *
- * const key = await generateKeyPair('Ed25519')
- * const client = new TlsClient({
- *   certificate: await generateCertificate(key),
- *   transportParameters: encodeTransportParameters({ initialMaxData: 1 << 20 }),
+ * const host = await createHost({
+ *   addresses: { listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] },
+ *   transports: [quic()],
  * })
- * const [hello] = await client.start() // { type: 'send', level: 'initial', data: ClientHello }
  * ```
  *
+ * A QUIC connection is already secure and multiplexed: the transport hands
+ * the upgrader its own muxer (`/quic`) and skips encryption; each QUIC
+ * bidirectional stream is one libp2p stream. One UDP socket per listen
+ * address serves listening and dialing (a dial reuses a listening socket of
+ * its family).
+ *
+ * Options (`QuicInit`): `dialTimeout` (10 s), `handshakeTimeout` (10 s),
+ * `maxConnections` per socket (1 024), `maxHandshakes` per socket (128),
+ * `maxIdleTimeout` (30 s), `keepAlive` (true), `maxInboundStreams` (256),
+ * `streamWindow` (1 MiB), `connectionWindow` (4 MiB), `writeHighWater`
+ * (256 KiB), `keyUpdateInterval` (2^20 packets).
+ *
+ * Also exported, pure and tested against the RFCs' vectors: the wire codecs
+ * (varints, packet headers, packet numbers, frames, transport parameters),
+ * packet protection and key update, the TLS 1.3 client and server state
+ * machines, and the sans-I/O `QuicConnection`.
+ *
  * Errors: connection errors are `QuicTransportError`s carrying the RFC 9000
- * §20 code (`FrameEncodingError`, `TransportParameterError`,
- * `ProtocolViolationError`, `CryptoError` with the TLS alert); packets that
- * cannot be read or opened throw `MalformedPacketError` / `DecryptionError`
- * and are to be dropped.
+ * §20 code; packets that cannot be read or opened are dropped.
  *
  * Logging namespace: `weft:quic`.
  */
+
+import type { Transport } from '@libp2p/interface'
+import type { QuicInit } from './transport/config.js'
+import { type QuicComponents, QuicTransport } from './transport/transport.js'
 
 export { AckTracker } from './ack-tracker.js'
 export { ByteReader } from './byte-reader.js'
 export { ByteWriter } from './byte-writer.js'
 export * from './cipher-suite.js'
 export { ClientConnection, type ClientConnectionInit, MIN_INITIAL_DATAGRAM } from './client-connection.js'
+export {
+  type ConnectionEvents,
+  type ConnectionInit,
+  type ConnectionOptions,
+  QuicConnection,
+} from './connection/connection.js'
 export * from './errors.js'
 export * from './frame.js'
 export { decodeFrame, decodeFrames } from './frame-decoder.js'
@@ -70,5 +75,14 @@ export {
 export { KeySchedule, Transcript } from './tls/key-schedule.js'
 export { TlsClient } from './tls/tls-client.js'
 export { TlsServer } from './tls/tls-server.js'
+export { isDialable, isQuicAddress } from './transport/addresses.js'
+export { type QuicConfig, type QuicInit, resolveConfig } from './transport/config.js'
+export { MUXER_PROTOCOL } from './transport/muxer.js'
 export * from './transport-parameters.js'
 export * from './varint.js'
+export { type QuicComponents, QuicTransport }
+
+/** The QUIC transport factory: `quic(init)(components)`. */
+export function quic(init: QuicInit = {}): (components: QuicComponents) => Transport {
+  return (components) => new QuicTransport(init, components)
+}

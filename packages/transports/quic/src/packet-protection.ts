@@ -7,7 +7,7 @@
  *
  * Opening is total: a payload, or `DecryptionError` (the packet is dropped).
  */
-import { type CipherGCMTypes, createCipheriv, createDecipheriv } from 'node:crypto'
+import { type Cipher, type CipherGCMTypes, createCipheriv, createDecipheriv } from 'node:crypto'
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from './cipher-suite.js'
 import { DecryptionError } from './errors.js'
 import type { PacketKeys } from './packet-keys.js'
@@ -28,10 +28,17 @@ export function headerProtectionMask(keys: PacketKeys, sample: Uint8Array): Uint
     // the sample is the ChaCha20 counter (4 bytes, little-endian) then nonce: Node's 16-byte IV layout
     return new Uint8Array(createCipheriv('chacha20', keys.hp, sample).update(ZEROES))
   }
-  const cipher = createCipheriv('aes-128-ecb', keys.hp, null)
-  cipher.setAutoPadding(false)
+  // ECB keeps no state between blocks, so one cipher per key serves every packet
+  let cipher = ecbCiphers.get(keys.hp)
+  if (cipher == null) {
+    cipher = createCipheriv('aes-128-ecb', keys.hp, null)
+    cipher.setAutoPadding(false)
+    ecbCiphers.set(keys.hp, cipher)
+  }
   return new Uint8Array(cipher.update(sample).subarray(0, 5))
 }
+
+const ecbCiphers = new WeakMap<Uint8Array, Cipher>()
 
 function nonceFor(iv: Uint8Array, packetNumber: number): Uint8Array {
   const nonce = new Uint8Array(iv)

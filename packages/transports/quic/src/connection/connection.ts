@@ -1,0 +1,377 @@
+/**
+ * A QUIC v1 connection, client or server, without sockets (RFC 9000, 9001,
+ * 9002): datagrams come in through `receive`, go out through `init.send`.
+ * It runs the TLS handshake over the Initial, Handshake and 1-RTT spaces,
+ * discards keys as the handshake progresses, carries bidirectional streams
+ * (`StreamManager`), recovers losses (`LossDetection`, NewReno, a pacer),
+ * keeps the server within 3× what the client sent before its address is
+ * validated, updates 1-RTT keys every `keyUpdateInterval` packets, sends
+ * PINGs to stay alive, and closes on idle timeout or CONNECTION_CLOSE.
+ *
+ * Receiving is in `receiver.ts` and `frame-handler.ts`, sending in
+ * `sender.ts`, streams and flow control in `streams.ts`.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Logger } from '@libp2p/interface'
+import type { Certificate } from '@weft/tls'
+import { ConnectionClosedError, QuicTransportError, TransportErrorCode } from '../errors.js'
+import type { Frame } from '../frame.js'
+import { KeyPhase } from '../key-phase.js'
+import { derivePacketKeys, initialKeys, type PacketKeys } from '../packet-keys.js'
+import { Pacer } from '../recovery/congestion.js'
+import { LossDetection } from '../recovery/loss-detection.js'
+import type { EncryptionLevel, HandshakeEvent, HandshakeResult } from '../tls/handshake-endpoint.js'
+import { TlsClient } from '../tls/tls-client.js'
+import { TlsServer } from '../tls/tls-server.js'
+import { encodeTransportParameters, type TransportParameters } from '../transport-parameters.js'
+import { ackDeadline, idleDeadline, keepAliveDeadline } from './deadlines.js'
+import { PacketSpace } from './packet-space.js'
+import { receiveDatagram } from './receiver.js'
+import { flush } from './sender.js'
+import type { StreamState } from './stream-state.js'
+import { type StreamLimits, StreamManager } from './streams.js'
+
+export const CONNECTION_ID_LENGTH = 8
+/** datagrams queued for one connection between two turns of the event loop */
+const INBOX_LIMIT = 256
+
+export interface ConnectionOptions {
+  /** ms without traffic before the connection ends (we advertise it; the lower of both applies) */
+  idleTimeout: number
+  /** PING at half the idle timeout so an idle connection stays up */
+  keepAlive: boolean
+  /** 1-RTT packets sent under one key phase before we update keys (RFC 9001 §6) */
+  keyUpdateInterval: number
+  limits: StreamLimits
+}
+
+export interface ConnectionInit extends ConnectionOptions {
+  role: 'client' | 'server'
+  certificate: Certificate
+  send: (datagram: Uint8Array) => void
+  log: Logger
+  /** server: the client's first DCID (Initial keys come from it) and its SCID */
+  clientDcid?: Uint8Array
+  clientScid?: Uint8Array
+}
+
+export interface ConnectionEvents {
+  established(result: HandshakeResult): void
+  stream(stream: StreamState): void
+  /** the connection is over; `err` unless it closed with NO_ERROR */
+  closed(err?: Error): void
+}
+
+export class QuicConnection {
+  readonly scid = new Uint8Array(randomBytes(CONNECTION_ID_LENGTH))
+  /** the client's first DCID: the server also routes it here until the client switches */
+  readonly originalDcid: Uint8Array
+  dcid: Uint8Array
+  readonly isClient: boolean
+  state: 'handshake' | 'established' | 'closed' = 'handshake'
+  result: HandshakeResult | undefined
+  readonly spaces: Record<EncryptionLevel, PacketSpace>
+  oneRtt: KeyPhase | undefined
+  readonly recovery = new LossDetection()
+  readonly pacer = new Pacer()
+  readonly streams: StreamManager
+  readonly log: Logger
+  events: ConnectionEvents = { established: () => {}, stream: () => {}, closed: () => {} }
+  // amplification limit (RFC 9000 §8.1)
+  addressValidated: boolean
+  bytesReceived = 0
+  bytesSent = 0
+  // pending control frames
+  handshakeDonePending = false
+  pingPending = false
+  pathResponse: Uint8Array | undefined
+  closeFrame: { errorCode: number; reason: string; application: boolean } | undefined
+  /** ms: when the idle timer and keep-alive are due */
+  lastActivity = Date.now()
+  lastAckElicitingSent = 0
+  idleTimeout: number
+  /** 1-RTT packets sent in the current key phase, and the first of them */
+  packetsInPhase = 0
+  phaseStart = 0
+  keyUpdates = 0
+  peerParameters: TransportParameters | undefined
+  /** the handshake (the receive path feeds it CRYPTO bytes) */
+  readonly tls: TlsClient | TlsServer
+  private oneRttRead: PacketKeys | undefined
+  private oneRttWrite: PacketKeys | undefined
+  private chain: Promise<void> = Promise.resolve()
+  private readonly inbox: Uint8Array[] = []
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Number.POSITIVE_INFINITY
+  private flushScheduled = false
+  /** when the pacer lets the next packet out */
+  pacedUntil = 0
+
+  constructor(readonly init: ConnectionInit) {
+    this.isClient = init.role === 'client'
+    this.log = init.log
+    this.idleTimeout = init.idleTimeout
+    this.addressValidated = this.isClient
+    this.recovery.isClient = this.isClient
+    this.originalDcid = init.clientDcid ?? new Uint8Array(randomBytes(CONNECTION_ID_LENGTH))
+    this.dcid = init.clientScid ?? this.originalDcid
+    this.spaces = {
+      initial: new PacketSpace('initial'),
+      handshake: new PacketSpace('handshake'),
+      'one-rtt': new PacketSpace('one-rtt'),
+    }
+    const keys = initialKeys(this.originalDcid)
+    this.spaces.initial.read = this.isClient ? keys.server : keys.client
+    this.spaces.initial.write = this.isClient ? keys.client : keys.server
+    this.streams = new StreamManager(this.isClient, init.limits)
+    this.streams.onIncoming = (stream) => this.events.stream(stream)
+    const transportParameters = encodeTransportParameters({
+      maxIdleTimeout: init.idleTimeout,
+      maxUdpPayloadSize: 1452,
+      activeConnectionIdLimit: 2,
+      ...this.streams.parameters(),
+      initialSourceConnectionId: this.scid,
+      ...(this.isClient ? {} : { originalDestinationConnectionId: this.originalDcid }),
+    })
+    const tlsInit = { certificate: init.certificate, transportParameters }
+    this.tls = this.isClient ? new TlsClient(tlsInit) : new TlsServer(tlsInit)
+  }
+
+  /** Client: sends the first Initial. */
+  start(): void {
+    if (this.tls instanceof TlsClient)
+      this.serialize(async () => this.apply(await (this.tls as TlsClient).start()))
+  }
+
+  /** One datagram from the peer. */
+  receive(datagram: Uint8Array): void {
+    if (this.state === 'closed') return
+    // datagrams that arrive in one turn of the event loop are handled together, then one
+    // flush answers them all (fewer ACK-only packets); beyond the bound they are dropped
+    if (this.inbox.length >= INBOX_LIMIT) return
+    this.inbox.push(datagram)
+    if (this.inbox.length > 1) return
+    setImmediate(() =>
+      this.serialize(async () => {
+        for (const next of this.inbox.splice(0)) {
+          await receiveDatagram(this, next)
+          if (this.closed) return
+        }
+      }),
+    )
+  }
+
+  /** Sends what is queued, soon (coalescing writes of one tick). */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.state === 'closed') return
+    this.flushScheduled = true
+    queueMicrotask(() => {
+      this.flushScheduled = false
+      this.flushNow()
+    })
+  }
+
+  /** Closes with CONNECTION_CLOSE (application close when 1-RTT keys exist). */
+  close(errorCode = 0, reason = ''): void {
+    if (this.state === 'closed' || this.closeFrame != null) return
+    this.closeFrame = { errorCode, reason, application: this.oneRtt != null && this.result != null }
+    this.flushNow()
+    this.finish(
+      errorCode === 0 ? undefined : new ConnectionClosedError(`closed locally: ${reason}`, errorCode),
+    )
+  }
+
+  /** Ends the connection now; `err` is what streams and listeners see. */
+  finish(err?: Error): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = undefined
+    if (err != null) this.log('closed: %s', err.message)
+    this.streams.closeAll(err ?? new ConnectionClosedError('the connection closed'))
+    this.events.closed(err)
+  }
+
+  /** Queues handshake events: bytes to send, keys to install, completion. */
+  apply(events: HandshakeEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'send') {
+        this.spaces[event.level].cryptoQueue.push(event.data)
+      } else if (event.type === 'complete') {
+        this.onHandshakeComplete(event.result)
+      } else {
+        const keys = derivePacketKeys(event.suite, event.secret)
+        if (event.level === 'handshake') {
+          if (event.type === 'read-keys') this.spaces.handshake.read = keys
+          else this.spaces.handshake.write = keys
+          this.recovery.handshakeKeysReady = true
+        } else if (event.type === 'read-keys') this.oneRttRead = keys
+        else this.oneRttWrite = keys
+        if (this.oneRttRead != null && this.oneRttWrite != null && this.oneRtt == null) {
+          this.oneRtt = new KeyPhase(this.oneRttWrite, this.oneRttRead)
+        }
+      }
+    }
+  }
+
+  /** Drops a finished level's keys and in-flight packets. */
+  discardLevel(level: 'initial' | 'handshake'): void {
+    if (this.spaces[level].discarded) return
+    this.spaces[level].discard()
+    this.recovery.discard(level)
+  }
+
+  /** The handshake is confirmed (RFC 9001 §4.1.2): Handshake keys go. */
+  confirmHandshake(): void {
+    if (this.recovery.handshakeConfirmed) return
+    this.recovery.handshakeConfirmed = true
+    this.discardLevel('initial')
+    this.discardLevel('handshake')
+  }
+
+  flushNow(): void {
+    if (this.state === 'closed') return
+    try {
+      flush(this)
+    } catch (err) {
+      this.fail(err as Error)
+      return
+    }
+    this.armTimer()
+  }
+
+  /** A connection error: CONNECTION_CLOSE with its code, then closed. */
+  fail(err: Error): void {
+    if (this.state === 'closed') return
+    const code = err instanceof QuicTransportError ? err.code : TransportErrorCode.INTERNAL_ERROR
+    this.log('connection error 0x%s: %s', code.toString(16), err.message)
+    if (this.closeFrame == null) {
+      this.closeFrame = { errorCode: code, reason: err.message.slice(0, 100), application: false }
+      try {
+        flush(this)
+      } catch {}
+    }
+    this.finish(err)
+  }
+
+  private serialize(task: () => Promise<void>): void {
+    this.chain = this.chain.then(task).then(
+      () => this.flushNow(),
+      (err) => this.fail(err as Error),
+    )
+  }
+
+  private onHandshakeComplete(result: HandshakeResult): void {
+    const params = result.transportParameters
+    if (this.isClient) {
+      const same = (a?: Uint8Array, b?: Uint8Array): boolean =>
+        a != null && b != null && a.length === b.length && a.every((byte, i) => byte === b[i])
+      if (!same(params.originalDestinationConnectionId, this.originalDcid)) {
+        throw new QuicTransportError(
+          TransportErrorCode.TRANSPORT_PARAMETER_ERROR,
+          'original_destination_connection_id mismatch',
+        )
+      }
+      if (!same(params.initialSourceConnectionId, this.dcid)) {
+        throw new QuicTransportError(
+          TransportErrorCode.TRANSPORT_PARAMETER_ERROR,
+          'initial_source_connection_id mismatch',
+        )
+      }
+    }
+    this.peerParameters = params
+    this.result = result
+    this.streams.setPeerParameters(params)
+    this.recovery.maxAckDelay = params.maxAckDelay
+    this.recovery.handshakeComplete = true
+    if (params.maxIdleTimeout > 0)
+      this.idleTimeout = Math.min(this.idleTimeout || Infinity, params.maxIdleTimeout)
+    this.state = 'established'
+    if (!this.isClient) {
+      this.handshakeDonePending = true
+      this.confirmHandshake()
+    }
+    this.log('handshake complete with %s (%s)', result.peerId.toString(), result.suite.name)
+    this.events.established(result)
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed'
+  }
+
+  /** Our write keys changed: count packets of the new phase from here. */
+  startPhase(): void {
+    this.packetsInPhase = 0
+    this.phaseStart = this.spaces['one-rtt'].nextPacketNumber
+    this.keyUpdates++
+  }
+
+  /** One timer for everything: loss/PTO, ACK delay, idle, keep-alive, pacing. */
+  private armTimer(): void {
+    if (this.state === 'closed') return
+    const deadlines = [
+      this.recovery.deadline(),
+      ackDeadline(this),
+      idleDeadline(this),
+      keepAliveDeadline(this),
+    ]
+    if (this.pacedUntil > 0) deadlines.push(this.pacedUntil)
+    let at = Number.POSITIVE_INFINITY
+    for (const deadline of deadlines) if (deadline != null && deadline < at) at = deadline
+    if (at === this.timerAt && this.timer != null) return
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = at
+    if (at === Number.POSITIVE_INFINITY) return
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - Date.now()))
+    this.timer.unref?.()
+  }
+
+  private onTimer(): void {
+    this.timer = undefined
+    this.timerAt = Number.POSITIVE_INFINITY
+    if (this.state === 'closed') return
+    const now = Date.now()
+    const idle = idleDeadline(this)
+    if (idle != null && idle <= now) {
+      this.finish(new ConnectionClosedError(`idle for ${this.idleTimeout} ms`))
+      return
+    }
+    const keepAlive = keepAliveDeadline(this)
+    if (keepAlive != null && keepAlive <= now) this.pingPending = true
+    const timeout = this.recovery.onTimeout(now)
+    if (timeout != null) {
+      if (timeout.kind === 'loss')
+        this.requeue(
+          timeout.level,
+          timeout.lost.flatMap((packet) => packet.frames),
+        )
+      else this.sendProbes(timeout.level)
+    }
+    this.flushNow()
+  }
+
+  /** A PTO fired: up to two probes carrying the oldest unacknowledged data, or a PING (RFC 9002 §6.2.4). */
+  private sendProbes(level: EncryptionLevel): void {
+    const space = this.spaces[level]
+    space.probes = 2
+    const oldest = this.recovery.oldestUnacked(level, 2)
+    const frames = oldest.flatMap((packet) => packet.frames)
+    // nothing to resend: the probes carry a PING (sender.ts)
+    if (frames.length > 0) this.requeue(level, frames)
+  }
+
+  /** Lost frames go back in front of new data. */
+  requeue(level: EncryptionLevel, frames: readonly Frame[]): void {
+    const space = this.spaces[level]
+    if (space.discarded) return
+    for (const frame of frames) {
+      if (frame.type === 'handshake-done') this.handshakeDonePending = true
+      else if (frame.type === 'crypto') space.retransmit.push(frame)
+      else {
+        const again = this.streams.onLost(frame)
+        if (again != null) space.retransmit.push(again)
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * What a connection does with each frame it receives (RFC 9000 §19). CRYPTO
+ * data comes back to the caller, which feeds TLS (asynchronously); stream
+ * frames go to the stream manager; ACKs to loss detection.
+ */
+import {
+  ConnectionClosedError,
+  ProtocolViolationError,
+  QuicTransportError,
+  TransportErrorCode,
+} from '../errors.js'
+import type { Frame } from '../frame.js'
+import { ReassemblyLimitError } from '../reassembly-buffer.js'
+import type { EncryptionLevel } from '../tls/handshake-endpoint.js'
+import type { QuicConnection } from './connection.js'
+
+const decoder = new TextDecoder()
+
+/** Handles `frame` received at `level`; returns CRYPTO bytes that became contiguous, if any. */
+export function handleFrame(
+  connection: QuicConnection,
+  level: EncryptionLevel,
+  frame: Frame,
+): Uint8Array | undefined {
+  switch (frame.type) {
+    case 'padding':
+    case 'ping':
+    case 'new-token':
+    case 'path-response':
+    case 'retire-connection-id':
+      return undefined
+    case 'crypto': {
+      try {
+        const data = connection.spaces[level].crypto.insert(frame.offset, frame.data)
+        return data.length > 0 ? data : undefined
+      } catch (err) {
+        if (err instanceof ReassemblyLimitError) {
+          throw new QuicTransportError(TransportErrorCode.CRYPTO_BUFFER_EXCEEDED, err.message)
+        }
+        throw err
+      }
+    }
+    case 'ack':
+      onAck(connection, level, frame)
+      return undefined
+    case 'handshake-done':
+      if (!connection.isClient) throw new ProtocolViolationError('a client sent HANDSHAKE_DONE')
+      connection.confirmHandshake()
+      return undefined
+    case 'new-connection-id':
+      // we keep using the connection ID we have: nothing to store (RFC 9000 §5.1.1 lets us ignore spares)
+      return undefined
+    case 'path-challenge':
+      connection.pathResponse = frame.data.slice()
+      return undefined
+    case 'connection-close': {
+      const reason = decoder.decode(frame.reason)
+      connection.log('peer closed: code 0x%s %s', frame.errorCode.toString(16), reason)
+      // RFC 9000 §10.2.2: draining, nothing more is sent
+      connection.finish(
+        frame.errorCode === 0
+          ? undefined
+          : new ConnectionClosedError(
+              `the peer closed with code ${frame.errorCode}: ${reason}`,
+              frame.errorCode,
+            ),
+      )
+      return undefined
+    }
+    default:
+      if (connection.result == null)
+        throw new ProtocolViolationError(`${frame.type} before the handshake completed`)
+      connection.streams.onFrame(frame)
+      if (connection.streams.hasControl || connection.streams.hasSendable) connection.scheduleFlush()
+      return undefined
+  }
+}
+
+function onAck(
+  connection: QuicConnection,
+  level: EncryptionLevel,
+  frame: Extract<Frame, { type: 'ack' }>,
+): void {
+  const space = connection.spaces[level]
+  const largest = frame.ranges[0]?.largest ?? -1
+  if (largest >= space.nextPacketNumber) {
+    throw new ProtocolViolationError(`an ACK of packet ${largest} that was never sent`)
+  }
+  const exponent = level === 'one-rtt' ? (connection.peerParameters?.ackDelayExponent ?? 3) : 3
+  const ackDelay = (frame.ackDelay * 2 ** exponent) / 1000
+  const { acked, lost } = connection.recovery.onAck(level, frame.ranges, ackDelay, Date.now())
+  if (level === 'one-rtt' && connection.oneRtt != null && largest >= connection.phaseStart) {
+    // RFC 9001 §6.1: the peer acknowledged a packet of our current phase
+    connection.oneRtt.awaitingAck = false
+  }
+  if (acked.length > 0) space.probes = 0
+  if (lost.length > 0)
+    connection.requeue(
+      level,
+      lost.flatMap((packet) => packet.frames),
+    )
+}

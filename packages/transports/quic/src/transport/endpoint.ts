@@ -1,0 +1,250 @@
+/**
+ * One UDP socket (node:dgram) shared by every QUIC connection on it, dialed
+ * or accepted: datagrams are routed by destination connection ID (ours are
+ * 8 bytes). A long-header Initial of at least 1200 bytes for an unknown
+ * connection ID becomes a server connection when a listener accepts on the
+ * socket and the limits allow; a long header of another version gets
+ * Version Negotiation; anything else unknown is dropped, before any
+ * per-datagram state exists. Connections still in their handshake are
+ * bounded separately (`maxHandshakes`) and must finish within
+ * `handshakeTimeout`.
+ */
+import { createSocket, type Socket } from 'node:dgram'
+import type { Logger } from '@libp2p/interface'
+import type { Certificate } from '@weft/tls'
+import { MIN_INITIAL_DATAGRAM } from '../client-connection.js'
+import { CONNECTION_ID_LENGTH, type ConnectionOptions, QuicConnection } from '../connection/connection.js'
+import { encodeVersionNegotiation, parsePacketHeader, QUIC_V1 } from '../packet-header.js'
+import { initialKeys } from '../packet-keys.js'
+import { unprotectPacket } from '../packet-protection.js'
+
+export interface EndpointLimits {
+  /** connections on this socket at once */
+  maxConnections: number
+  /** server connections still in their handshake */
+  maxHandshakes: number
+  /** ms a handshake may take */
+  handshakeTimeout: number
+}
+
+export interface EndpointInit extends EndpointLimits {
+  host: string
+  port: number
+  family: 4 | 6
+  certificate: Certificate
+  connection: ConnectionOptions
+  log: Logger
+}
+
+/** Called for each server connection created by an Initial; the listener drives it from here. */
+export type AcceptHandler = (connection: QuicConnection, remote: { address: string; port: number }) => void
+
+const hex = (id: Uint8Array): string => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')
+
+let nextConnectionId = 0
+const SOCKET_BUFFER = 4 * 1024 * 1024
+/** ms a closed connection's IDs stay routed at most */
+const MAX_DRAIN = 3_000
+
+export class UdpEndpoint {
+  readonly socket: Socket
+  accept: AcceptHandler | undefined
+  /** called when the last connection goes and no listener accepts: an idle dial socket may close */
+  onIdle: () => void = () => {}
+  private readonly routes = new Map<string, QuicConnection>()
+  private readonly connections = new Set<QuicConnection>()
+  private handshakes = 0
+  /** closed connections whose IDs are still routed (to nothing), with their timers */
+  private readonly draining = new Map<() => void, ReturnType<typeof setTimeout>>()
+  private closed = false
+
+  constructor(private readonly init: EndpointInit) {
+    this.socket = createSocket({ type: init.family === 4 ? 'udp4' : 'udp6', ipv6Only: init.family === 6 })
+    this.socket.on('message', (message, remote) => this.onDatagram(message, remote))
+    this.socket.on('error', (err) => init.log.error('socket error: %s', err.message))
+  }
+
+  async bind(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject)
+      this.socket.bind({ address: this.init.host, port: this.init.port, exclusive: true }, () => {
+        this.socket.off('error', reject)
+        // bursts of a congestion window must not overflow the kernel's default buffers
+        try {
+          this.socket.setRecvBufferSize(SOCKET_BUFFER)
+          this.socket.setSendBufferSize(SOCKET_BUFFER)
+        } catch {
+          // capped by the system (net.core.rmem_max): the default stays
+        }
+        resolve()
+      })
+    })
+  }
+
+  get family(): 4 | 6 {
+    return this.init.family
+  }
+
+  get address(): { host: string; port: number } {
+    const address = this.socket.address()
+    return { host: address.address, port: address.port }
+  }
+
+  get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Starts a client connection to `host:port` over this socket. */
+  dial(host: string, port: number): QuicConnection {
+    if (this.closed) throw new Error('the socket is closed')
+    if (this.connections.size >= this.init.maxConnections) {
+      throw new RangeError(`more than ${this.init.maxConnections} QUIC connections on one socket`)
+    }
+    const connection = this.create('client', { address: host, port })
+    connection.start()
+    return connection
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.accept = undefined
+    for (const connection of [...this.connections]) connection.close(0)
+    for (const [forget, timer] of this.draining) {
+      clearTimeout(timer)
+      forget()
+    }
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()))
+  }
+
+  private create(
+    role: 'client' | 'server',
+    remote: { address: string; port: number },
+    client?: { dcid: Uint8Array; scid: Uint8Array },
+  ): QuicConnection {
+    const connection = new QuicConnection({
+      ...this.init.connection,
+      role,
+      certificate: this.init.certificate,
+      log: this.init.log.newScope(`${role === 'client' ? 'dial' : 'conn'}:${nextConnectionId++}`),
+      clientDcid: client?.dcid,
+      clientScid: client?.scid,
+      send: (datagram) => {
+        if (this.closed) return
+        this.socket.send(datagram, remote.port, remote.address, (err) => {
+          if (err != null) connection.log('send failed: %s', err.message)
+        })
+      },
+    })
+    const keys = [hex(connection.scid)]
+    if (role === 'server') keys.push(hex(connection.originalDcid))
+    for (const key of keys) this.routes.set(key, connection)
+    this.connections.add(connection)
+    return connection
+  }
+
+  /** Forgets a connection once it ended (the caller wraps `events.closed`). */
+  release(connection: QuicConnection): void {
+    if (!this.connections.delete(connection)) return
+    // RFC 9000 §10.2: for three PTOs the closed connection still owns its IDs, so late packets
+    // (a client's resent Initial among them) die there instead of opening a new connection
+    const forget = (): void => {
+      this.draining.delete(forget)
+      for (const key of [hex(connection.scid), hex(connection.originalDcid)]) {
+        if (this.routes.get(key) === connection) this.routes.delete(key)
+      }
+    }
+    const timer = setTimeout(forget, Math.min(3 * connection.recovery.ptoPeriod, MAX_DRAIN))
+    timer.unref?.()
+    this.draining.set(forget, timer)
+    if (this.connections.size === 0 && this.accept == null) this.onIdle()
+  }
+
+  private onDatagram(message: Buffer, remote: { address: string; port: number }): void {
+    if (this.closed || message.length < 1 + CONNECTION_ID_LENGTH) return
+    const datagram = new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
+    const first = datagram[0] as number
+    if ((first & 0x80) === 0) {
+      this.routes.get(hex(datagram.subarray(1, 1 + CONNECTION_ID_LENGTH)))?.receive(datagram)
+      return
+    }
+    // long header: version (4), DCID length, DCID (RFC 8999 §5.1)
+    if (datagram.length < 6) return
+    const dcidLength = datagram[5] as number
+    if (dcidLength > 20 || datagram.length < 6 + dcidLength) return
+    const known = this.routes.get(hex(datagram.subarray(6, 6 + dcidLength)))
+    if (known != null) {
+      known.receive(datagram)
+      return
+    }
+    if (datagram.length < MIN_INITIAL_DATAGRAM) return
+    const version = new DataView(datagram.buffer, datagram.byteOffset + 1, 4).getUint32(0)
+    if (version !== QUIC_V1) {
+      if (version !== 0) this.sendVersionNegotiation(datagram, remote)
+      return
+    }
+    this.maybeAccept(datagram, remote)
+  }
+
+  private maybeAccept(datagram: Uint8Array, remote: { address: string; port: number }): void {
+    const accept = this.accept
+    if (accept == null) return
+    let header: ReturnType<typeof parsePacketHeader>
+    try {
+      header = parsePacketHeader(datagram, 0, CONNECTION_ID_LENGTH)
+    } catch {
+      return
+    }
+    // RFC 9000 §7.2: a client's first DCID is at least 8 bytes
+    if (header.form !== 'long' || header.type !== 'initial' || header.dcid.length < 8) return
+    // a forged or corrupted Initial must not cost a connection: it has to open first
+    try {
+      unprotectPacket(
+        initialKeys(header.dcid).client,
+        datagram.subarray(0, header.packetEnd),
+        header.pnOffset,
+        -1,
+      )
+    } catch {
+      return
+    }
+    if (this.connections.size >= this.init.maxConnections || this.handshakes >= this.init.maxHandshakes) {
+      this.init.log('refused an Initial from %s:%d: at a connection limit', remote.address, remote.port)
+      return
+    }
+    const connection = this.create('server', remote, { dcid: header.dcid.slice(), scid: header.scid.slice() })
+    this.handshakes++
+    const timer = setTimeout(() => {
+      if (connection.result == null) connection.fail(new Error('the handshake timed out'))
+    }, this.init.handshakeTimeout)
+    timer.unref?.()
+    const done = (): void => {
+      clearTimeout(timer)
+      this.handshakes--
+    }
+    let counted = true
+    const finishHandshake = (): void => {
+      if (!counted) return
+      counted = false
+      done()
+    }
+    connection.events.established = finishHandshake
+    connection.events.closed = () => {
+      finishHandshake()
+      this.release(connection)
+    }
+    accept(connection, remote)
+    connection.receive(datagram)
+  }
+
+  private sendVersionNegotiation(datagram: Uint8Array, remote: { address: string; port: number }): void {
+    try {
+      const header = parsePacketHeader(datagram, 0, CONNECTION_ID_LENGTH)
+      if (header.form !== 'unsupported-version') return
+      const packet = encodeVersionNegotiation({ dcid: header.scid, scid: header.dcid, versions: [QUIC_V1] })
+      this.socket.send(packet, remote.port, remote.address)
+    } catch {
+      // not even the invariant header: drop
+    }
+  }
+}

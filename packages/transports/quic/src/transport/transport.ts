@@ -1,0 +1,144 @@
+/**
+ * The `/quic-v1` `Transport`. Sockets: one per listen address; a dial goes
+ * out through a listening socket of its address family when there is one
+ * (so the peer sees our listening port, as hole punching needs), otherwise
+ * through one shared ephemeral socket per family that closes when its last
+ * connection ends. The certificate is made once from the host key.
+ */
+import {
+  type ComponentLogger,
+  type Connection,
+  type CreateListenerOptions,
+  type DialTransportOptions,
+  InvalidMultiaddrError,
+  type Listener,
+  type Logger,
+  type PrivateKey,
+  type Transport,
+  transportSymbol,
+} from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { type Certificate, generateCertificate } from '@weft/tls'
+import { anySignal, throwIfAborted } from '@weft/utils'
+import { isDialable, isQuicAddress, toUdpTarget } from './addresses.js'
+import { type QuicConfig, type QuicInit, resolveConfig } from './config.js'
+import { UdpEndpoint } from './endpoint.js'
+import { QuicListener } from './listener.js'
+import { muxerFactory } from './muxer.js'
+import { attach } from './session.js'
+
+/**
+ * What the upgrader skips for a QUIC connection. `encryption` names the
+ * handshake QUIC ran; an upgrader that reads it reports it as the
+ * connection's encryption (js-libp2p's ignores it).
+ */
+export const SECURED = { skipEncryption: true, skipProtection: true, encryption: '/tls/1.0.0' } as const
+
+export interface QuicComponents {
+  privateKey: PrivateKey
+  logger: ComponentLogger
+}
+
+export class QuicTransport implements Transport {
+  readonly [Symbol.toStringTag] = '@weft/quic'
+  readonly [transportSymbol] = true as const
+  private readonly config: QuicConfig
+  private readonly log: Logger
+  private certificate: Promise<Certificate> | undefined
+  private readonly listening = new Set<UdpEndpoint>()
+  private readonly dialSockets = new Map<4 | 6, Promise<UdpEndpoint>>()
+
+  constructor(
+    init: QuicInit,
+    private readonly components: QuicComponents,
+  ) {
+    this.config = resolveConfig(init)
+    this.log = components.logger.forComponent('weft:quic')
+  }
+
+  async dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    throwIfAborted(options.signal)
+    const target = toUdpTarget(ma)
+    if (target.port === 0) throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
+    const endpoint = await this.dialEndpoint(target.family)
+    const connection = endpoint.dial(target.host, target.port)
+    const session = attach(connection, endpoint, ma.decapsulateCode(421), 'outbound')
+    const deadline = anySignal([options.signal], this.config.dialTimeout)
+    let established: Awaited<ReturnType<typeof session.established>>
+    try {
+      established = await session.established(deadline, target.peerId)
+    } finally {
+      deadline.clear()
+    }
+    const { maConn, muxer, remotePeer } = established
+    const upgradeOptions = {
+      ...SECURED,
+      remotePeer,
+      muxerFactory: muxerFactory(muxer),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    }
+    return options.upgrader.upgradeOutbound(maConn, upgradeOptions)
+  }
+
+  createListener(options: CreateListenerOptions): Listener {
+    return new QuicListener({
+      upgrader: options.upgrader,
+      log: this.log.newScope('listener'),
+      bind: async (host, port, family) => {
+        const endpoint = await this.endpoint(host, port, family)
+        this.listening.add(endpoint)
+        return endpoint
+      },
+      unbind: async (endpoint) => {
+        this.listening.delete(endpoint)
+        await endpoint.close()
+      },
+    })
+  }
+
+  listenFilter = (multiaddrs: Multiaddr[]): Multiaddr[] => multiaddrs.filter(isQuicAddress)
+
+  dialFilter = (multiaddrs: Multiaddr[]): Multiaddr[] => multiaddrs.filter(isDialable)
+
+  /** A listening socket of `family`, else the shared dial socket. */
+  private async dialEndpoint(family: 4 | 6): Promise<UdpEndpoint> {
+    for (const endpoint of this.listening) if (endpoint.family === family) return endpoint
+    let socket = this.dialSockets.get(family)
+    if (socket == null) {
+      socket = this.endpoint(family === 4 ? '0.0.0.0' : '::', 0, family).then((endpoint) => {
+        endpoint.socket.unref()
+        endpoint.onIdle = () => {
+          this.dialSockets.delete(family)
+          void endpoint.close()
+        }
+        return endpoint
+      })
+      this.dialSockets.set(family, socket)
+      socket.catch(() => this.dialSockets.delete(family))
+    }
+    return socket
+  }
+
+  private async endpoint(host: string, port: number, family: 4 | 6): Promise<UdpEndpoint> {
+    this.certificate ??= generateCertificate(this.components.privateKey)
+    const endpoint = new UdpEndpoint({
+      host,
+      port,
+      family,
+      certificate: await this.certificate,
+      connection: this.config.connection,
+      maxConnections: this.config.maxConnections,
+      maxHandshakes: this.config.maxHandshakes,
+      handshakeTimeout: this.config.handshakeTimeout,
+      log: this.log.newScope(`udp:${host}:${port}`),
+    })
+    try {
+      await endpoint.bind()
+    } catch (err) {
+      await endpoint.close().catch(() => undefined)
+      throw err
+    }
+    return endpoint
+  }
+}
