@@ -74,7 +74,9 @@ export interface OutboundUpgradeOptions extends UpgraderOptions {
 }
 
 type Direction = 'inbound' | 'outbound'
-type AnyUpgraderOptions = (UpgraderOptions | UpgraderWithoutEncryptionOptions) & { remotePeer?: PeerId }
+type AnyUpgraderOptions = (UpgraderOptions | (UpgraderWithoutEncryptionOptions & { encryption?: string })) & {
+  remotePeer?: PeerId
+}
 
 export class Upgrader implements UpgraderInterface {
   private readonly encrypters = new Map<string, ConnectionEncrypter>()
@@ -174,6 +176,8 @@ export class Upgrader implements UpgraderInterface {
     if ('skipEncryption' in opts && opts.skipEncryption === true) {
       if (opts.remotePeer == null) throw new InvalidParametersError('skipEncryption needs remotePeer')
       remotePeer = opts.remotePeer
+      // a transport that secures itself names what it ran (QUIC: '/tls/1.0.0')
+      encryption = opts.encryption
     } else {
       reportProgress(opts, `upgrader:encrypt-${direction}-connection`)
       const result = await this.encrypt(maConn, initiator, expectedPeer, signal, muxerFactory != null)
