@@ -1,7 +1,7 @@
 // go-libp2p peer for weft's interop matrix.
 //
 // Configured from environment variables like every peer of the matrix (see
-// interop/runner/README.md): transport (tcp|ws), security (noise|tls), muxer (yamux; go
+// interop/runner/README.md): transport (tcp|ws|quic-v1), security (noise|tls), muxer (yamux; go
 // has no mplex since v0.30), is_dialer, ip, listen_addr, listener_addr,
 // test_timeout_seconds; the upper-case names of libp2p/unified-testing work too.
 // The listener prints `<addr>/p2p/<peerId>`, then a JSON line about the dialer
@@ -35,6 +35,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
+	libp2pquic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	"github.com/libp2p/go-libp2p/p2p/transport/websocket"
 	ma "github.com/multiformats/go-multiaddr"
@@ -98,19 +99,20 @@ func readConfig() (config, error) {
 	if v := env("transport"); v != "" {
 		c.transport = v
 	}
-	if c.transport != "tcp" && c.transport != "ws" {
-		return c, fmt.Errorf("transport: expected tcp or ws, got %q", c.transport)
+	if c.transport != "tcp" && c.transport != "ws" && c.transport != "quic-v1" {
+		return c, fmt.Errorf("transport: expected tcp, ws or quic-v1, got %q", c.transport)
 	}
 	if v := env("security", "secure_channel"); v != "" {
 		c.security = v
 	}
-	if c.security != "noise" && c.security != "tls" {
+	// QUIC brings its own security (TLS 1.3) and multiplexing: security and muxer do not apply
+	if c.transport != "quic-v1" && c.security != "noise" && c.security != "tls" {
 		return c, fmt.Errorf("security: expected noise or tls, got %q", c.security)
 	}
 	if v := env("muxer"); v != "" {
 		c.muxer = v
 	}
-	if c.muxer != "yamux" {
+	if c.transport != "quic-v1" && c.muxer != "yamux" {
 		return c, fmt.Errorf("muxer: go-libp2p supports yamux only, got %q", c.muxer)
 	}
 	c.isDialer = env("is_dialer") == "true"
@@ -124,6 +126,9 @@ func readConfig() (config, error) {
 	c.listenAddr = fmt.Sprintf("/%s/%s/tcp/0", family, c.ip)
 	if c.transport == "ws" {
 		c.listenAddr += "/ws"
+	}
+	if c.transport == "quic-v1" {
+		c.listenAddr = fmt.Sprintf("/%s/%s/udp/0/quic-v1", family, c.ip)
 	}
 	if v := env("listen_addr"); v != "" {
 		c.listenAddr = v
@@ -192,7 +197,8 @@ func toReport(e event.EvtPeerIdentificationCompleted) identifyReport {
 func ownAddress(h host.Host, c config) (string, error) {
 	for _, a := range h.Network().ListenAddresses() {
 		s := a.String()
-		if strings.Contains(s, "/"+c.ip+"/") && strings.Contains(s, "/ws") == (c.transport == "ws") {
+		if strings.Contains(s, "/"+c.ip+"/") && strings.Contains(s, "/ws") == (c.transport == "ws") &&
+			strings.Contains(s, "/quic-v1") == (c.transport == "quic-v1") {
 			return s, nil
 		}
 	}
@@ -248,6 +254,8 @@ func run() int {
 	}
 	if c.transport == "ws" {
 		opts = append(opts, libp2p.Transport(websocket.New))
+	} else if c.transport == "quic-v1" {
+		opts = append(opts, libp2p.Transport(libp2pquic.NewTransport))
 	} else {
 		opts = append(opts, libp2p.Transport(tcp.NewTCPTransport))
 	}

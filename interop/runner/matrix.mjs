@@ -32,6 +32,11 @@ export function cells(peers, options = {}) {
       const b = peers[listener]
       for (const transport of intersect(a.transports, b.transports)) {
         if (options.transports != null && !options.transports.includes(transport)) continue
+        // QUIC secures (TLS 1.3) and multiplexes by itself: one cell, nothing to pick
+        if (transport === 'quic-v1') {
+          out.push({ dialer, listener, transport, security: 'quic', muxer: 'quic' })
+          continue
+        }
         for (const security of intersect(a.securities, b.securities)) {
           if (options.securities != null && !options.securities.includes(security)) continue
           for (const muxer of intersect(a.muxers, b.muxers)) {

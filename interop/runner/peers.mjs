@@ -49,7 +49,7 @@ const GO_ENV = { GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly', GOCACHE: join(C
 /** @type {Record<string, Peer>} */
 export const PEERS = {
   weft: {
-    transports: ['tcp', 'ws'],
+    transports: ['tcp', 'ws', 'quic-v1'],
     securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [],
@@ -104,7 +104,7 @@ export const PEERS = {
     },
   },
   go: {
-    transports: ['tcp', 'ws'],
+    transports: ['tcp', 'ws', 'quic-v1'],
     securities: ['noise', 'tls'],
     // go-libp2p removed mplex in v0.30
     muxers: ['yamux'],

@@ -39,7 +39,11 @@ export function renderResults(run) {
 
   const groups = new Map()
   for (const result of results) {
-    const key = `${result.cell.transport}, ${result.cell.security}, ${result.cell.muxer}`
+    // QUIC brings its own TLS 1.3 and streams: its cells have nothing else to name
+    const key =
+      result.cell.transport === 'quic-v1'
+        ? 'quic-v1 (TLS 1.3 and streams built in)'
+        : `${result.cell.transport}, ${result.cell.security}, ${result.cell.muxer}`
     if (!groups.has(key)) groups.set(key, [])
     groups.get(key).push(result)
   }

@@ -40,7 +40,7 @@ describe('readConfig', () => {
   })
 
   it('rejects what it does not support, naming the variable', () => {
-    expect(() => readConfig({ transport: 'quic-v1' })).toThrow(/transport: expected tcp or ws, got quic-v1/)
+    expect(() => readConfig({ transport: 'webrtc' })).toThrow(/transport: expected tcp, ws or quic-v1, got webrtc/)
     expect(() => readConfig({ security: 'secio' })).toThrow(/security: expected noise or tls, got secio/)
     expect(() => readConfig({ muxer: 'spdy' })).toThrow(/muxer: expected yamux or mplex/)
     expect(() => readConfig({ test_timeout_seconds: '-1' })).toThrow(/test_timeout_seconds/)

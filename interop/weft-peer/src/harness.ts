@@ -31,7 +31,7 @@ export const REQUIRED_PROTOCOLS = ['/ipfs/id/1.0.0', '/ipfs/ping/1.0.0', ECHO_PR
 const MAX_ECHO_BYTES = 2 * ECHO_BYTES
 const ECHO_CHUNK = 64 * 1024
 
-export type TransportName = 'tcp' | 'ws'
+export type TransportName = 'tcp' | 'ws' | 'quic-v1'
 export type MuxerName = 'yamux' | 'mplex'
 export type SecurityName = 'noise' | 'tls'
 
@@ -61,18 +61,23 @@ function pick(env: Env, ...names: string[]): string | undefined {
 /** Parses the peer's configuration; throws `TypeError` naming the bad variable. */
 export function readConfig(env: Env): PeerConfig {
   const transport = pick(env, 'transport') ?? 'tcp'
-  if (transport !== 'tcp' && transport !== 'ws')
-    throw new TypeError(`transport: expected tcp or ws, got ${transport}`)
-  const security = pick(env, 'security', 'secure_channel') ?? 'noise'
+  if (transport !== 'tcp' && transport !== 'ws' && transport !== 'quic-v1')
+    throw new TypeError(`transport: expected tcp, ws or quic-v1, got ${transport}`)
+  // QUIC secures and multiplexes by itself: security and muxer do not apply to it
+  const quic = transport === 'quic-v1'
+  const security = quic ? 'noise' : (pick(env, 'security', 'secure_channel') ?? 'noise')
   if (security !== 'noise' && security !== 'tls')
     throw new TypeError(`security: expected noise or tls, got ${security}`)
-  const muxer = pick(env, 'muxer') ?? 'yamux'
+  const muxer = quic ? 'yamux' : (pick(env, 'muxer') ?? 'yamux')
   if (muxer !== 'yamux' && muxer !== 'mplex')
     throw new TypeError(`muxer: expected yamux or mplex, got ${muxer}`)
   const isDialer = pick(env, 'is_dialer') === 'true'
   const ip = pick(env, 'ip', 'listener_ip') ?? '127.0.0.1'
   const family = ip.includes(':') ? 'ip6' : 'ip4'
-  const listenAddr = pick(env, 'listen_addr') ?? `/${family}/${ip}/tcp/0${transport === 'ws' ? '/ws' : ''}`
+  const defaultAddr = quic
+    ? `/${family}/${ip}/udp/0/quic-v1`
+    : `/${family}/${ip}/tcp/0${transport === 'ws' ? '/ws' : ''}`
+  const listenAddr = pick(env, 'listen_addr') ?? defaultAddr
   const seconds = Number(pick(env, 'test_timeout_seconds', 'test_timeout_secs') ?? '180')
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new TypeError(`test_timeout_seconds: expected > 0, got ${seconds}`)
@@ -225,7 +230,11 @@ function ownAddress(node: InteropNode, config: PeerConfig): string {
     return text.endsWith(peer) ? text : `${text}${peer}`
   })
   const wantWs = config.transport === 'ws'
-  const found = addrs.find((addr) => addr.includes(`/${config.ip}/`) && addr.includes('/ws/') === wantWs)
+  const wantQuic = config.transport === 'quic-v1'
+  const found = addrs.find(
+    (addr) =>
+      addr.includes(`/${config.ip}/`) && addr.includes('/ws/') === wantWs && addr.includes('/quic-v1/') === wantQuic,
+  )
   if (found == null)
     throw new Error(`no ${config.transport} listen address on ${config.ip} among ${JSON.stringify(addrs)}`)
   return found

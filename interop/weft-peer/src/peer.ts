@@ -13,6 +13,7 @@ import { identify } from '@weft/identify'
 import { mplex } from '@weft/mplex'
 import { noise } from '@weft/noise'
 import { ping } from '@weft/ping'
+import { quic } from '@weft/quic'
 import { tcp } from '@weft/tcp'
 import { tls } from '@weft/tls'
 import { webSockets } from '@weft/websocket'
@@ -24,7 +25,7 @@ async function main(): Promise<number> {
   const agentVersion = `weft/${VERSION} interop-peer`
   const host = await createHost({
     addresses: { listen: [config.listenAddr] },
-    transports: [config.transport === 'ws' ? webSockets() : tcp()],
+    transports: [config.transport === 'quic-v1' ? quic() : config.transport === 'ws' ? webSockets() : tcp()],
     connectionEncrypters: [config.security === 'tls' ? tls() : noise()],
     streamMuxers: [config.muxer === 'yamux' ? yamux() : mplex()],
     nodeInfo: { name: 'weft', version: VERSION, userAgent: agentVersion },
