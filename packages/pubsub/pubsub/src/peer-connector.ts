@@ -21,6 +21,8 @@ export interface PeerConnectorInit {
   maxInboundStreams: number
   /** ms a new outbound stream may take to open */
   streamOpenTimeout: number
+  /** open our streams on limited (relayed) connections too, as the handler accepts them */
+  runOnLimitedConnection: boolean
   log: Logger
   hooks: {
     isStarted(): boolean
@@ -91,7 +93,10 @@ export class PeerConnector {
     const signal = anySignal([hooks.shutdownSignal()], this.init.streamOpenTimeout)
     let stream: Stream
     try {
-      stream = await connection.newStream(hooks.protocols(), { signal })
+      stream = await connection.newStream(hooks.protocols(), {
+        signal,
+        runOnLimitedConnection: this.init.runOnLimitedConnection,
+      })
     } catch (err) {
       this.init.log('could not open a pubsub stream to %p: %e', peer.id, err)
       return

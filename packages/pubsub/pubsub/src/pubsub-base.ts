@@ -163,6 +163,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
       maxOutboundBufferSize: config.maxOutboundBufferSize,
       maxInboundStreams: config.maxInboundStreams,
       streamOpenTimeout: config.streamOpenTimeout,
+      runOnLimitedConnection: config.runOnLimitedConnection,
       log: this.log,
       hooks: {
         isStarted: () => this.started,
