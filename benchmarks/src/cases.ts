@@ -281,7 +281,10 @@ export function throughputTimeoutMs(bytes: number): number {
   return Math.ceil(60_000 + ((2 * bytes) / (2 * MB)) * 1000)
 }
 
-const RUNNERS: Record<Exclude<CaseName, 'anchors'>, (stack: Stack, ctx: RunContext) => Promise<void>> = {
+const RUNNERS: Record<
+  Exclude<CaseName, 'anchors' | 'playground'>,
+  (stack: Stack, ctx: RunContext) => Promise<void>
+> = {
   throughput,
   setup,
   streams,
@@ -292,7 +295,7 @@ const RUNNERS: Record<Exclude<CaseName, 'anchors'>, (stack: Stack, ctx: RunConte
 
 /** One repetition of `name`: both stacks in `order`, then the reference where the case has one. */
 export async function runCase(
-  name: Exclude<CaseName, 'anchors'>,
+  name: Exclude<CaseName, 'anchors' | 'playground'>,
   order: readonly Stack[],
   ctx: RunContext,
 ): Promise<void> {

@@ -1,7 +1,16 @@
 /** The two benchmark modes: full (the sizes) and smoke (tiny, for CI). */
 import type { Muxer } from './stacks/node.js'
 
-export const CASES = ['throughput', 'setup', 'streams', 'memory', 'cold-start', 'ping', 'anchors'] as const
+export const CASES = [
+  'throughput',
+  'setup',
+  'streams',
+  'memory',
+  'cold-start',
+  'ping',
+  'playground',
+  'anchors',
+] as const
 export type CaseName = (typeof CASES)[number]
 
 export interface BenchConfig {
@@ -23,6 +32,8 @@ export interface BenchConfig {
   memoryConnections: number
   /** cold starts per stack per repetition */
   coldStarts: number
+  /** size of the file the playground case fetches (and of its /perf downloads) */
+  playgroundBytes: number
 }
 
 export const FULL: BenchConfig = {
@@ -41,6 +52,7 @@ export const FULL: BenchConfig = {
   pingWarmup: 10,
   memoryConnections: 500,
   coldStarts: 2,
+  playgroundBytes: 256 * 1024 * 1024,
 }
 
 export const SMOKE: BenchConfig = {
@@ -60,6 +72,7 @@ export const SMOKE: BenchConfig = {
   pingWarmup: 1,
   memoryConnections: 100,
   coldStarts: 1,
+  playgroundBytes: 4 * 1024 * 1024,
 }
 
 export interface CliOptions {

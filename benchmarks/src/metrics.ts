@@ -116,6 +116,29 @@ export function metricDefs(muxers: readonly string[]): MetricDef[] {
       ratioTarget: 0.33,
     },
     { id: 'ping/rtt', case: 'ping', label: 'Ping round trip (median)', unit: 'ms', better: 'lower' },
+    {
+      id: 'playground/perf',
+      case: 'playground',
+      label: 'Playground: /perf/1.0.0 download between two playground hosts',
+      unit: 'MB/s',
+      better: 'higher',
+    },
+    {
+      id: 'playground/get-file',
+      case: 'playground',
+      label: 'Playground: getFile from one source, same connection',
+      unit: 'MB/s',
+      better: 'higher',
+    },
+    {
+      id: 'playground/ratio',
+      case: 'playground',
+      label: 'Playground: getFile / /perf on the same connection',
+      unit: 'fraction',
+      better: 'higher',
+      absoluteTarget: 0.8,
+      absoluteNote: '≥ 0.8 of /perf',
+    },
   )
   return defs
 }

@@ -94,6 +94,11 @@ export function describeConfig(config: BenchConfig): string {
     `memory: ${config.memoryConnections} idle connections`,
     `cold start: ${config.coldStarts} per stack per repetition`,
     `ping: ${config.pings} pings (+${config.pingWarmup} warm-up)`,
+    ...(config.cases.includes('playground')
+      ? [
+          `playground: getFile of ${config.playgroundBytes / 1024 ** 2} MiB from one source against /perf downloads of as many bytes on the same connection`,
+        ]
+      : []),
     ...(config.cases.includes('anchors')
       ? [
           'anchors: go-libp2p and rust-libp2p /perf/1.0.0, each against itself and weft, same sizes as throughput',
@@ -180,6 +185,13 @@ ${pairs}${failures}
   \`--import interop/polyfill.mjs\` (\`Promise.withResolvers\` on Node 20).
 - **Ping:** the median round trip of the \`/ipfs/ping/1.0.0\` service over
   one open connection, timed by the caller.
+- **Playground (weft only):** two \`@weft/playground\` hosts in two
+  processes (\`src/worker-playground.ts\`); the source shares a file of
+  random bytes and serves \`/perf/1.0.0\` on the same host; the fetcher
+  joins it and, over that one connection, times a \`/perf/1.0.0\` download
+  of the file's size, \`getFile\` (every chunk checked against the id, written
+  to disk), and the perf download again. The ratio is \`getFile\`'s rate over
+  the mean of the two perf rates; the issue asks for ≥ 0.8.
 
 ${notes}
 `

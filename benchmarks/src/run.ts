@@ -16,6 +16,7 @@ import { renderChart } from './chart.js'
 import { parseArgs } from './config.js'
 import { metricDefs, Results } from './metrics.js'
 import { consolePairs, PerfPairs, STACK_NAMES } from './perf-pairs.js'
+import { runPlayground } from './playground-case.js'
 import { consoleTable, markdownReport, type RunInfo } from './report.js'
 import { ANCHORS, type Anchor, prepareAnchor } from './stacks/anchors.js'
 import type { Stack } from './stacks/node.js'
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     log(`repetition ${rep + 1}/${config.reps} (${order.join(' then ')})`)
     for (const name of config.cases) {
       if (name === 'anchors') await runAnchors(ctx, rep % 2 === 1)
+      else if (name === 'playground') await runPlayground(ctx)
       else await runCase(name, order, ctx)
     }
   }

@@ -41,6 +41,18 @@ describe('Results', () => {
     expect(markdownTable(evaluated)).toContain('| 3.00×, 75% of ref. |')
   })
 
+  it('holds the playground ratio to 0.8 of /perf, weft only', () => {
+    const results = new Results(metricDefs(['yamux']))
+    results.add('playground/ratio', 'weft', 0.85)
+    const met = results.evaluate().find((r) => r.id === 'playground/ratio')!
+    expect(met.met).toBe(true)
+    expect(met.ratio).toBeUndefined()
+    const missed = new Results(metricDefs(['yamux']))
+    missed.add('playground/ratio', 'weft', 0.5)
+    expect(missed.evaluate().find((r) => r.id === 'playground/ratio')!.met).toBe(false)
+    expect(markdownTable(missed.evaluate())).toContain('| ≥ 0.8 of /perf | **no** |')
+  })
+
   it('refuses unknown metrics and non-finite values', () => {
     const results = new Results(metricDefs(['yamux']))
     expect(() => results.add('nope', 'weft', 1)).toThrow()
@@ -55,6 +67,8 @@ describe('parseArgs', () => {
     const parsed = parseArgs(['--smoke', '--reps', '3', '--only', 'setup,ping', '--out', '/tmp/x'])
     expect(parsed.config.reps).toBe(3)
     expect(parsed.config.cases).toEqual(['setup', 'ping'])
+    expect(parseArgs(['--only', 'playground']).config.cases).toEqual(['playground'])
+    expect(SMOKE.cases).toContain('playground')
     expect(parsed.outDir).toBe('/tmp/x')
     expect(() => parseArgs(['--only', 'nope'])).toThrow()
     expect(() => parseArgs(['--reps', '0'])).toThrow()

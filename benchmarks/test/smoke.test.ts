@@ -38,13 +38,28 @@ describe('pnpm bench --smoke', () => {
     rmSync(out, { recursive: true, force: true })
   })
 
-  it('measures every case for weft and js-libp2p', () => {
+  it('measures every case for weft and js-libp2p (the playground case for weft)', () => {
     expect(stdout).not.toContain('FAILED')
+    expect(stdout).toMatch(/playground: \/perf [\d.]+ MB\/s, getFile [\d.]+ MB\/s, ratio \d+%/)
     const cases = new Set(results.map((result) => result.case))
-    expect([...cases].sort()).toEqual(['cold-start', 'memory', 'ping', 'setup', 'streams', 'throughput'])
+    expect([...cases].sort()).toEqual([
+      'cold-start',
+      'memory',
+      'ping',
+      'playground',
+      'setup',
+      'streams',
+      'throughput',
+    ])
     for (const result of results) {
       if (result.id === 'throughput/reference') {
         expect(result.summary.raw?.median, result.id).toBeGreaterThan(0)
+        continue
+      }
+      if (result.case === 'playground') {
+        // weft only: /perf and getFile between two playground hosts, and their ratio
+        expect(result.summary.weft?.median, result.id).toBeGreaterThan(0)
+        expect(result.summary.js, result.id).toBeUndefined()
         continue
       }
       expect(Number.isFinite(result.summary.weft?.median), `${result.id} weft`).toBe(true)

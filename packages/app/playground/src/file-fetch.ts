@@ -1,18 +1,21 @@
 /**
  * `getFile`: fetches a shared file from every peer of the app that has it at
- * once. Each source gets `parallelPerSource` chunk requests in flight; a chunk
- * is checked against the id's root with its proof before it is written
- * (part-file.ts), so memory is at most sources × parallelPerSource chunks,
- * whatever the file's size. A source whose requests fail is dropped (its
+ * once. Each source gets one session (file-session.ts): one stream with
+ * `parallelPerSource` chunk requests pipelined on it; a chunk is checked
+ * against the id's root with its proof before it is written (part-file.ts),
+ * so memory is at most sources × a few chunks, whatever the file's size. A
+ * source whose session fails is dropped after three failures in a row (its
  * chunks go back to the queue); a source that sends a chunk outside the tree
  * is banned. Peers are asked `have` at the start and again every
  * `discoverInterval` (one not yet asked, or asked over 5 s ago), so a source
  * that appears mid-way joins in.
  */
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { CorruptChunkError, NoSourcesError, ProtocolViolationError } from './errors.js'
-import { askHave, requestChunk } from './file-share.js'
-import { chunkLength, decodeFileId, leafHash, toHex, verifyChunk } from './file-tree.js'
+import { ChunkSession } from './file-session.js'
+import { askHave, MAX_CONTROL_BYTES } from './file-share.js'
+import { chunkLength, decodeFileId, toHex, verifyLeaf } from './file-tree.js'
 import { PartFile } from './part-file.js'
 
 export interface FileProgress {
@@ -33,7 +36,7 @@ export interface FileProgress {
 export interface GetFileOptions {
   signal?: AbortSignal
   onProgress?: (progress: FileProgress) => void
-  /** chunk requests in flight to one source (default 8: 2 MiB of 256 KiB chunks) */
+  /** chunk requests pipelined to one source (default 16: 4 MiB of 256 KiB chunks) */
   parallelPerSource?: number
   /** give up with `NoSourcesError` after this long without a source or a chunk (default 30 s) */
   findTimeout?: number
@@ -61,10 +64,13 @@ export interface FetchComponents {
 interface Source {
   peer: PeerId
   failures: number
-  workers: number
+  /** whether its session is running */
+  active: boolean
 }
 
 const ASK_AGAIN_AFTER = 5_000
+/** chunks one session may have verified and waiting for the disk before it reads the next answer */
+const WRITES_AHEAD = 2
 
 export async function fetchFile(
   components: FetchComponents,
@@ -96,6 +102,8 @@ class Download {
   private readonly resumedBytes: number
   private wake?: () => void
   private failure?: Error
+  /** the last chunk write queued: writes go to the part file one after another */
+  private writes: Promise<void> = Promise.resolve()
   private readonly rootHex: string
   private readonly parallel: number
   private readonly signal: AbortSignal
@@ -108,7 +116,7 @@ class Download {
   ) {
     this.rootHex = toHex(part.file.root)
     this.resumedBytes = part.bytesDone
-    this.parallel = options.parallelPerSource ?? 8
+    this.parallel = options.parallelPerSource ?? 16
     this.signal = options.signal ?? new AbortController().signal
     if (!(this.parallel >= 1 && this.parallel <= 64)) throw new RangeError('parallelPerSource is 1 to 64')
   }
@@ -142,11 +150,11 @@ class Download {
         this.wake = finish
       })
     }
-    // workers may still be settling requests for chunks another source delivered first
+    // sessions may still be settling requests for chunks another source delivered first
     while (this.inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
-  /** Asks peers not asked lately whether they have the file; starts workers for those that do. */
+  /** Asks peers not asked lately whether they have the file; starts sessions with those that do. */
   private async discover(): Promise<void> {
     const now = performance.now()
     const candidates = this.components.appPeers().filter((peer) => {
@@ -163,7 +171,7 @@ class Download {
           const signal = AbortSignal.any([this.signal, AbortSignal.timeout(5_000)])
           const has = await askHave(await this.components.openStream(peer, signal), this.rootHex, signal)
           if (!has || this.sources.has(key) || this.part.complete) return
-          const source: Source = { peer, failures: 0, workers: 0 }
+          const source: Source = { peer, failures: 0, active: false }
           this.sources.set(key, source)
           this.components.log('fetching %s from %p', this.id, peer)
           this.refill()
@@ -174,10 +182,10 @@ class Download {
     )
   }
 
-  /** Brings every source back to `parallel` workers (a worker stops when it found nothing left to take). */
+  /** Starts a session for every source without one, while chunks are left to ask for. */
   private refill(): void {
     for (const source of this.sources.values()) {
-      while (source.workers < this.parallel && this.hasWork()) void this.work(source)
+      if (!source.active && this.hasWork()) void this.runSession(source)
     }
   }
 
@@ -197,58 +205,107 @@ class Download {
     return this.cursor++
   }
 
-  private async work(source: Source): Promise<void> {
+  /**
+   * One session with `source`: keeps `parallel` requests out, takes the
+   * answers in order and verifies each; writing a chunk overlaps with
+   * receiving the next ones (at most `WRITES_AHEAD` a session wait for the
+   * disk). Ends when nothing is left to ask; on a failure the chunks asked
+   * and not written go back to the queue.
+   */
+  private async runSession(source: Source): Promise<void> {
     const key = source.peer.toString()
-    source.workers++
-    await Promise.resolve() // counted before the first await, so refill() sees it
-    try {
-      while (
-        this.sources.get(key) === source &&
-        !this.part.complete &&
-        !this.signal.aborted &&
-        this.failure == null
-      ) {
-        const index = this.take()
-        if (index == null) return
-        this.inFlight.add(index)
-        try {
-          await this.fetchChunk(source, index)
-          source.failures = 0
-        } catch (err) {
-          this.retry.push(index)
-          this.onFailure(source, index, err as Error)
-        } finally {
-          this.inFlight.delete(index)
-          this.wake?.()
-        }
-      }
-    } finally {
-      source.workers--
-    }
-  }
-
-  private async fetchChunk(source: Source, index: number): Promise<void> {
     const file = this.part.file
-    const length = chunkLength(file.size, file.chunkSize, index)
-    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(this.options.requestTimeout ?? 30_000)])
-    const stream = await this.components.openStream(source.peer, signal)
-    let reply: Awaited<ReturnType<typeof requestChunk>>
+    const asked: number[] = []
+    const writing = new Map<number, Promise<void>>()
+    let session: ChunkSession | undefined
+    let idleTimer: ReturnType<typeof setTimeout> | undefined
+    source.active = true
     try {
-      reply = await requestChunk(stream, this.rootHex, index, length, signal)
+      // one timer for the session, restarted for each answer: an answer that takes longer fails the session
+      const timeout = this.options.requestTimeout ?? 30_000
+      const idle = new AbortController()
+      idleTimer = setTimeout(
+        () => idle.abort(new DOMException(`no answer within ${timeout} ms`, 'TimeoutError')),
+        timeout,
+      )
+      const signal = AbortSignal.any([this.signal, idle.signal])
+      session = await ChunkSession.open(
+        await this.components.openStream(source.peer, signal),
+        this.rootHex,
+        // every answer asked for, with its header
+        (this.parallel + 1) * (file.chunkSize + MAX_CONTROL_BYTES),
+        signal,
+      )
+      if (session == null) throw new Error(`source no longer shares ${this.id}`)
+      while (this.sources.get(key) === source && !this.signal.aborted && this.failure == null) {
+        // top up once half the requests are answered: fewer, larger writes than one request an answer
+        if (asked.length <= this.parallel >> 1) {
+          const batch: number[] = []
+          while (asked.length < this.parallel) {
+            const index = this.take()
+            if (index == null) break
+            this.inFlight.add(index)
+            asked.push(index)
+            batch.push(index)
+          }
+          session.request(batch)
+        }
+        const index = asked[0]
+        if (index == null) break
+        idleTimer.refresh()
+        const reply = await session.reply(index, chunkLength(file.size, file.chunkSize, index), signal)
+        if (reply == null) throw new Error(`source no longer shares ${this.id}`)
+        if (!verifyLeaf(file.root, this.part.count, index, reply.leaf, reply.proof)) {
+          throw new CorruptChunkError(key, index)
+        }
+        asked.shift()
+        source.failures = 0
+        const written = this.write(index, reply.chunk, reply.leaf)
+        writing.set(index, written)
+        void written.then(() => writing.delete(index))
+        if (writing.size >= WRITES_AHEAD) await writing.values().next().value
+      }
+      await Promise.all(writing.values())
+      await session.close(AbortSignal.timeout(5_000))
     } catch (err) {
-      stream.abort(err as Error)
-      throw err
+      session?.abort(err as Error)
+      this.onFailure(source, asked[0], err as Error)
+    } finally {
+      clearTimeout(idleTimer)
+      await Promise.allSettled(writing.values())
+      for (const index of [...asked, ...writing.keys()]) {
+        this.inFlight.delete(index)
+        if (!this.part.has(index)) this.retry.push(index)
+      }
+      source.active = false
+      this.wake?.()
     }
-    if (reply == null) throw new Error(`source no longer shares ${this.id}`)
-    if (!verifyChunk(file.root, this.part.count, index, reply.chunk, reply.proof)) {
-      throw new CorruptChunkError(source.peer.toString(), index)
-    }
-    await this.part.write(index, reply.chunk, leafHash(reply.chunk))
-    this.lastProgress = performance.now()
-    this.report()
   }
 
-  private onFailure(source: Source, index: number, err: Error): void {
+  /**
+   * Writes a verified chunk after every chunk queued before it, whichever
+   * session it came from (so the part file sees one write at a time), unless
+   * the fetch was stopped meanwhile. A disk error ends the whole fetch.
+   */
+  private write(index: number, chunk: Uint8ArrayList, leaf: Uint8Array): Promise<void> {
+    const written = this.writes.then(async () => {
+      if (this.signal.aborted || this.failure != null) return
+      try {
+        await this.part.write(index, chunk, leaf)
+      } catch (err) {
+        this.failure ??= err as Error
+        this.wake?.()
+        return
+      }
+      this.inFlight.delete(index)
+      this.lastProgress = performance.now()
+      this.report()
+    })
+    this.writes = written
+    return written
+  }
+
+  private onFailure(source: Source, index: number | undefined, err: Error): void {
     const key = source.peer.toString()
     if (err.name === CorruptChunkError.name || err.name === ProtocolViolationError.name) {
       if (this.banned.includes(key)) return
@@ -260,7 +317,7 @@ class Download {
     }
     if (this.signal.aborted) return
     source.failures++
-    this.components.log('chunk %d from %p failed: %s', index, source.peer, err.message)
+    this.components.log('chunk %s from %p failed: %s', index ?? '-', source.peer, err.message)
     if (source.failures >= 3 || !this.components.isConnected(source.peer)) {
       this.sources.delete(key)
       this.report()

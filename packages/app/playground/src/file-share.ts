@@ -1,19 +1,28 @@
 /**
- * The file protocol, `/weft/playground/<app>/file/1.0.0`: one request a
- * stream, as a length-prefixed JSON frame.
+ * The file protocol, `/weft/playground/<app>/file/1.0.0`: length-prefixed
+ * JSON frames, the first one naming the request.
  *
- * - `{"op":"have","root":<hex>}` → `{"have":true|false}`
- * - `{"op":"chunk","root":<hex>,"index":n}` → `{"ok":true,"length":n,"proof":[<hex>…]}`
- *   then `length` raw bytes; or `{"ok":false,"error":"…"}`.
+ * - `{"op":"have","root":<hex>}` → `{"have":true|false}`, and the stream ends.
+ * - `{"op":"chunks","root":<hex>}` → `{"have":true|false}`; when true, a
+ *   session: the fetcher sends `{"index":n}` frames, as many ahead as it
+ *   likes (pipelined), and the source answers each in order with
+ *   `{"ok":true,"length":n,"proof":[<hex>…]}` then `length` raw bytes, or
+ *   `{"ok":false,"error":"…"}`. The fetcher closes its write side to end the
+ *   session; the source answers what it read and closes.
+ *
+ * One session a source for a whole download: no stream set-up per chunk,
+ * and the source never idles between chunks while requests are queued.
  *
  * The source (`FileServer`) keeps, for each file it shares, its path and the
  * tree's levels (64 bytes a chunk) and reads each chunk from disk when asked,
- * so a source holds no file in memory. The chunk goes out in 64 KiB pieces,
- * each waiting for the stream to drain.
+ * so a source holds no file in memory: one chunk a session, sent with
+ * back-pressure (the next request is read once the stream has drained).
  */
 
 import { type FileHandle, open } from 'node:fs/promises'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
+import { encodeLengthPrefixed } from '@weft/utils'
+import type { Json } from './codec.js'
 import { ProtocolViolationError, StateLimitError } from './errors.js'
 import {
   buildLevels,
@@ -32,7 +41,10 @@ import { readJsonFrame, StreamReader, writeJsonFrame } from './frames.js'
 
 /** A request or a header is at most this large (a proof of a 2^40-chunk tree fits many times). */
 export const MAX_CONTROL_BYTES = 16 * 1024
-const PIECE = 64 * 1024
+/** How long a source waits for a session's next request, and a fetcher for a `have` answer. */
+export const SESSION_IDLE_TIMEOUT = 60_000
+/** chunks a session reads from disk ahead of the one being sent */
+const READ_AHEAD = 3
 
 interface SharedFile {
   path: string
@@ -114,10 +126,11 @@ export class FileServer {
   }
 
   async handle(stream: Stream, connection: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(60_000)
+    const peer = connection.remotePeer.toString()
+    // pipelined requests wait here, bounded: a fetcher never has that many bytes of requests ahead
     const reader = new StreamReader(stream, { maxBufferLength: MAX_CONTROL_BYTES + 16 })
     try {
-      const request = await readJsonFrame(reader, MAX_CONTROL_BYTES, { signal })
+      const request = await readJsonFrame(reader, MAX_CONTROL_BYTES, { signal: idleSignal() })
       if (
         request === null ||
         typeof request !== 'object' ||
@@ -126,64 +139,127 @@ export class FileServer {
       ) {
         throw new ProtocolViolationError('a file request is {"op", "root", …}')
       }
-      const banned = this.init.isBanned(connection.remotePeer.toString())
-      const file = banned ? undefined : this.files.get(request.root)
-      if (request.op === 'have') {
-        await writeJsonFrame(stream, { have: file != null }, MAX_CONTROL_BYTES, { signal })
-      } else if (request.op === 'chunk') {
-        const index = request.index
-        if (file == null) {
-          await writeJsonFrame(stream, { ok: false, error: 'not shared' }, MAX_CONTROL_BYTES, { signal })
-        } else if (
-          typeof index !== 'number' ||
-          !Number.isSafeInteger(index) ||
-          index < 0 ||
-          index >= file.levels[0]!.length
-        ) {
-          await writeJsonFrame(stream, { ok: false, error: 'no such chunk' }, MAX_CONTROL_BYTES, { signal })
-        } else {
-          await this.sendChunk(stream, file, index, signal)
-        }
-      } else {
+      const root = request.root
+      const file = this.init.isBanned(peer) ? undefined : this.files.get(root)
+      if (request.op !== 'have' && request.op !== 'chunks') {
         throw new ProtocolViolationError(`unknown file request ${JSON.stringify(request.op)}`)
       }
-      await stream.close({ signal })
+      await writeJsonFrame(stream, { have: file != null }, MAX_CONTROL_BYTES, { signal: idleSignal() })
+      if (request.op === 'chunks' && file != null) await this.serveSession(stream, reader, root, peer)
+      await stream.close({ signal: idleSignal() })
     } catch (err) {
       this.init.log('file request from %p failed: %s', connection.remotePeer, (err as Error).message)
       stream.abort(err as Error)
     }
   }
 
-  private async sendChunk(
+  /**
+   * Answers `{"index"}` requests in order until the fetcher closes its side.
+   * Up to `READ_AHEAD` answers are read from disk while the one before goes
+   * out, taking requests already received without waiting for more.
+   */
+  private async serveSession(
     stream: Stream,
-    file: SharedFile,
-    index: number,
-    signal: AbortSignal,
+    reader: StreamReader,
+    root: string,
+    peer: string,
   ): Promise<void> {
+    const queue: Array<Promise<Answer>> = []
+    let ended = false
+    // one timer for the session, restarted at every request and answer: 60 s without either ends it
+    const idle = new AbortController()
+    const timer = setTimeout(
+      () => idle.abort(new DOMException(`no progress in ${SESSION_IDLE_TIMEOUT} ms`, 'TimeoutError')),
+      SESSION_IDLE_TIMEOUT,
+    )
+    const signal = idle.signal
+    try {
+      while (true) {
+        while (!ended && queue.length < READ_AHEAD && (queue.length === 0 || reader.bufferedBytes > 0)) {
+          const request = await readNextRequest(reader, signal)
+          timer.refresh()
+          if (request === undefined) ended = true
+          else {
+            const answer = this.answer(root, peer, request.index)
+            answer.catch(() => {}) // awaited in turn below; a failure before then must not go unhandled
+            queue.push(answer)
+          }
+        }
+        const next = queue.shift()
+        if (next == null) return
+        const { header, chunk } = await next
+        if (!stream.send(header) && chunk == null) await stream.onDrain({ signal })
+        if (chunk != null && !stream.send(chunk)) await stream.onDrain({ signal })
+        timer.refresh()
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** The answer to a request for chunk `index` of the file with root `root`: its header frame and its bytes. */
+  private async answer(root: string, peer: string, index: unknown): Promise<Answer> {
+    // unshared or banned mid-session: the answer says so, the session goes on
+    const file = this.init.isBanned(peer) ? undefined : this.files.get(root)
+    if (file == null) return { header: controlFrame({ ok: false, error: 'not shared' }) }
+    if (
+      typeof index !== 'number' ||
+      !Number.isSafeInteger(index) ||
+      index < 0 ||
+      index >= file.levels[0]!.length
+    ) {
+      return { header: controlFrame({ ok: false, error: 'no such chunk' }) }
+    }
     const length = chunkLength(file.size, file.chunkSize, index)
-    const chunk = new Uint8Array(length)
+    // a fresh buffer each time: the muxer may hold it until the bytes are on the wire
+    const chunk = Buffer.allocUnsafe(length)
     file.handle ??= open(file.path, 'r')
     const { bytesRead } = await (await file.handle).read(chunk, 0, length, index * file.chunkSize)
     if (bytesRead !== length) throw new Error(`${file.path} is shorter than when it was shared`)
     const proof = proofFor(file.levels, index).map(toHex)
-    await writeJsonFrame(stream, { ok: true, length, proof }, MAX_CONTROL_BYTES, { signal })
-    for (let offset = 0; offset < length; offset += PIECE) {
-      const piece = chunk.subarray(offset, Math.min(length, offset + PIECE))
-      if (!stream.send(piece)) await stream.onDrain({ signal })
-    }
+    return { header: controlFrame({ ok: true, length, proof }), chunk }
   }
+}
+
+interface Answer {
+  /** the length-prefixed JSON header */
+  header: Uint8Array
+  chunk?: Uint8Array
+}
+
+const encoder = new TextEncoder()
+
+/** A header of ours, length-prefixed (built here from checked values: no need for `encodeJson`'s walk). */
+function controlFrame(value: Json): Uint8Array {
+  return encodeLengthPrefixed(encoder.encode(JSON.stringify(value)))
+}
+
+/** The next `{"index"}` request of a session, or undefined when the fetcher has closed its side. */
+async function readNextRequest(
+  reader: StreamReader,
+  signal: AbortSignal,
+): Promise<{ index?: unknown } | undefined> {
+  let request: Json
+  try {
+    request = await readJsonFrame(reader, MAX_CONTROL_BYTES, { signal })
+  } catch (err) {
+    if ((err as Error).name === 'UnexpectedEOFError' && reader.bufferedBytes === 0) return undefined
+    throw err
+  }
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new ProtocolViolationError('a chunk request is {"index": n}')
+  }
+  return request
+}
+
+function idleSignal(): AbortSignal {
+  return AbortSignal.timeout(SESSION_IDLE_TIMEOUT)
 }
 
 async function closeFile(file: SharedFile): Promise<void> {
   const handle = file.handle
   file.handle = undefined
   await (await handle?.catch(() => undefined))?.close()
-}
-
-/** What a source answered for one chunk. */
-export interface ChunkReply {
-  chunk: Uint8Array
-  proof: Uint8Array[]
 }
 
 /** Asks `peer` whether it shares the file with root `rootHex`. */
@@ -193,46 +269,6 @@ export async function askHave(stream: Stream, rootHex: string, signal: AbortSign
   const reply = await readJsonFrame(reader, MAX_CONTROL_BYTES, { signal })
   await stream.close({ signal }).catch(() => {})
   return reply !== null && typeof reply === 'object' && !Array.isArray(reply) && reply.have === true
-}
-
-/**
- * Asks for chunk `index`; a reply of another length than `expectedLength`,
- * or with a malformed proof, is a `ProtocolViolationError` (the caller bans
- * the peer as for a corrupt chunk: a source knows the length it must send).
- */
-export async function requestChunk(
-  stream: Stream,
-  rootHex: string,
-  index: number,
-  expectedLength: number,
-  signal: AbortSignal,
-): Promise<ChunkReply | undefined> {
-  const reader = new StreamReader(stream, {
-    maxBufferLength: Math.max(expectedLength, MAX_CONTROL_BYTES) + PIECE,
-  })
-  await writeJsonFrame(stream, { op: 'chunk', root: rootHex, index }, MAX_CONTROL_BYTES, { signal })
-  const header = await readJsonFrame(reader, MAX_CONTROL_BYTES, { signal })
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    throw new ProtocolViolationError('a chunk reply header is an object')
-  }
-  if (header.ok !== true) return undefined
-  if (header.length !== expectedLength) {
-    throw new ProtocolViolationError(
-      `chunk ${index} is ${expectedLength} bytes; the source announced ${String(header.length)}`,
-    )
-  }
-  const proof = header.proof
-  if (
-    !Array.isArray(proof) ||
-    proof.length > 64 ||
-    !proof.every((item) => typeof item === 'string' && /^[0-9a-f]{64}$/.test(item))
-  ) {
-    throw new ProtocolViolationError('a proof is a list of at most 64 hex SHA-256 hashes')
-  }
-  const chunk =
-    expectedLength === 0 ? new Uint8Array(0) : (await reader.readExact(expectedLength, { signal })).subarray()
-  await stream.close({ signal }).catch(() => {})
-  return { chunk, proof: proof.map((item) => Uint8Array.from(Buffer.from(item as string, 'hex'))) }
 }
 
 /** The root of the file at `path` cut into `chunkSize` chunks, hashed one chunk at a time. */

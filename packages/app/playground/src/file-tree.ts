@@ -23,6 +23,13 @@ export function leafHash(chunk: Uint8Array): Uint8Array {
   return createHash('sha256').update(LEAF).update(chunk).digest()
 }
 
+/** The leaf hash of a chunk received in pieces, hashed where they lie (no copy into one buffer). */
+export function leafHashOf(pieces: Iterable<Uint8Array>): Uint8Array {
+  const hash = createHash('sha256').update(LEAF)
+  for (const piece of pieces) hash.update(piece)
+  return hash.digest()
+}
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return createHash('sha256').update(NODE).update(left).update(right).digest()
 }
@@ -99,8 +106,20 @@ export function verifyChunk(
   chunk: Uint8Array,
   proof: Uint8Array[],
 ): boolean {
+  return verifyLeaf(root, count, index, leafHash(chunk), proof)
+}
+
+/** Whether `leaf` is the hash of leaf `index` of the tree with `root` and `count` leaves, by its proof. */
+export function verifyLeaf(
+  root: Uint8Array,
+  count: number,
+  index: number,
+  leaf: Uint8Array,
+  proof: Uint8Array[],
+): boolean {
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) return false
-  let hash = leafHash(chunk)
+  if (leaf.byteLength !== HASH_LENGTH) return false
+  let hash = leaf
   let position = index
   let width = count
   let used = 0

@@ -3,7 +3,7 @@
  * transport), Noise, yamux, identify, ping, gossipsub, AutoNAT, DCUtR, and
  * mDNS on the LAN unless turned off. The defaults live here, once.
  */
-import type { PrivateKey } from '@libp2p/interface'
+import type { PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import { autoNAT } from '@weft/autonat'
 import { circuitRelayTransport } from '@weft/circuit-relay'
 import { dcutr } from '@weft/dcutr'
@@ -51,3 +51,20 @@ export async function startHost(options: HostOptions) {
 }
 
 export type PlaygroundHost = Awaited<ReturnType<typeof startHost>>
+
+/**
+ * A stream of `protocol` to `peer`: on a connection already open when there
+ * is one (a direct one first, else a relayed one: the host's dial would look
+ * for a direct path and may find none behind two NATs), else on a new one.
+ */
+export async function openStream(
+  host: PlaygroundHost,
+  peer: PeerId,
+  protocol: string,
+  signal: AbortSignal,
+): Promise<Stream> {
+  const connections = host.getConnections(peer).filter((connection) => connection.status === 'open')
+  const connection = connections.find((candidate) => candidate.limits == null) ?? connections[0]
+  if (connection != null) return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+  return host.dialProtocol(peer, protocol, { signal, runOnLimitedConnection: true })
+}

@@ -8,7 +8,9 @@
  *
  * Sidecar layout: "WEFTPART" ‖ u32 id length ‖ id (UTF-8) ‖ bitmap ‖ 32-byte leaves.
  */
+import { writeSync } from 'node:fs'
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { FileIntegrityError, InvalidFileIdError } from './errors.js'
 import {
   chunkCount,
@@ -21,6 +23,23 @@ import {
 } from './file-tree.js'
 
 const MAGIC = new TextEncoder().encode('WEFTPART')
+
+/** `writev` until every piece is on disk (a regular file rarely takes less, but may). */
+async function writeAll(handle: FileHandle, pieces: Uint8Array[], position: number): Promise<void> {
+  let rest = pieces
+  let at = position
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest, at)
+    if (bytesWritten === 0 && rest.some((piece) => piece.byteLength > 0))
+      throw new Error('the disk took no bytes')
+    at += bytesWritten
+    while (rest.length > 0 && bytesWritten >= rest[0]!.byteLength) {
+      bytesWritten -= rest[0]!.byteLength
+      rest = rest.slice(1)
+    }
+    if (bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)]
+  }
+}
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -115,18 +134,26 @@ export class PartFile {
         this.doneChunks++
         this.bytesDoneValue += length
       } else {
-        await this.setBit(index, false)
+        this.setBitSync(index, false)
       }
     }
   }
 
-  /** Writes a verified chunk: data, then its leaf, then its bit (a crash in between only costs a refetch). */
-  async write(index: number, chunk: Uint8Array, leaf: Uint8Array): Promise<void> {
+  /**
+   * Writes a verified chunk (one buffer, or the pieces it arrived in, written
+   * with one `writev` and no copy): data, then its leaf, then its bit (a crash
+   * in between only costs a refetch). The bit is set after the data is on
+   * disk; a chunk is written once (writes are not run concurrently: the
+   * caller queues them).
+   */
+  async write(index: number, chunk: Uint8Array | Uint8ArrayList, leaf: Uint8Array): Promise<void> {
     if (this.has(index)) return
-    await this.data.write(chunk, 0, chunk.byteLength, index * this.file.chunkSize)
-    await this.sidecar.write(leaf, 0, HASH_LENGTH, this.leafOffset(index))
+    const position = index * this.file.chunkSize
+    await writeAll(this.data, chunk instanceof Uint8Array ? [chunk] : [...chunk], position)
     if (this.has(index)) return
-    await this.setBit(index, true)
+    // the sidecar's few bytes go at once: a thread-pool round trip costs more than the write
+    writeSync(this.sidecar.fd, leaf, 0, HASH_LENGTH, this.leafOffset(index))
+    this.setBitSync(index, true)
     this.doneChunks++
     this.bytesDoneValue += chunk.byteLength
   }
@@ -167,10 +194,10 @@ export class PartFile {
     return this.bitmapOffset + this.bitmap.byteLength + index * HASH_LENGTH
   }
 
-  private async setBit(index: number, value: boolean): Promise<void> {
+  private setBitSync(index: number, value: boolean): void {
     const byte = index >> 3
     const bits = this.bitmap[byte] ?? 0
     this.bitmap[byte] = value ? bits | (1 << (index & 7)) : bits & ~(1 << (index & 7))
-    await this.sidecar.write(this.bitmap, byte, 1, this.bitmapOffset + byte)
+    writeSync(this.sidecar.fd, this.bitmap, byte, 1, this.bitmapOffset + byte)
   }
 }

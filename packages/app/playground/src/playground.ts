@@ -5,13 +5,11 @@
  * topics `weft/playground/<app>/{msg,state}`. Peers of another app share the
  * network but never see our messages, state or files.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { isPeerId } from '@libp2p/interface'
+import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@weft/peer-id'
 import { logger } from '@weft/utils'
 import { parseAddress } from './address.js'
-import { decodeEnvelope, encodeEnvelope, type Json, maxEnvelopeBytes } from './codec.js'
+import type { Json } from './codec.js'
 import {
   InvalidAddressError,
   PeerNotInAppError,
@@ -21,9 +19,9 @@ import {
 import { type FileProgress, fetchFile, type GetFileOptions } from './file-fetch.js'
 import { FileServer } from './file-share.js'
 import { decodeFileId, toHex } from './file-tree.js'
-import { readFrame, StreamReader, writeFrame } from './frames.js'
-import { DEFAULT_LISTEN, type PlaygroundHost, startHost } from './host-config.js'
+import { DEFAULT_LISTEN, openStream, type PlaygroundHost, startHost } from './host-config.js'
 import { LwwMap } from './lww-map.js'
+import { callSafely, Messages } from './messages.js'
 import {
   APP_NAME,
   fromEnvironment,
@@ -71,7 +69,6 @@ export class Playground {
   readonly state: SharedState
   private readonly protocols: { msg: string; state: string; file: string }
   private readonly topics: { msg: string; state: string }
-  private readonly handlers = new Map<string, Set<MessageHandler>>()
   private readonly peerHandlers = {
     join: new Set<(peer: string) => void>(),
     leave: new Set<(peer: string) => void>(),
@@ -79,6 +76,7 @@ export class Playground {
   private readonly appPeers = new Map<string, PeerId>()
   private readonly banned = new Set<string>()
   private readonly limiter: PeerRateLimiter
+  private readonly messages: Messages
   private readonly files: FileServer
   private readonly log = logger('weft:playground')
   private readonly onPubsubMessage: (evt: CustomEvent) => void
@@ -98,6 +96,14 @@ export class Playground {
     this.protocols = { msg: `${base}/msg/1.0.0`, state: `${base}/state/1.0.0`, file: `${base}/file/1.0.0` }
     this.topics = { msg: `weft/playground/${app}/msg`, state: `weft/playground/${app}/state` }
     this.limiter = new PeerRateLimiter(options.rateLimit)
+    this.messages = new Messages({
+      host,
+      protocol: this.protocols.msg,
+      topic: this.topics.msg,
+      maxPayloadBytes,
+      limiter: this.limiter,
+      log: this.log,
+    })
     this.files = new FileServer({ isBanned: (peer) => this.banned.has(peer), log: this.log })
     const map = new LwwMap({
       node: this.peerId,
@@ -112,7 +118,7 @@ export class Playground {
         publish: async (topic, data) => {
           await this.host.services.pubsub.publish(topic, data)
         },
-        openStream: async (peer, protocol, signal) => this.host.dialProtocol(peer, protocol, { signal }),
+        openStream: async (peer, protocol, signal) => openStream(this.host, peer, protocol, signal),
         log: this.log,
       },
       { store: options.state?.store, storeName: `/weft/playground/${app}/state` },
@@ -124,15 +130,16 @@ export class Playground {
   async start(): Promise<void> {
     await this.state.load()
     const { host } = this
-    await host.handle(this.protocols.msg, (stream, connection) => this.receiveDirect(stream, connection), {
-      maxInboundStreams: 64,
-    })
+    // messages and state syncs are small: they run over relayed (limited) connections too; files do not
+    await host.handle(
+      this.protocols.msg,
+      (stream, connection) => this.messages.receiveDirect(stream, connection),
+      { maxInboundStreams: 64, runOnLimitedConnection: true },
+    )
     await host.handle(
       this.protocols.state,
       (stream, connection) => this.state.handleSync(stream, connection),
-      {
-        maxInboundStreams: 4,
-      },
+      { maxInboundStreams: 4, runOnLimitedConnection: true },
     )
     await host.handle(this.protocols.file, (stream, connection) => this.files.handle(stream, connection), {
       maxInboundStreams: 64,
@@ -140,6 +147,7 @@ export class Playground {
     this.topologyId = await host.register(this.protocols.msg, {
       onConnect: (peer) => this.peerJoined(peer),
       onDisconnect: (peer) => this.peerLeft(peer),
+      notifyOnLimitedConnection: true,
     })
     host.services.pubsub.addEventListener('message', this.onPubsubMessage as EventListener)
     host.services.pubsub.subscribe(this.topics.msg)
@@ -174,6 +182,10 @@ export class Playground {
       ...(options.signal != null ? [options.signal] : []),
       AbortSignal.timeout(this.options.joinTimeout ?? 10_000),
     ])
+    if (parsed.type === 'peer' && this.host.getConnections(parsed.peer).length > 0) {
+      // already connected, maybe only through a relay (a dial would look for a direct path)
+      return this.waitInApp(parsed.peer, signal)
+    }
     const target = parsed.type === 'peer' ? await this.resolve(parsed.peer, signal) : parsed.address
     const connection = await this.host.dial(target, { signal })
     return this.waitInApp(connection.remotePeer, signal)
@@ -181,7 +193,6 @@ export class Playground {
 
   /** A peer id as a dial target: as is when the peer store has addresses for it, else the addresses peer routing (the DHT) finds. */
   private async resolve(peer: PeerId, signal: AbortSignal): Promise<PeerId | Multiaddr[]> {
-    if (this.host.getConnections(peer).length > 0) return peer
     const known = await this.host.peerStore.get(peer).catch(() => undefined)
     if (known != null && known.addresses.length > 0) return peer
     let found: Multiaddr[]
@@ -200,14 +211,11 @@ export class Playground {
 
   /** Calls `handler` for every message of `kind`; returns a function that stops it. */
   on(kind: string, handler: MessageHandler): () => void {
-    const set = this.handlers.get(kind) ?? new Set<MessageHandler>()
-    this.handlers.set(kind, set)
-    set.add(handler)
-    return () => this.off(kind, handler)
+    return this.messages.on(kind, handler)
   }
 
   off(kind: string, handler: MessageHandler): void {
-    this.handlers.get(kind)?.delete(handler)
+    this.messages.off(kind, handler)
   }
 
   /** Calls `handler` when a peer of the app connects (`'join'`) or disconnects (`'leave'`). */
@@ -223,21 +231,7 @@ export class Playground {
    */
   async send(kind: string, payload: Json, options: SendOptions = {}): Promise<void> {
     this.assertRunning('send')
-    const bytes = encodeEnvelope(kind, payload, this.maxPayloadBytes)
-    if (options.to == null) {
-      await this.host.services.pubsub.publish(this.topics.msg, bytes)
-      return
-    }
-    const peer = isPeerId(options.to) ? options.to : peerIdFromString(options.to)
-    const signal = options.signal ?? AbortSignal.timeout(10_000)
-    const stream = await this.host.dialProtocol(peer, this.protocols.msg, { signal })
-    try {
-      await writeFrame(stream, bytes, { signal })
-      await stream.close({ signal })
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
-    }
+    await this.messages.send(kind, payload, options)
   }
 
   /** `send('text', text, options)`. */
@@ -332,7 +326,7 @@ export class Playground {
     if (this.appPeers.has(key)) return
     this.appPeers.set(key, peer)
     this.log('peer %s joined %s', key, this.app)
-    for (const handler of this.peerHandlers.join) this.callSafely(() => handler(key))
+    for (const handler of this.peerHandlers.join) callSafely(this.log, () => handler(key))
     // one side opens the catch-up exchange: the lower peer id
     if (this.peerId < key) void this.syncWith(peer)
   }
@@ -340,7 +334,7 @@ export class Playground {
   private peerLeft(peer: PeerId): void {
     const key = peer.toString()
     if (!this.appPeers.delete(key)) return
-    for (const handler of this.peerHandlers.leave) this.callSafely(() => handler(key))
+    for (const handler of this.peerHandlers.leave) callSafely(this.log, () => handler(key))
   }
 
   private syncNext(): void {
@@ -359,26 +353,6 @@ export class Playground {
     }
   }
 
-  private async receiveDirect(stream: Stream, connection: Connection): Promise<void> {
-    const from = connection.remotePeer.toString()
-    if (!this.limiter.take(from)) {
-      this.log('rate limit: dropping a direct message from %s', from)
-      stream.abort(new Error('rate limited'))
-      return
-    }
-    const reader = new StreamReader(stream, { maxBufferLength: maxEnvelopeBytes(this.maxPayloadBytes) + 16 })
-    try {
-      const signal = AbortSignal.timeout(10_000)
-      const bytes = await readFrame(reader, maxEnvelopeBytes(this.maxPayloadBytes), { signal })
-      await stream.close({ signal }).catch(() => {})
-      const envelope = decodeEnvelope(bytes, this.maxPayloadBytes)
-      this.dispatch(envelope.kind, envelope.payload, from, true)
-    } catch (err) {
-      this.log('bad direct message from %s: %s', from, (err as Error).message)
-      stream.abort(err as Error)
-    }
-  }
-
   private receivePubsub(message: { type: string; topic: string; data: Uint8Array; from?: PeerId }): void {
     if (message.type !== 'signed' || message.from == null) return
     if (message.topic !== this.topics.msg && message.topic !== this.topics.state) return
@@ -392,26 +366,7 @@ export class Playground {
       this.state.receiveDelta(message.data, from)
       return
     }
-    try {
-      const envelope = decodeEnvelope(message.data, this.maxPayloadBytes)
-      this.dispatch(envelope.kind, envelope.payload, from, false)
-    } catch (err) {
-      this.log('bad message from %s: %s', from, (err as Error).message)
-    }
-  }
-
-  private dispatch(kind: string, payload: Json, from: string, direct: boolean): void {
-    for (const handler of this.handlers.get(kind) ?? []) {
-      this.callSafely(() => handler(payload, from, { kind, direct }))
-    }
-  }
-
-  private callSafely(call: () => void): void {
-    try {
-      call()
-    } catch (err) {
-      this.log('a handler threw: %s', (err as Error).message)
-    }
+    this.messages.receiveTopic(message.data, from)
   }
 }
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { decodeEnvelope, encodeEnvelope } from '../src/codec.js'
-import { buildLevels, leafHash, proofFor, RootBuilder, verifyChunk } from '../src/file-tree.js'
+import {
+  buildLevels,
+  leafHash,
+  leafHashOf,
+  proofFor,
+  RootBuilder,
+  verifyChunk,
+  verifyLeaf,
+} from '../src/file-tree.js'
 import {
   decodeFileId,
   encodeFileId,
@@ -30,6 +38,18 @@ describe('the file hash tree', () => {
         expect(verifyChunk(root, count, i, chunks[i]!, [...proof, root])).toBe(false)
       }
     }
+  })
+
+  it('hashes a chunk received in pieces to the same leaf, and checks a leaf by its proof', () => {
+    const chunks = Array.from({ length: 5 }, (_, i) => new Uint8Array(1000).fill(i + 1))
+    const levels = buildLevels(chunks.map(leafHash))
+    const root = levels[levels.length - 1]![0]!
+    const pieces = [chunks[3]!.subarray(0, 1), chunks[3]!.subarray(1, 700), chunks[3]!.subarray(700)]
+    const leaf = leafHashOf(pieces)
+    expect(leaf).toEqual(leafHash(chunks[3]!))
+    expect(verifyLeaf(root, 5, 3, leaf, proofFor(levels, 3))).toBe(true)
+    expect(verifyLeaf(root, 5, 2, leaf, proofFor(levels, 2))).toBe(false)
+    expect(verifyLeaf(root, 5, 3, leaf.subarray(1), proofFor(levels, 3))).toBe(false)
   })
 
   it('names a file by root, size and chunk size, and refuses malformed ids', () => {
