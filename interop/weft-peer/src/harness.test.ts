@@ -40,7 +40,9 @@ describe('readConfig', () => {
   })
 
   it('rejects what it does not support, naming the variable', () => {
-    expect(() => readConfig({ transport: 'webrtc' })).toThrow(/transport: expected tcp, ws or quic-v1, got webrtc/)
+    expect(() => readConfig({ transport: 'webrtc' })).toThrow(
+      /transport: expected tcp, ws or quic-v1, got webrtc/,
+    )
     expect(() => readConfig({ security: 'secio' })).toThrow(/security: expected noise or tls, got secio/)
     expect(() => readConfig({ muxer: 'spdy' })).toThrow(/muxer: expected yamux or mplex/)
     expect(() => readConfig({ test_timeout_seconds: '-1' })).toThrow(/test_timeout_seconds/)

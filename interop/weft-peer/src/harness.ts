@@ -233,7 +233,9 @@ function ownAddress(node: InteropNode, config: PeerConfig): string {
   const wantQuic = config.transport === 'quic-v1'
   const found = addrs.find(
     (addr) =>
-      addr.includes(`/${config.ip}/`) && addr.includes('/ws/') === wantWs && addr.includes('/quic-v1/') === wantQuic,
+      addr.includes(`/${config.ip}/`) &&
+      addr.includes('/ws/') === wantWs &&
+      addr.includes('/quic-v1/') === wantQuic,
   )
   if (found == null)
     throw new Error(`no ${config.transport} listen address on ${config.ip} among ${JSON.stringify(addrs)}`)
