@@ -64,6 +64,11 @@ export interface OpenConnectionOptions extends AbortOptions, ProgressOptions<Ope
   force?: boolean
   /** multistream-select role override, passed on to the upgrader */
   initiator?: boolean
+  /**
+   * false: a dial by peer id tries the given (or known) addresses only, not
+   * the rest of the connection ladder (a rung's own dials use this)
+   */
+  ladder?: boolean
 }
 
 export interface ConnectionManager {

@@ -6,6 +6,7 @@ import {
   resolveConnectionConfig,
   resolveConnectionManagerConfig,
   resolveDialerConfig,
+  resolveLadderConfig,
   resolvePeerDiscoveryConfig,
   resolveRegistrarConfig,
   resolveTransportManagerConfig,
@@ -19,6 +20,7 @@ const dialerDefaults = {
   maxPeerAddrsToDial: 25,
   maxDialsPerPeer: 4,
   addressDialDelay: 250,
+  ladder: { rungs: new Map(), stagger: 500, rungTimeout: 10_000, relayedWait: 2_000 },
 }
 
 const autoDialerDefaults = {
@@ -102,6 +104,29 @@ describe('resolveDialerConfig', () => {
       addressDialDelay: 0,
       maxDialQueueLength: 0,
     })
+  })
+})
+
+describe('resolveLadderConfig', () => {
+  it('switches rungs off, reorders and times them by name', () => {
+    const config = resolveLadderConfig({
+      rungs: { relay: false, turn: { enabled: false }, 'hole-punch': { order: 50, timeout: 8_000 } },
+      stagger: 100,
+    })
+    expect(config.rungs.get('relay')).toEqual({ enabled: false })
+    expect(config.rungs.get('turn')).toMatchObject({ enabled: false })
+    expect(config.rungs.get('hole-punch')).toEqual({ enabled: true, order: 50, timeout: 8_000 })
+    expect(config.stagger).toBe(100)
+  })
+
+  it('refuses each option out of range, naming it', () => {
+    expect(() => resolveLadderConfig({ stagger: -1 })).toThrow(/^ladder.stagger must be/)
+    expect(() => resolveLadderConfig({ rungTimeout: 0 })).toThrow(/^ladder.rungTimeout must be/)
+    expect(() => resolveLadderConfig({ relayedWait: -5 })).toThrow(/^ladder.relayedWait must be/)
+    expect(() => resolveLadderConfig({ rungs: { direct: { timeout: 0 } } })).toThrow(
+      /^ladder.rungs.direct.timeout must be/,
+    )
+    expect(() => resolveLadderConfig({ rungs: { direct: { order: Number.NaN } } })).toThrow(RangeError)
   })
 })
 

@@ -10,6 +10,7 @@ import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import type { AddressManagerInit } from './address-manager.js'
 import type { AutoDialerInit } from './auto-dialer.js'
 import type { ConnectionTimeoutsInit } from './connection.js'
+import type { LadderInit } from './connection-ladder.js'
 import { toMultiaddr } from './dial-target.js'
 import type { DialerInit } from './dialer.js'
 import { DEFAULT_ADDRESS_DIAL_DELAY } from './internal/happy-eyeballs.js'
@@ -100,6 +101,7 @@ export interface DialerConfig {
   readonly maxPeerAddrsToDial: number
   readonly maxDialsPerPeer: number
   readonly addressDialDelay: number
+  readonly ladder: LadderConfig
 }
 
 export function resolveDialerConfig(init: DialerInit = {}): DialerConfig {
@@ -113,6 +115,46 @@ export function resolveDialerConfig(init: DialerInit = {}): DialerConfig {
       'addressDialDelay',
       init.addressDialDelay ?? DEFAULT_ADDRESS_DIAL_DELAY,
     ),
+    ladder: resolveLadderConfig(init.ladder),
+  }
+}
+
+/** One rung's options, resolved: off, or on with an optional order and timeout of its own. */
+export interface RungConfig {
+  readonly enabled: boolean
+  readonly order?: number
+  readonly timeout?: number
+}
+
+export interface LadderConfig {
+  /** options by rung name; a rung not named runs with its own order and timeout */
+  readonly rungs: ReadonlyMap<string, RungConfig>
+  readonly stagger: number
+  readonly rungTimeout: number
+  readonly relayedWait: number
+}
+
+export function resolveLadderConfig(init: LadderInit = {}): LadderConfig {
+  const rungs = new Map<string, RungConfig>()
+  for (const [name, options] of Object.entries(init.rungs ?? {})) {
+    if (options === false) {
+      rungs.set(name, { enabled: false })
+      continue
+    }
+    if (options.order != null && !Number.isFinite(options.order))
+      throw new RangeError(`ladder.rungs.${name}.order must be a finite number, got ${options.order}`)
+    rungs.set(name, {
+      enabled: options.enabled ?? true,
+      order: options.order,
+      timeout:
+        options.timeout == null ? undefined : checkPositive(`ladder.rungs.${name}.timeout`, options.timeout),
+    })
+  }
+  return {
+    rungs,
+    stagger: checkNonNegative('ladder.stagger', init.stagger ?? 500),
+    rungTimeout: checkPositive('ladder.rungTimeout', init.rungTimeout ?? 10_000),
+    relayedWait: checkNonNegative('ladder.relayedWait', init.relayedWait ?? 2_000),
   }
 }
 

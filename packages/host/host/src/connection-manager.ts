@@ -48,6 +48,7 @@ import {
   checkMaxConnections,
   resolveConnectionManagerConfig,
 } from './config.js'
+import type { ConnectionLadderRung } from './connection-ladder.js'
 import { parseTarget } from './dial-target.js'
 import { Dialer, type DialerComponents } from './dialer.js'
 import { DuplicateConnections, preferredConnection, redundantConnections } from './duplicate-connections.js'
@@ -159,6 +160,11 @@ export class ConnectionManager implements ConnectionManagerInterface, Startable 
 
   getDialQueue(): PendingDial[] {
     return this.dialer.getDialQueue()
+  }
+
+  /** Adds rungs to the connection ladder of dials by peer id (connection-ladder.ts). */
+  addLadderRungs(rungs: ConnectionLadderRung[]): void {
+    this.dialer.addRungs(rungs)
   }
 
   async openConnection(target: DialTarget, options: OpenConnectionOptions = {}): Promise<Connection> {

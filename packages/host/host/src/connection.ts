@@ -16,6 +16,7 @@
  * connection is then aborted with that error (`status` 'aborted', the error on
  * its `'close'` event and so on `connection:close`).
  */
+
 import {
   type AbortOptions,
   type ComponentLogger,
@@ -53,6 +54,7 @@ import {
 } from '@weft/utils'
 import type { Registrar } from './components.js'
 import type { ConnectionConfig } from './config.js'
+import type { LadderRecord } from './connection-ladder.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
 
 export interface ConnectionComponents {
@@ -109,6 +111,8 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
   readonly log: Logger
   status: ConnectionStatus = 'open'
   rtt?: number
+  /** how the dial that made it climbed the connection ladder (dials by peer id we made) */
+  ladder?: LadderRecord
 
   private readonly maConn: MultiaddrConnection
   private readonly secured: MessageStream

@@ -6,12 +6,21 @@
  * peer's addresses in happy-eyeballs order (IPv6 and IPv4 alternating,
  * staggered, first success wins, the others aborted) and checks that the
  * remote proves the expected peer id.
+ *
+ * A dial by peer id climbs the connection ladder (connection-ladder.ts):
+ * the `direct` rung dials the peer's non-circuit addresses as above, the
+ * `relay` rung its `/p2p-circuit` ones, and rungs the services offer (reverse
+ * connect, hole punching, TURN) run in between or after, staggered. The
+ * connection carries a `ladder` record and the host dispatches
+ * `connection:ladder`. A dial to given addresses (with or without a peer
+ * id), or with `ladder: false`, races those addresses at once, as before.
  */
 import {
   type AbortOptions,
   type ComponentLogger,
   type Connection,
   type ConnectionGater,
+  type Libp2pEvents,
   type Logger,
   NotFoundError,
   NotStartedError,
@@ -20,12 +29,19 @@ import {
   type PendingDial,
   type PendingDialStatus,
   setMaxListeners,
+  type TypedEventTarget,
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, type Deferred, deferred, raceSignal, reportProgress } from '@weft/utils'
 import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
 import { type DialerConfig, resolveDialerConfig } from './config.js'
+import {
+  CONNECTION_LADDER_EVENT,
+  type ConnectionLadderRung,
+  type LadderInit,
+  type LadderRecord,
+} from './connection-ladder.js'
 import {
   ConnectionDeniedError,
   DialQueueFullError,
@@ -35,6 +51,7 @@ import {
 } from './errors.js'
 import { peerIdFromAddress, sortForDialing, withoutPeerId, withPeerId } from './internal/addresses.js'
 import { raceAttempts } from './internal/happy-eyeballs.js'
+import { climbLadder, closeSurplus } from './ladder-climb.js'
 
 export interface DialerComponents {
   peerId: PeerId
@@ -45,6 +62,8 @@ export interface DialerComponents {
   addressManager: Pick<AddressManager, 'getListenAddrs'>
   /** `forRemotePeer` (weft's upgrader) lets a dial insist on the peer it expects */
   upgrader: Upgrader & { forRemotePeer?(peer: PeerId | undefined): Upgrader }
+  /** where `connection:ladder` goes (the host's bus) */
+  events?: TypedEventTarget<Libp2pEvents>
 }
 
 export interface DialerInit {
@@ -60,6 +79,8 @@ export interface DialerInit {
   maxDialsPerPeer?: number
   /** ms before the next address starts while earlier ones still run (RFC 8305; default 250) */
   addressDialDelay?: number
+  /** the connection ladder for dials by peer id: rungs switched off, reordered, timed (connection-ladder.ts) */
+  ladder?: LadderInit
 }
 
 /** What to dial: a peer (with or without addresses), or addresses alone. */
@@ -79,6 +100,8 @@ let nextDialId = 0
 
 export class Dialer {
   private readonly pending = new Map<string, Dial>()
+  /** the rungs services offer (`[connectionLadderRungSymbol]`), set once they are built */
+  private serviceRungs: ConnectionLadderRung[] = []
   private readonly queue: Array<Deferred<void>> = []
   private running = 0
   private shutdown = new AbortController()
@@ -103,6 +126,11 @@ export class Dialer {
   stop(): void {
     this.shutdown.abort(new NotStartedError('the host is stopping'))
     for (const waiter of this.queue.splice(0)) waiter.reject(new NotStartedError('the host is stopping'))
+  }
+
+  /** Adds rungs to the connection ladder (the host passes those its services offer). */
+  addRungs(rungs: ConnectionLadderRung[]): void {
+    this.serviceRungs = [...this.serviceRungs, ...rungs]
   }
 
   getDialQueue(): PendingDial[] {
@@ -157,11 +185,18 @@ export class Dialer {
       entry.status = status
     }
     dial.promise = (async () => {
-      const signal = anySignal([this.shutdown.signal, controller.signal], this.config.dialTimeout)
+      // the ladder's rungs each have a timeout of their own; waiting for a
+      // slot and finding addresses take at most `dialTimeout`
+      const signal = anySignal([this.shutdown.signal, controller.signal])
       setMaxListeners(Number.POSITIVE_INFINITY, signal)
       let holdsSlot = false
       try {
-        await this.takeSlot(signal)
+        const queued = anySignal([signal], this.config.dialTimeout)
+        try {
+          await this.takeSlot(queued)
+        } finally {
+          queued.clear()
+        }
         holdsSlot = true
         setStatus('active')
         reportProgress(options, 'dial-queue:start-dial')
@@ -190,18 +225,53 @@ export class Dialer {
   ): Promise<Connection> {
     const { peerId } = request
     const gater = this.components.connectionGater
-    if (peerId != null && (await gater.denyDialPeer?.(peerId)) === true) {
-      throw new ConnectionDeniedError(`the connection gater denied dialing ${peerId.toString()}`)
+    // the ladder is for dials by peer id; given addresses are dialed as they are
+    const climbs = peerId != null && request.addresses.length === 0 && options.ladder !== false
+    const early = anySignal([signal], this.config.dialTimeout)
+    let addresses: Multiaddr[]
+    let noAddresses: Error | undefined
+    try {
+      if (peerId != null && (await gater.denyDialPeer?.(peerId)) === true) {
+        throw new ConnectionDeniedError(`the connection gater denied dialing ${peerId.toString()}`)
+      }
+      addresses = await this.addressesToDial(request, { signal: early })
+    } catch (err) {
+      // a service rung (reverse connect over signalling) may reach a peer without addresses
+      if ((err as Error).name !== NoValidAddressesError.name || !climbs || this.serviceRungs.length === 0)
+        throw err
+      noAddresses = err as Error
+      addresses = []
+    } finally {
+      early.clear()
     }
-    const addresses = await this.addressesToDial(request, { signal })
     entry.multiaddrs = addresses
     reportProgress(
       options,
       'dial-queue:calculated-addresses',
       addresses.map((multiaddr) => ({ multiaddr, isCertified: false })),
     )
+    if (!climbs || peerId == null) {
+      const bounded = anySignal([signal], this.config.dialTimeout)
+      try {
+        const connection = await this.dialAddresses(addresses, peerId, bounded, options)
+        this.remember(connection)
+        return connection
+      } finally {
+        bounded.clear()
+      }
+    }
+    return this.climb(peerId, addresses, signal, options, noAddresses)
+  }
+
+  /** Dials `addresses` happy-eyeballs style; the remote must be `peerId` when given. */
+  private async dialAddresses(
+    addresses: Multiaddr[],
+    peerId: PeerId | undefined,
+    signal: AbortSignal,
+    options: OpenConnectionOptions,
+  ): Promise<Connection> {
     const upgrader = this.components.upgrader.forRemotePeer?.(peerId) ?? this.components.upgrader
-    const connection = await raceAttempts(
+    return raceAttempts(
       addresses,
       async (address, attemptSignal) => {
         this.log('dialing %s', address.toString())
@@ -223,12 +293,33 @@ export class Dialer {
         signal,
         stagger: this.config.addressDialDelay,
         concurrency: this.config.maxDialsPerPeer,
-        onSurplus: (surplus) => {
-          surplus.close().catch((err: Error) => surplus.abort(err))
-        },
+        onSurplus: closeSurplus,
       },
     )
+  }
+
+  /** The connection ladder (ladder-climb.ts) for a dial by peer id. */
+  private async climb(
+    peerId: PeerId,
+    addresses: Multiaddr[],
+    signal: AbortSignal,
+    options: OpenConnectionOptions,
+    noAddresses: Error | undefined,
+  ): Promise<Connection> {
+    const { connection, record } = await climbLadder(peerId, addresses, {
+      signal,
+      config: this.config,
+      serviceRungs: this.serviceRungs,
+      noAddresses,
+      dial: async (list, dialSignal) => this.dialAddresses(list, peerId, dialSignal, options),
+    })
+    this.log('reached %p by the %s rung in %d ms', peerId, record.rung, record.ms)
+    ;(connection as Connection & { ladder?: LadderRecord }).ladder = record
     this.remember(connection)
+    const events = this.components.events as
+      | { safeDispatchEvent(type: string, init: CustomEventInit<LadderRecord>): boolean }
+      | undefined
+    events?.safeDispatchEvent(CONNECTION_LADDER_EVENT, { detail: record })
     return connection
   }
 

@@ -95,6 +95,12 @@ export class AllAddressesFailedError extends AggregateError {
   override name = 'AllAddressesFailedError'
 }
 
+/** Every rung of the connection ladder that was tried failed; `errors` holds one error per rung. */
+export class LadderFailedError extends AggregateError {
+  static override name = 'LadderFailedError'
+  override name = 'LadderFailedError'
+}
+
 /** No peer routing service is configured. */
 export class NoPeerRoutersError extends Error {
   static override name = 'NoPeerRoutersError'

@@ -1,7 +1,8 @@
 /**
  * Building a host: the components object, the host's own parts in order
  * (peer store, registrar, transport manager, address manager, connection
- * manager, upgrader), then the configured modules from their factories.
+ * manager, upgrader), then the configured modules from their factories;
+ * the rungs the services offer join the connection ladder.
  */
 import type {
   ComponentLogger,
@@ -23,6 +24,7 @@ import {
   resolveTransportManagerConfig,
   resolveUpgraderConfig,
 } from './config.js'
+import { findRungs } from './connection-ladder.js'
 import { ConnectionManager } from './connection-manager.js'
 import type { HostInit, ModuleFactory } from './host-init.js'
 import { ComponentsBuilder } from './internal/components-builder.js'
@@ -118,6 +120,7 @@ export function buildHostParts<T extends ServiceMap>(
   >) {
     services[name] = factory(components)
   }
+  connectionManager.addLadderRungs([...findRungs(transports), ...findRungs(services)])
   const routers = findRouters(services)
   peerRouters.push(...routers.peerRouters)
   return {

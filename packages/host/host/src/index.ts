@@ -104,13 +104,16 @@ export {
   type ConnectionManagerConfig,
   DEFAULT_MIN_CONNECTIONS,
   type DialerConfig,
+  type LadderConfig,
   type PeerDiscoveryConfig,
   type RegistrarConfig,
+  type RungConfig,
   resolveAddressManagerConfig,
   resolveAutoDialerConfig,
   resolveConnectionConfig,
   resolveConnectionManagerConfig,
   resolveDialerConfig,
+  resolveLadderConfig,
   resolvePeerDiscoveryConfig,
   resolveRegistrarConfig,
   resolveTransportManagerConfig,
@@ -125,6 +128,20 @@ export {
   type ConnectionTimeoutsInit,
   runWithMiddleware,
 } from './connection.js'
+export {
+  CONNECTION_LADDER_EVENT,
+  type ConnectionLadderRung,
+  type ConnectionLadderRungProvider,
+  connectionLadderRungSymbol,
+  findRungs,
+  type LadderContext,
+  type LadderInit,
+  type LadderRecord,
+  RUNG_ORDER,
+  type RungInit,
+  type RungOutcome,
+  type RungTiming,
+} from './connection-ladder.js'
 export {
   ConnectionManager,
   type ConnectionManagerComponents,
@@ -154,6 +171,7 @@ export {
   withPeerId,
 } from './internal/addresses.js'
 export { type RaceOptions, raceAttempts } from './internal/happy-eyeballs.js'
+export { type LadderRaceOptions, type RaceResult, type RaceRung, raceRungs } from './internal/ladder-race.js'
 export {
   findDiscoveries,
   type PeerDiscoveryComponents,
