@@ -12,6 +12,11 @@ describe('resolveConfig', () => {
       maxAddresses: 4,
       unilateral: true,
       allowPrivateAddresses: false,
+      natInfo: undefined,
+      predictionWindow: 6,
+      upgradeRetries: 2,
+      upgradeRetryDelay: 10_000,
+      rungTimeout: 10_000,
     })
   })
 
@@ -23,5 +28,8 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ attempts: 0 })).toThrow(RangeError)
     expect(() => resolveConfig({ maxAddresses: 1.5 })).toThrow(RangeError)
     expect(() => resolveConfig({ punchTimeout: 0 })).toThrow(RangeError)
+    expect(() => resolveConfig({ predictionWindow: 0 })).toThrow(RangeError)
+    expect(() => resolveConfig({ upgradeRetries: -1 })).toThrow(RangeError)
+    expect(() => resolveConfig({ upgradeRetryDelay: 0 })).toThrow(RangeError)
   })
 })

@@ -2,7 +2,7 @@
 import { checkInteger, checkPositive } from '@weft/utils'
 import type { DCUtRInit } from './types.js'
 
-export type DCUtRConfig = Required<DCUtRInit>
+export type DCUtRConfig = Required<Omit<DCUtRInit, 'natInfo'>> & Pick<DCUtRInit, 'natInfo'>
 
 export function resolveConfig(init: DCUtRInit = {}): DCUtRConfig {
   return {
@@ -15,5 +15,10 @@ export function resolveConfig(init: DCUtRInit = {}): DCUtRConfig {
     maxAddresses: checkInteger('maxAddresses', init.maxAddresses ?? 4, 1),
     unilateral: init.unilateral ?? true,
     allowPrivateAddresses: init.allowPrivateAddresses ?? false,
+    natInfo: init.natInfo,
+    predictionWindow: checkInteger('predictionWindow', init.predictionWindow ?? 6, 1),
+    upgradeRetries: checkInteger('upgradeRetries', init.upgradeRetries ?? 2),
+    upgradeRetryDelay: checkPositive('upgradeRetryDelay', init.upgradeRetryDelay ?? 10_000),
+    rungTimeout: checkPositive('rungTimeout', init.rungTimeout ?? 10_000),
   }
 }

@@ -39,6 +39,7 @@ import { isRelayed } from './addresses.js'
 import { type DCUtRConfig, resolveConfig } from './config.js'
 import { DCUtRStoppedError } from './errors.js'
 import { Initiator } from './initiator.js'
+import { connectionLadderRungSymbol, type HolePunchRung, holePunchRung } from './ladder-rung.js'
 import { PROTOCOL } from './messages.js'
 import { Responder } from './responder.js'
 import type { DCUtRComponents, DCUtREvents, DCUtRInit, UpgradeOutcome } from './types.js'
@@ -59,6 +60,8 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private readonly config: DCUtRConfig
   private readonly log: Logger
   private started = false
+  private readonly watchers = new Set<(event: { relayed?: Connection; outcome?: UpgradeOutcome }) => void>()
+  private readonly rung: HolePunchRung
 
   constructor(
     private readonly components: DCUtRComponents,
@@ -83,13 +86,34 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
       log: this.log,
       service: this.handler,
     }
-    this.initiator = new Initiator(context, (outcome) =>
-      this.safeDispatchEvent('upgrade', { detail: outcome }),
+    this.initiator = new Initiator(context, (outcome) => {
+      this.safeDispatchEvent('upgrade', { detail: outcome })
+      for (const watcher of this.watchers) watcher({ outcome })
+    })
+    this.responder = new Responder(
+      context,
+      (peer) => this.initiator.isActive(peer),
+      (relayed) => {
+        for (const watcher of this.watchers) watcher({ relayed })
+      },
     )
-    this.responder = new Responder(context, (peer) => this.initiator.isActive(peer))
+    this.rung = holePunchRung({
+      components,
+      timeout: this.config.rungTimeout,
+      isStarted: () => this.started,
+      watch: (watcher) => {
+        this.watchers.add(watcher)
+        return () => this.watchers.delete(watcher)
+      },
+    })
     this.onIdentify = this.onIdentify.bind(this)
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
     this.onConnectionClose = this.onConnectionClose.bind(this)
+  }
+
+  /** The `hole-punch` rung of the host's connection ladder (ladder-rung.ts). */
+  get [connectionLadderRungSymbol](): HolePunchRung {
+    return this.rung
   }
 
   isStarted(): boolean {
@@ -134,6 +158,7 @@ export class DCUtR extends TypedEventEmitter<DCUtREvents> implements Startable {
   private onConnectionClose(evt: CustomEvent<Connection>): void {
     this.addresses.forget(evt.detail.id)
     this.responder.forget(evt.detail.id)
+    this.initiator.forget(evt.detail.id)
   }
 
   private onConnectionOpen(evt: CustomEvent<Connection>): void {

@@ -27,3 +27,12 @@ export class HolePunchRefusedError extends Error {
   static override name = 'HolePunchRefusedError'
   override name = 'HolePunchRefusedError'
 }
+
+/**
+ * The punch was not tried: both sides' NAT information says no TCP punch can
+ * meet (punch-plan.ts), so the connection stays relayed without wasted dials.
+ */
+export class HolePunchSkippedError extends Error {
+  static override name = 'HolePunchSkippedError'
+  override name = 'HolePunchSkippedError'
+}

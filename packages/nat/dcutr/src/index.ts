@@ -30,7 +30,23 @@
  * Options (`DCUtRInit`): `attempts` (3), `punchTimeout` (5 s),
  * `exchangeTimeout` (10 s), `relayGracePeriod` (5 s; -1 keeps the relayed
  * connection), `maxConcurrentUpgrades` (16), `maxAddresses` (4),
- * `unilateral` (true), `allowPrivateAddresses` (false).
+ * `unilateral` (true), `allowPrivateAddresses` (false), `natInfo` (none: a
+ * callback returning our NAT report), `predictionWindow` (6),
+ * `upgradeRetries` (2) and `upgradeRetryDelay` (10 s, doubling),
+ * `rungTimeout` (10 s).
+ *
+ * Punch planning (punch-plan.ts): with `natInfo`, each `Connect` carries our
+ * NAT's mapping, filtering, port allocation and delta (nat-info.ts; field
+ * 1001, skipped by other stacks). Both sides then agree: mapped ports between
+ * cones, the observed port + delta × 1…window for a sequential NAT, no punch
+ * at all when a randomising NAT faces one that filters (the connection stays
+ * relayed at once; a UDP birthday search would need QUIC). A relayed
+ * connection that stays relayed is tried again in the background
+ * (`upgradeRetries`).
+ *
+ * The service offers the `hole-punch` rung of @weft/host's connection ladder
+ * (`[connectionLadderRungSymbol]`, ladder-rung.ts): a dial by peer id that
+ * reaches the peer through a relay waits there for the punch.
  *
  * A peer's `Connect` names addresses for us to dial, so DCUtR answers only
  * on relayed connections (a stream on a direct one is reset unanswered),
@@ -52,7 +68,22 @@ export {
 } from './dcutr-service.js'
 export * from './errors.js'
 export { HolePunch } from './holepunch.pb.js'
+export {
+  connectionLadderRungSymbol,
+  HOLE_PUNCH_ORDER,
+  type HolePunchRung,
+  type RungContext,
+} from './ladder-rung.js'
 export { MAX_MESSAGE_SIZE, PROTOCOL } from './messages.js'
+export {
+  type Allocation,
+  appendNatInfo,
+  type Behaviour,
+  NAT_INFO_FIELD,
+  type NatInfo,
+  readNatInfo,
+} from './nat-info.js'
+export { DEFAULT_PREDICTION_WINDOW, type PunchStrategy, planPunch, predictedPorts } from './punch-plan.js'
 
 /** The DCUtR service: `services: { dcutr: dcutr() }` (needs identify and the circuit relay transport). */
 export function dcutr(init: DCUtRInit = {}): (components: DCUtRComponents) => DCUtR {

@@ -9,16 +9,21 @@ import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, delay, StreamReader } from '@weft/utils'
 import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses, tcpPort } from './addresses.js'
-import { HolePunchFailedError } from './errors.js'
+import { HolePunchFailedError, HolePunchSkippedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
-import { dialableAddresses, type PunchContext, punch } from './punch.js'
+import { dialableAddresses, type PunchContext, punch, strategyAddresses } from './punch.js'
+import { type PunchStrategy, planPunch } from './punch-plan.js'
 import type { UpgradeOutcome } from './types.js'
 
 export class Initiator {
   /** peers we run the initiating side (B) with */
   private readonly active = new Set<string>()
   private readonly graceTimers = new Set<ReturnType<typeof setTimeout>>()
+  /** background upgrades waiting, by relayed connection id */
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /** the plan of the round in flight, by relayed connection id */
+  private readonly strategies = new Map<string, PunchStrategy['kind']>()
 
   constructor(
     private readonly context: PunchContext,
@@ -31,20 +36,50 @@ export class Initiator {
     return this.active.has(peer)
   }
 
-  /** Upgrades in the background, unless one with this peer runs or `maxConcurrentUpgrades` do. */
-  start(relayed: Connection, busy: (peer: string) => boolean): void {
+  /**
+   * Upgrades in the background, unless one with this peer runs or
+   * `maxConcurrentUpgrades` do. A connection that stays relayed is tried
+   * again up to `upgradeRetries` times, after `upgradeRetryDelay` ms and
+   * twice as long each next time, while it is open (not when the plan said
+   * no punch can work).
+   */
+  start(relayed: Connection, busy: (peer: string) => boolean, retry = 0): void {
     const key = relayed.remotePeer.toString()
     if (this.active.has(key) || busy(key) || this.active.size >= this.context.config.maxConcurrentUpgrades)
       return
     this.active.add(key)
-    this.upgrade(relayed)
+    this.upgrade(relayed, {}, retry)
+      .then((outcome) => {
+        const { upgradeRetries, upgradeRetryDelay } = this.context.config
+        if (outcome.outcome !== 'relay' || outcome.strategy === 'skip' || retry >= upgradeRetries) return
+        if (relayed.status !== 'open' || this.context.service.signal.aborted) return
+        const timer = setTimeout(
+          () => {
+            this.retryTimers.delete(relayed.id)
+            if (relayed.status === 'open' && !this.context.service.signal.aborted)
+              this.start(relayed, busy, retry + 1)
+          },
+          upgradeRetryDelay * 2 ** retry,
+        )
+        this.retryTimers.set(relayed.id, timer)
+      })
       .catch((err: Error) => this.context.log('upgrade of %p failed: %s', relayed.remotePeer, err.message))
       .finally(() => this.active.delete(key))
+  }
+
+  /** The relayed connection `connectionId` closed: no background upgrade of it is left waiting. */
+  forget(connectionId: string): void {
+    clearTimeout(this.retryTimers.get(connectionId))
+    this.retryTimers.delete(connectionId)
+    this.strategies.delete(connectionId)
   }
 
   stop(): void {
     for (const timer of this.graceTimers) clearTimeout(timer)
     this.graceTimers.clear()
+    for (const timer of this.retryTimers.values()) clearTimeout(timer)
+    this.retryTimers.clear()
+    this.strategies.clear()
     this.active.clear()
   }
 
@@ -52,7 +87,11 @@ export class Initiator {
    * Runs the initiating side (B) over `relayed`: up to `attempts` rounds.
    * Resolves with the outcome (also announced).
    */
-  async upgrade(relayed: Connection, options: AbortOptions = {}): Promise<UpgradeOutcome> {
+  async upgrade(relayed: Connection, options: AbortOptions = {}, retry = 0): Promise<UpgradeOutcome> {
+    return this.run(relayed, options, retry)
+  }
+
+  private async run(relayed: Connection, options: AbortOptions, retry: number): Promise<UpgradeOutcome> {
     const { config, log } = this.context
     const peer = relayed.remotePeer
     if (config.unilateral) {
@@ -61,6 +100,7 @@ export class Initiator {
         return this.report(
           { peer, outcome: 'direct', method: 'unilateral', attempts: 0, connection },
           relayed,
+          retry,
         )
       }
     }
@@ -70,14 +110,19 @@ export class Initiator {
       attempts++
       const existing = this.directConnection(peer)
       if (existing != null)
-        return this.report({ peer, outcome: 'direct', attempts, connection: existing }, relayed)
+        return this.report({ peer, outcome: 'direct', attempts, connection: existing }, relayed, retry)
       try {
         const connection = await this.initiate(relayed, options)
-        return this.report({ peer, outcome: 'direct', method: 'hole-punch', attempts, connection }, relayed)
+        return this.report(
+          { peer, outcome: 'direct', method: 'hole-punch', attempts, connection },
+          relayed,
+          retry,
+        )
       } catch (err) {
         error = err as Error
         log('round %d with %p failed: %s', attempts, peer, error.message)
         if (
+          error.name === HolePunchSkippedError.name ||
           relayed.status !== 'open' ||
           this.context.service.signal.aborted ||
           options.signal?.aborted === true
@@ -85,10 +130,14 @@ export class Initiator {
           break
       }
     }
-    return this.report({ peer, outcome: 'relay', attempts, error }, relayed)
+    return this.report({ peer, outcome: 'relay', attempts, error }, relayed, retry)
   }
 
-  private report(outcome: UpgradeOutcome, relayed: Connection): UpgradeOutcome {
+  private report(outcome: UpgradeOutcome, relayed: Connection, retry: number): UpgradeOutcome {
+    if (retry > 0) outcome.retry = retry
+    const strategy = this.strategies.get(relayed.id)
+    this.strategies.delete(relayed.id)
+    if (strategy != null) outcome.strategy = strategy
     this.context.log('%p: %s after %d round(s)', outcome.peer, outcome.outcome, outcome.attempts)
     this.announce(outcome)
     if (outcome.outcome === 'direct' && this.context.config.relayGracePeriod >= 0) {
@@ -126,7 +175,8 @@ export class Initiator {
       const peer = relayed.remotePeer.toString()
       return await components.connectionManager.openConnection(
         candidates.map((address) => address.encapsulate(`/p2p/${peer}`)),
-        { signal, force: true },
+        // ladder: false: these addresses are the whole attempt, not a start for the host's ladder
+        { signal, force: true, ladder: false },
       )
     } catch (err) {
       log('direct dials to %p failed: %s', relayed.remotePeer, (err as Error).message)
@@ -148,14 +198,28 @@ export class Initiator {
       stream = await relayed.newStream(PROTOCOL, { signal: exchange, runOnLimitedConnection: true })
       const reader = new StreamReader(stream)
       const sent = performance.now()
+      const local = config.natInfo?.()
       await writeHolePunch(
         stream,
         { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
         { signal: exchange },
+        local,
       )
       const response = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
       rtt = performance.now() - sent
-      theirs = await dialableAddresses(this.context, relayed.remotePeer, response.ObsAddrs)
+      const strategy = planPunch(local, response.nat, config.predictionWindow)
+      this.strategies.set(relayed.id, strategy.kind)
+      if (strategy.kind === 'skip') {
+        // the peer planned the same from the same two reports: it expects no Sync
+        reader.release()
+        await stream.close({ signal: exchange }).catch(() => {})
+        throw new HolePunchSkippedError(strategy.reason)
+      }
+      theirs = strategyAddresses(
+        await dialableAddresses(this.context, relayed.remotePeer, response.ObsAddrs),
+        response.nat,
+        strategy,
+      )
       await writeHolePunch(stream, { type: HolePunch.Type.SYNC, ObsAddrs: [] }, { signal: exchange })
       reader.release()
       await stream.close({ signal: exchange }).catch(() => {})

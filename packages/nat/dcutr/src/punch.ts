@@ -5,12 +5,14 @@
  * plain client.
  */
 import type { AbortOptions, Connection, Logger, PeerId, Upgrader } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { anySignal } from '@weft/utils'
 import type { AddressBook } from './address-book.js'
 import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses } from './addresses.js'
 import type { DCUtRConfig } from './config.js'
 import { HolePunchFailedError } from './errors.js'
+import type { NatInfo } from './nat-info.js'
+import { type PunchStrategy, predictedPorts } from './punch-plan.js'
 import { withRole } from './punch-upgrader.js'
 import type { DCUtRComponents } from './types.js'
 
@@ -46,6 +48,35 @@ export async function dialableAddresses(
     out.push(address)
   }
   return out
+}
+
+/**
+ * The addresses to punch at under `strategy`: the peer's own (`theirs`,
+ * the relay-observed one first), and when its NAT allocates ports in
+ * sequence, its observed IP at the next `window` predicted ports as well
+ * (only those, in order, when both sides are sequential).
+ */
+export function strategyAddresses(
+  theirs: Multiaddr[],
+  remote: NatInfo | undefined,
+  strategy: PunchStrategy,
+): Multiaddr[] {
+  if (strategy.kind !== 'predicted' || strategy.predict === 'local') return theirs
+  const observed = theirs[0]
+  const port = observed == null ? undefined : tcpPortOf(observed)
+  if (observed == null || port == null || remote?.delta == null) return theirs
+  const ip = observed.getComponents()[0]!
+  const predicted = predictedPorts(port, remote.delta, strategy.window).map((next) =>
+    multiaddr(`/${ip.name}/${ip.value}/tcp/${next}`),
+  )
+  // both sequential: nothing else may take a port before the k-th predicted dial
+  if (strategy.predict === 'both') return predicted
+  return [...theirs, ...predicted.filter((address) => !theirs.some((known) => known.equals(address)))]
+}
+
+function tcpPortOf(address: Multiaddr): number | undefined {
+  const value = address.getComponents().find((component) => component.name === 'tcp')?.value
+  return value == null ? undefined : Number(value)
 }
 
 /**

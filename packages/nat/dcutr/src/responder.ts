@@ -10,8 +10,9 @@ import { MAX_OBSERVED } from './address-book.js'
 import { isRelayed } from './addresses.js'
 import { HolePunchFailedError, HolePunchRefusedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
-import { readHolePunch, writeHolePunch } from './messages.js'
-import { dialableAddresses, type PunchContext, punch } from './punch.js'
+import { type ReceivedHolePunch, readHolePunch, writeHolePunch } from './messages.js'
+import { dialableAddresses, type PunchContext, punch, strategyAddresses } from './punch.js'
+import { planPunch } from './punch-plan.js'
 import { Rounds } from './rounds.js'
 
 export class Responder {
@@ -22,6 +23,8 @@ export class Responder {
     private readonly context: PunchContext,
     /** whether we run the initiating side with a peer (its key) ourselves */
     private readonly initiating: (peer: string) => boolean,
+    /** a round the plan said to skip (both sides know no punch can work) */
+    private readonly onSkip: (relayed: Connection) => void = () => {},
   ) {
     this.rounds = new Rounds({
       attempts: context.config.attempts,
@@ -66,6 +69,10 @@ export class Responder {
       // each pass takes one of the connection's `attempts` rounds or leaves
       while (true) {
         const theirs = await this.answerRound(stream, reader, connection, round.signal)
+        if (theirs === 'skip') {
+          this.onSkip(connection)
+          return
+        }
         if (theirs == null) return
         try {
           const localPort = addresses.punchPlan(connection).localPort
@@ -101,7 +108,8 @@ export class Responder {
   /**
    * One Connect/Connect/Sync exchange as A, counted against the connection's
    * `attempts` rounds; the addresses to dial, or undefined when B ended the
-   * stream between rounds or named none we may dial.
+   * stream between rounds or named none we may dial; `'skip'` when both
+   * sides' NAT information says no punch can work (B sends no Sync then).
    *
    * @throws HolePunchRefusedError when the connection had all its rounds
    */
@@ -110,11 +118,11 @@ export class Responder {
     reader: StreamReader,
     connection: Connection,
     cancel: AbortSignal,
-  ): Promise<Multiaddr[] | undefined> {
+  ): Promise<Multiaddr[] | 'skip' | undefined> {
     const { config, addresses } = this.context
     const exchange = anySignal([this.context.service.signal, cancel], config.exchangeTimeout)
     try {
-      let request: HolePunch
+      let request: ReceivedHolePunch
       try {
         request = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
       } catch (err) {
@@ -125,13 +133,24 @@ export class Responder {
       if (!this.rounds.count(connection.id)) {
         throw new HolePunchRefusedError(`no more than ${config.attempts} rounds per connection`)
       }
-      const theirs = await dialableAddresses(this.context, connection.remotePeer, request.ObsAddrs)
+      const local = config.natInfo?.()
+      const strategy = planPunch(local, request.nat, config.predictionWindow)
+      const theirs = strategyAddresses(
+        await dialableAddresses(this.context, connection.remotePeer, request.ObsAddrs),
+        request.nat,
+        strategy,
+      )
       const plan = addresses.punchPlan(connection)
       await writeHolePunch(
         stream,
         { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
         { signal: exchange },
+        local,
       )
+      if (strategy.kind === 'skip') {
+        this.context.log('no punch with %p: %s', connection.remotePeer, strategy.reason)
+        return 'skip'
+      }
       await readHolePunch(reader, HolePunch.Type.SYNC, { signal: exchange })
       return theirs.length === 0 ? undefined : theirs
     } finally {

@@ -15,6 +15,8 @@ import type {
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { HandlerRegistrar } from '@weft/utils'
+import type { NatInfo } from './nat-info.js'
+import type { PunchStrategy } from './punch-plan.js'
 
 export interface DCUtRInit {
   /** rounds of Connect/Sync/dial before giving up (default 3, the spec's "retry twice") */
@@ -37,6 +39,28 @@ export interface DCUtRInit {
   allowPrivateAddresses?: boolean
   /** first dial the peer's public listen addresses directly (default true) */
   unilateral?: boolean
+  /**
+   * Our NAT as last measured, offered to the peer in each `Connect` and used
+   * to plan the punch (punch-plan.ts): e.g. `() => lastReport` with a
+   * `NatReport` from @weft/stun's `discoverNat`. DCUtR contacts no STUN server
+   * itself. Without it (default) the punch goes at the mapped ports, as the
+   * spec has it.
+   */
+  natInfo?: () => NatInfo | undefined
+  /** predicted ports dialed for a peer whose NAT allocates in sequence (default 6) */
+  predictionWindow?: number
+  /**
+   * further upgrades of a connection that stayed relayed, in the background
+   * (default 2; 0 for none); a punch planned as hopeless is not retried
+   */
+  upgradeRetries?: number
+  /** ms before the first further upgrade; each next one waits twice as long (default 10 000) */
+  upgradeRetryDelay?: number
+  /**
+   * ms the `hole-punch` rung of the host's connection ladder waits for a
+   * direct connection after the relayed one opened (default 10 000)
+   */
+  rungTimeout?: number
 }
 
 export interface DCUtRComponents {
@@ -49,7 +73,7 @@ export interface DCUtRComponents {
     getConnections(peerId?: PeerId): Connection[]
     openConnection(
       target: Multiaddr | Multiaddr[],
-      options?: AbortOptions & { force?: boolean },
+      options?: AbortOptions & { force?: boolean; ladder?: boolean },
     ): Promise<Connection>
   }
   transportManager: { dialTransportForMultiaddr(address: Multiaddr): Transport | undefined }
@@ -67,6 +91,10 @@ export interface UpgradeOutcome {
   method?: 'unilateral' | 'hole-punch'
   /** hole-punch rounds tried */
   attempts: number
+  /** the plan of the last round (punch-plan.ts), when a round got that far */
+  strategy?: PunchStrategy['kind']
+  /** background retry this came from (0: the first upgrade) */
+  retry?: number
   /** the direct connection (outcome 'direct') */
   connection?: Connection
   /** why it stayed relayed (outcome 'relay') */
