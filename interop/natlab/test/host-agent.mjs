@@ -15,12 +15,18 @@ import { yamux } from '@weft/yamux'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 
-async function startWeft(listen, relay, relayInit) {
+// `nat`: the NAT information DCUtR offers in its Connect (a @weft/stun report's
+// fields); `ladder`: the host's connection ladder options
+async function startWeft(listen, relay, relayInit, nat, ladder) {
   const services = {
     identify: identify(),
     autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
     autonatV2: autoNATv2({ dialTimeout: 3_000 }),
-    dcutr: dcutr({ punchTimeout: 4_000, relayGracePeriod: -1 }),
+    dcutr: dcutr({
+      punchTimeout: 4_000,
+      relayGracePeriod: -1,
+      ...(nat == null ? {} : { natInfo: () => nat }),
+    }),
   }
   if (relay) services.relay = circuitRelayServer(relayInit ?? {})
   const node = await createHost({
@@ -29,6 +35,13 @@ async function startWeft(listen, relay, relayInit) {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services,
+    ...(ladder == null ? {} : { connectionManager: { ladder } }),
+  })
+  node.addEventListener('connection:ladder', (evt) => ladders.push(evt.detail))
+  node.addEventListener('connection:open', (evt) => {
+    const connection = evt.detail
+    if (connection.direct && !directAt.has(connection.remotePeer.toString()))
+      directAt.set(connection.remotePeer.toString(), Date.now())
   })
   node.services.dcutr.addEventListener('upgrade', (evt) => {
     const { peer, outcome, method, attempts, connection, error } = evt.detail
@@ -65,6 +78,9 @@ async function startJs(listen) {
 }
 let host
 const outcomes = []
+/** `connection:ladder` records, and when the first direct connection with each peer opened */
+const ladders = []
+const directAt = new Map()
 
 function reply(id, result) {
   process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`)
@@ -99,8 +115,11 @@ function describeConnection(connection) {
 const ops = {
   ping: async () => 'pong',
 
-  start: async ({ listen, relay, relayInit }) => {
-    host = process.argv[2] === 'js' ? await startJs(listen) : await startWeft(listen, relay, relayInit)
+  start: async ({ listen, relay, relayInit, nat, ladder }) => {
+    host =
+      process.argv[2] === 'js'
+        ? await startJs(listen)
+        : await startWeft(listen, relay, relayInit, nat, ladder)
     await host.handle(ECHO, (stream) => void echo(stream), { runOnLimitedConnection: true })
     return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
   },
@@ -130,6 +149,53 @@ const ops = {
     await stream.close()
     await reading
     return { ...describeConnection(connection), echoed: same && received === size }
+  },
+
+  // dials `peer` by its id alone, `addrs` in the peer store, through the
+  // connection ladder; then waits up to `directWithin` ms for a direct
+  // connection with it (DCUtR goes on after a relayed dial returns)
+  'ladder-dial': async ({ peer, addrs, directWithin }) => {
+    const { peerIdFromString } = await import('@weft/peer-id')
+    const id = peerIdFromString(peer)
+    await host.peerStore.merge(id, { multiaddrs: addrs.map((addr) => multiaddr(addr)) })
+    const started = Date.now()
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new Error('the ladder dial took 30 s')), 30_000)
+    const connection = await host.dial(id, { signal: controller.signal }).finally(() => clearTimeout(timer))
+    const dialMs = Date.now() - started
+    const record = connection.ladder
+    const deadline = Date.now() + directWithin
+    while (!directAt.has(peer) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    const direct = directAt.get(peer)
+    return {
+      rung: record?.rung,
+      limited: record?.limited,
+      dialMs,
+      rungs: record?.rungs,
+      directMs: direct == null ? null : Math.max(0, direct - started),
+      connections: host.getConnections(id).map(describeConnection),
+    }
+  },
+
+  // what the process still holds (after 'stop': sockets, servers, timers), waiting up to `settle` ms for it to drain
+  leftovers: async ({ settle }) => {
+    const count = () => {
+      const kinds = process.getActiveResourcesInfo()
+      return {
+        sockets: kinds.filter((kind) => kind === 'TCPSocketWrap').length,
+        servers: kinds.filter((kind) => kind === 'TCPServerWrap').length,
+        timers: kinds.filter((kind) => kind === 'Timeout').length,
+      }
+    }
+    const deadline = Date.now() + settle
+    let now = count()
+    while (now.sockets + now.servers + now.timers > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      now = count()
+    }
+    return now
   },
 
   // the DCUtR outcome for `peer` (this host received the relayed connection), waiting up to `timeout` ms

@@ -21,7 +21,8 @@
  *   let in only from an address the LAN has sent to (xt_recent list
  *   `contacted`, keyed on the remote address; `clearContacted()` empties it);
  * - 'symmetric-sequential': each new UDP mapping gets the next WAN port of
- *   20000..20063 (xt_statistic nth rules), whatever the destination;
+ *   20000..20063 (xt_statistic nth rules), whatever the destination, and
+ *   each new TCP connection the next of 30000..30063;
  * - 'udp-blocked': MASQUERADE, and every UDP packet from the LAN dropped.
  * Routers DROP unsolicited inbound packets (no RST, no ICMP), as home routers
  * do: a RST would make conntrack remap the peer's punch.
@@ -63,6 +64,22 @@ export const ALL_NAT_TYPES: readonly NatType[] = [
 
 /** The WAN ports a 'symmetric-sequential' router hands out, in turn. */
 export const SEQUENTIAL_PORTS = { first: 20_000, count: 64 } as const
+
+/**
+ * The same for new TCP connections (the ladder lab punches TCP): connection
+ * k leaves from WAN port first + (k mod count), whatever the destination.
+ */
+export const SEQUENTIAL_TCP_PORTS = { first: 30_000, count: 64 } as const
+
+/** The SNAT rules of a 'symmetric-sequential' router for TCP: new connection k gets port first + (k mod count). */
+function sequentialTcpRules(wanAddress: string): string[] {
+  const { first, count } = SEQUENTIAL_TCP_PORTS
+  return Array.from(
+    { length: count },
+    (_, k) =>
+      `-A POSTROUTING -o wan -p tcp -m statistic --mode nth --every ${count - k} --packet 0 -j SNAT --to-source ${wanAddress}:${first + k}`,
+  )
+}
 
 /** The SNAT rules of a 'symmetric-sequential' router: new UDP mapping k gets port first + (k mod count). */
 function sequentialRules(wanAddress: string): string[] {
@@ -152,6 +169,7 @@ export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string, wanA
     ':OUTPUT ACCEPT [0:0]',
     ':POSTROUTING ACCEPT [0:0]',
     ...(nat === 'symmetric-sequential' ? sequentialRules(wanAddress) : []),
+    ...(nat === 'symmetric-sequential' ? sequentialTcpRules(wanAddress) : []),
     `-A POSTROUTING -o wan -j ${masquerade}`,
     ...(forwardsAll ? [`-A PREROUTING -i wan -j DNAT --to-destination ${lanHost}`] : []),
     'COMMIT',
