@@ -13,7 +13,9 @@
  * ```
  *
  * `security=tls` uses `@libp2p/tls` (a devDependency of this package), loaded
- * only for those cells.
+ * only for those cells. `transport=quic-v1` uses `@chainsafe/libp2p-quic` (a
+ * Rust/quinn binding), also loaded only for those cells; QUIC brings its own
+ * security and multiplexing, so `security` and `muxer` are ignored for it.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -37,15 +39,26 @@ async function encrypter() {
   return tls()
 }
 
-async function main() {
-  const node = await createLibp2p({
-    addresses: { listen: [config.listenAddr] },
+/** The transport, encrypter and muxer the case asks for (QUIC needs neither of the last two). */
+async function stack() {
+  if (config.transport === 'quic-v1') {
+    const { quic } = await import('@chainsafe/libp2p-quic')
+    return { transports: [quic()], connectionEncrypters: [], streamMuxers: [] }
+  }
+  return {
     transports: [config.transport === 'ws' ? webSockets() : tcp()],
     connectionEncrypters: [await encrypter()],
     // js mplex closes a connection whose remote opens more than
     // `disconnectThreshold` (5) streams a second; identify, push, ping and
     // echo can exceed that at connection start
     streamMuxers: [config.muxer === 'yamux' ? yamux() : mplex({ disconnectThreshold: 100 })],
+  }
+}
+
+async function main() {
+  const node = await createLibp2p({
+    addresses: { listen: [config.listenAddr] },
+    ...(await stack()),
     nodeInfo: { name: 'js-libp2p', version, userAgent: agentVersion },
     services: { identify: identify(), ping: ping() },
   })

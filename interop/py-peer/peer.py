@@ -2,9 +2,10 @@
 """py-libp2p peer for weft's interop matrix.
 
 Configured from environment variables like every peer of the matrix (see
-interop/runner/README.md): transport (tcp|ws), security (noise|tls), muxer (yamux|mplex),
-is_dialer, ip, listen_addr, listener_addr, test_timeout_seconds; the
-upper-case names of libp2p/unified-testing work too. Security and muxer are
+interop/runner/README.md): transport (tcp|ws|quic-v1), security (noise|tls), muxer
+(yamux|mplex; both ignored for quic-v1, which brings its own TLS and streams),
+is_dialer, ip, listen_addr, listener_addr, test_timeout_seconds; the upper-case
+names of libp2p/unified-testing work too. Security and muxer are
 passed explicitly, so py-libp2p's defaults (which include secio and plaintext)
 never apply.
 
@@ -60,19 +61,27 @@ def env(*names: str) -> str | None:
 class Config:
     def __init__(self) -> None:
         self.transport = env("transport") or "tcp"
-        if self.transport not in ("tcp", "ws"):
-            raise ValueError(f"transport: expected tcp or ws, got {self.transport}")
+        if self.transport not in ("tcp", "ws", "quic-v1"):
+            raise ValueError(f"transport: expected tcp, ws or quic-v1, got {self.transport}")
+        quic = self.transport == "quic-v1"
         self.security = env("security", "secure_channel") or "noise"
-        if self.security not in ("noise", "tls"):
+        if quic:
+            self.security = "noise"  # unused: QUIC brings TLS 1.3
+        elif self.security not in ("noise", "tls"):
             raise ValueError(f"security: expected noise or tls, got {self.security}")
         self.muxer = env("muxer") or "yamux"
-        if self.muxer not in ("yamux", "mplex"):
+        if quic:
+            self.muxer = "yamux"  # unused: QUIC streams are the libp2p streams
+        elif self.muxer not in ("yamux", "mplex"):
             raise ValueError(f"muxer: expected yamux or mplex, got {self.muxer}")
         self.is_dialer = env("is_dialer") == "true"
         self.ip = env("ip", "listener_ip") or "127.0.0.1"
         family = "ip6" if ":" in self.ip else "ip4"
-        ws = "/ws" if self.transport == "ws" else ""
-        self.listen_addr = env("listen_addr") or f"/{family}/{self.ip}/tcp/0{ws}"
+        default_addr = {
+            "ws": f"/{family}/{self.ip}/tcp/0/ws",
+            "quic-v1": f"/{family}/{self.ip}/udp/0/quic-v1",
+        }.get(self.transport, f"/{family}/{self.ip}/tcp/0")
+        self.listen_addr = env("listen_addr") or default_addr
         self.listener_addr = env("listener_addr", "remote_addr")
         self.timeout = float(env("test_timeout_seconds", "test_timeout_secs") or "180")
         if not self.timeout > 0:
@@ -194,7 +203,11 @@ def payload(size: int) -> bytes:
 def own_address(host, config: Config) -> str:
     for addr in host.get_transport_addrs():
         text = str(addr)
-        if f"/{config.ip}/" in text and ("/ws" in text) == (config.transport == "ws"):
+        if (
+            f"/{config.ip}/" in text
+            and ("/ws" in text) == (config.transport == "ws")
+            and ("/quic-v1" in text) == (config.transport == "quic-v1")
+        ):
             return text
     raise RuntimeError(f"no {config.transport} listen address on {config.ip}")
 
@@ -215,6 +228,8 @@ async def run(config: Config) -> int:
         muxer_opt=muxers,
         listen_addrs=[listen],
         enable_websocket=config.transport == "ws",
+        enable_quic=config.transport == "quic-v1",
+        enable_tcp=config.transport != "quic-v1",
     )
     host.set_stream_handler(ECHO_PROTOCOL, echo_handler)
     async with host.run(listen_addrs=[listen]):

@@ -67,7 +67,7 @@ export const PEERS = {
     }),
   },
   js: {
-    transports: ['tcp', 'ws'],
+    transports: ['tcp', 'ws', 'quic-v1'],
     securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [],
@@ -93,6 +93,7 @@ export const PEERS = {
         '@chainsafe/libp2p-yamux',
         '@libp2p/mplex',
         '@libp2p/tls',
+        '@chainsafe/libp2p-quic',
         '@libp2p/tcp',
         '@libp2p/websockets',
         '@libp2p/identify',
@@ -126,7 +127,7 @@ export const PEERS = {
     }),
   },
   rust: {
-    transports: ['tcp', 'ws'],
+    transports: ['tcp', 'ws', 'quic-v1'],
     securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     // every Rust source (main.rs, config.rs, report.rs, perf.rs, …), listed when asked; the one
@@ -157,6 +158,7 @@ export const PEERS = {
         'libp2p-yamux',
         'libp2p-tcp',
         'libp2p-websocket',
+        'libp2p-quic',
         'libp2p-identify',
         'libp2p-ping',
         'libp2p-stream',
@@ -168,7 +170,7 @@ export const PEERS = {
     },
   },
   py: {
-    transports: ['tcp', 'ws'],
+    transports: ['tcp', 'ws', 'quic-v1'],
     securities: ['noise', 'tls'],
     muxers: ['yamux', 'mplex'],
     inputs: [join(PY_DIR, 'requirements.txt'), join(PY_DIR, 'constraints.txt')],

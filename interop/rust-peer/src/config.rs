@@ -29,21 +29,28 @@ fn env(names: &[&str]) -> Option<String> {
 
 pub fn read_config() -> Result<Config, String> {
     let transport = env(&["transport"]).unwrap_or_else(|| "tcp".into());
-    if transport != "tcp" && transport != "ws" {
-        return Err(format!("transport: expected tcp or ws, got {transport}"));
+    if transport != "tcp" && transport != "ws" && transport != "quic-v1" {
+        return Err(format!(
+            "transport: expected tcp, ws or quic-v1, got {transport}"
+        ));
     }
+    // QUIC brings its own security (TLS 1.3) and multiplexing: the two variables are ignored for it
+    let quic = transport == "quic-v1";
     let security = env(&["security", "secure_channel"]).unwrap_or_else(|| "noise".into());
-    if security != "noise" && security != "tls" {
+    if !quic && security != "noise" && security != "tls" {
         return Err(format!("security: expected noise or tls, got {security}"));
     }
     let muxer = env(&["muxer"]).unwrap_or_else(|| "yamux".into());
-    if muxer != "yamux" && muxer != "mplex" {
+    if !quic && muxer != "yamux" && muxer != "mplex" {
         return Err(format!("muxer: expected yamux or mplex, got {muxer}"));
     }
     let ip = env(&["ip", "listener_ip"]).unwrap_or_else(|| "127.0.0.1".into());
     let family = if ip.contains(':') { "ip6" } else { "ip4" };
-    let ws = if transport == "ws" { "/ws" } else { "" };
-    let listen_addr = env(&["listen_addr"]).unwrap_or_else(|| format!("/{family}/{ip}/tcp/0{ws}"));
+    let listen_addr = env(&["listen_addr"]).unwrap_or_else(|| match transport.as_str() {
+        "ws" => format!("/{family}/{ip}/tcp/0/ws"),
+        "quic-v1" => format!("/{family}/{ip}/udp/0/quic-v1"),
+        _ => format!("/{family}/{ip}/tcp/0"),
+    });
     let seconds: f64 = match env(&["test_timeout_seconds", "test_timeout_secs"]) {
         Some(v) => v
             .parse()

@@ -1,12 +1,12 @@
 //! rust-libp2p peer for weft's interop matrix.
 //!
 //! Configured from environment variables like every peer of the matrix (see
-//! interop/runner/README.md): `transport` (tcp|ws), `security` (noise|tls), `muxer`
-//! (yamux|mplex), `is_dialer`, `ip`, `listen_addr`, `listener_addr`,
-//! `test_timeout_seconds`; the upper-case names of libp2p/unified-testing work
-//! too. The listener prints `<addr>/p2p/<peerId>`, then a JSON line about the
-//! dialer once identify completes; the dialer connects, pings, checks identify,
-//! echoes 1 MiB on /weft-interop/echo/1.0.0 and prints one JSON result line.
+//! interop/runner/README.md): `transport` (tcp|ws|quic-v1), `security` (noise|tls),
+//! `muxer` (yamux|mplex; both ignored for quic-v1, which brings its own), `is_dialer`,
+//! `ip`, `listen_addr`, `listener_addr`, `test_timeout_seconds`; the upper-case names of
+//! libp2p/unified-testing work too. The listener prints `<addr>/p2p/<peerId>`, then
+//! a JSON line about the dialer once identify completes; the dialer connects, pings,
+//! checks identify, echoes 1 MiB on /weft-interop/echo/1.0.0 and prints one JSON result line.
 //! `rust-peer perf …` is the /perf/1.0.0 server and client of the benchmarks
 //! instead (src/perf.rs).
 
@@ -84,6 +84,13 @@ async fn build_swarm(
                 .with_swarm_config(idle)
                 .build()
         };
+    }
+    if config.transport == "quic-v1" {
+        return Ok(builder
+            .with_quic()
+            .with_behaviour(make_behaviour)?
+            .with_swarm_config(idle)
+            .build());
     }
     let swarm = match (
         config.transport.as_str(),
