@@ -32,7 +32,7 @@ import {
   type TypedEventTarget,
   type Upgrader,
 } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, type Deferred, deferred, raceSignal, reportProgress } from '@weft/utils'
 import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
 import { type DialerConfig, resolveDialerConfig } from './config.js'
@@ -343,7 +343,10 @@ export class Dialer {
     let ours = 0
     for (const candidate of candidates) {
       const address = peerId != null ? withPeerId(candidate, peerId) : candidate
-      if (own.has(withoutPeerId(address).toString())) {
+      // a circuit through a relay we also listen on is ours only with our peer id at the end, and
+      // withoutPeerId strips exactly that: compare circuits whole
+      const circuit = address.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
+      if (!circuit && own.has(withoutPeerId(address).toString())) {
         ours++
         continue
       }

@@ -24,6 +24,19 @@ describe('circuit relay v2 on TCP loopback (weft relay, weft clients)', () => {
     expect(relay.services.relay.circuitCount).toBe(1)
   })
 
+  it('dials a peer through a relay it also listens on (the circuit is not taken for its own address)', async () => {
+    const relay = await relayHost()
+    const circuit = `${relay.getMultiaddrs()[0]}/p2p-circuit`
+    const listener = await clientHost(['/ip4/127.0.0.1/tcp/0', circuit])
+    const dialer = await clientHost(['/ip4/127.0.0.1/tcp/0', circuit])
+    await until(() => relay.services.relay.hasReservation(dialer.peerId))
+    const connection = await dialer.dial(circuitAddressOf(listener))
+    expect(connection.remotePeer.equals(listener.peerId)).toBe(true)
+    expect(connection.direct).toBe(false)
+    const payload = new TextEncoder().encode('both on one relay')
+    expect(await echoOver(connection, payload)).toEqual(payload)
+  })
+
   it('runs only protocols that accept limited connections', async () => {
     const relay = await relayHost()
     const listener = await clientHost([`${relay.getMultiaddrs()[0]}/p2p-circuit`])
