@@ -2,7 +2,6 @@
 // stdin (see agent.ts): weft by default, js-libp2p with the argument `js`. It
 // loads the packages' built output (dist/) through their package names, so run
 // `tsc -b` first (`pnpm test` does).
-import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
 import { autoNAT, autoNATv2 } from '@weft/autonat'
 import { circuitRelayServer, circuitRelayTransport } from '@weft/circuit-relay'
@@ -12,6 +11,7 @@ import { identify } from '@weft/identify'
 import { noise } from '@weft/noise'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
+import { namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 
@@ -81,16 +81,6 @@ const outcomes = []
 /** `connection:ladder` records, and when the first direct connection with each peer opened */
 const ladders = []
 const directAt = new Map()
-
-function reply(id, result) {
-  process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`)
-}
-
-function fail(id, err) {
-  process.stdout.write(
-    `${JSON.stringify({ id, ok: false, error: `${err?.name}: ${err?.message ?? err}` })}\n`,
-  )
-}
 
 async function echo(stream) {
   try {
@@ -231,24 +221,4 @@ const ops = {
   },
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let request
-  try {
-    request = JSON.parse(line)
-  } catch {
-    return
-  }
-  const op = ops[request.op]
-  if (op == null) return fail(request.id, new Error(`unknown op ${request.op}`))
-  op(request).then(
-    (result) => reply(request.id, result),
-    (err) => fail(request.id, err),
-  )
-})
-
-async function shutdown() {
-  await host?.stop().catch(() => {})
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.stdin.on('end', shutdown)
+serveAgent(ops, { describeError: namedError, shutdown: async () => host?.stop() })

@@ -3,20 +3,12 @@
 // datagram or connection with the address they saw it come from.
 import dgram from 'node:dgram'
 import net from 'node:net'
-import { createInterface } from 'node:readline'
+import { serveAgent } from './agent-loop.mjs'
 
 const udpSockets = new Map()
 const inbox = new Map()
 const servers = []
 const sockets = new Set()
-
-function reply(id, result) {
-  process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`)
-}
-
-function fail(id, err) {
-  process.stdout.write(`${JSON.stringify({ id, ok: false, error: err?.message ?? String(err) })}\n`)
-}
 
 const ops = {
   ping: async () => 'pong',
@@ -97,26 +89,10 @@ const ops = {
   },
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let request
-  try {
-    request = JSON.parse(line)
-  } catch {
-    return
-  }
-  const op = ops[request.op]
-  if (op == null) return fail(request.id, new Error(`unknown op ${request.op}`))
-  op(request).then(
-    (result) => reply(request.id, result),
-    (err) => fail(request.id, err),
-  )
+serveAgent(ops, {
+  shutdown: () => {
+    for (const socket of udpSockets.values()) socket.close()
+    for (const server of servers) server.close()
+    for (const socket of sockets) socket.destroy()
+  },
 })
-
-function shutdown() {
-  for (const socket of udpSockets.values()) socket.close()
-  for (const server of servers) server.close()
-  for (const socket of sockets) socket.destroy()
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.stdin.on('end', shutdown)

@@ -1,13 +1,14 @@
 // A weft host with the network report service, for the network report lab;
 // run inside a namespace and driven by JSON lines (see agent.ts). Loads the
 // packages' built output (dist/): run `tsc -b` first (`pnpm test` does).
-import { createInterface } from 'node:readline'
+
 import { createHost } from '@weft/host'
 import { identify } from '@weft/identify'
 import { networkReport, renderText } from '@weft/network-report'
 import { noise } from '@weft/noise'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
+import { serveAgent } from './agent-loop.mjs'
 
 let host
 let armed
@@ -51,21 +52,4 @@ const ops = {
   },
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let request
-  try {
-    request = JSON.parse(line)
-  } catch {
-    return
-  }
-  const op = ops[request.op]
-  const answer = (body) => process.stdout.write(`${JSON.stringify({ id: request.id, ...body })}\n`)
-  if (op == null) return answer({ ok: false, error: `unknown op ${request.op}` })
-  op(request).then(
-    (result) => answer({ ok: true, result }),
-    (err) => answer({ ok: false, error: err?.message ?? String(err) }),
-  )
-})
-
-process.on('SIGTERM', () => process.exit(0))
-process.stdin.on('end', () => process.exit(0))
+serveAgent(ops)

@@ -1,7 +1,7 @@
 // A @weft/playground app for the NAT lab, run inside a namespace and driven by
 // JSON lines on stdin (see agent.ts). It loads the playground's built output by
 // path (packages/app/playground/dist), so run `tsc -b` first (`pnpm test` does).
-import { createInterface } from 'node:readline'
+import { namedError, serveAgent } from './agent-loop.mjs'
 
 const { playground } = await import(
   new URL('../../../packages/app/playground/dist/src/index.js', import.meta.url).href
@@ -9,16 +9,6 @@ const { playground } = await import(
 
 let app
 const received = []
-
-function reply(id, result) {
-  process.stdout.write(`${JSON.stringify({ id, ok: true, result })}\n`)
-}
-
-function fail(id, err) {
-  process.stdout.write(
-    `${JSON.stringify({ id, ok: false, error: `${err?.name}: ${err?.message ?? err}` })}\n`,
-  )
-}
 
 const ops = {
   ping: async () => 'pong',
@@ -64,24 +54,4 @@ const ops = {
   },
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let request
-  try {
-    request = JSON.parse(line)
-  } catch {
-    return
-  }
-  const op = ops[request.op]
-  if (op == null) return fail(request.id, new Error(`unknown op ${request.op}`))
-  op(request).then(
-    (result) => reply(request.id, result),
-    (err) => fail(request.id, err),
-  )
-})
-
-async function shutdown() {
-  await app?.stop().catch(() => {})
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.stdin.on('end', shutdown)
+serveAgent(ops, { describeError: namedError, shutdown: async () => app?.stop() })

@@ -5,7 +5,6 @@
 // first (`pnpm test` does).
 import { createSocket } from 'node:dgram'
 import { connect } from 'node:net'
-import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost } from '@weft/host'
 import { identify } from '@weft/identify'
@@ -14,6 +13,7 @@ import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { restCredentials, TurnClient, turnTransport } from '@weft/turn'
 import { yamux } from '@weft/yamux'
+import { namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 let host
@@ -181,25 +181,4 @@ const ops = {
   },
 }
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  let request
-  try {
-    request = JSON.parse(line)
-  } catch {
-    return
-  }
-  const op = ops[request.op]
-  const answer = (body) => process.stdout.write(`${JSON.stringify({ id: request.id, ...body })}\n`)
-  if (op == null) return answer({ ok: false, error: `unknown op ${request.op}` })
-  op(request).then(
-    (result) => answer({ ok: true, result }),
-    (err) => answer({ ok: false, error: `${err?.name}: ${err?.message ?? err}` }),
-  )
-})
-
-async function shutdown() {
-  await host?.stop().catch(() => {})
-  process.exit(0)
-}
-process.on('SIGTERM', shutdown)
-process.stdin.on('end', shutdown)
+serveAgent(ops, { describeError: namedError, shutdown: async () => host?.stop() })

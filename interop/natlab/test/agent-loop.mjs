@@ -1,0 +1,46 @@
+// The answering side of agent.ts's protocol, shared by the programs the lab
+// runs inside its namespaces: each line on stdin is a request
+// `{ id, op, ...args }`; `ops[op](request)` runs and its outcome goes back as
+// one line `{ id, ok: true, result }` or `{ id, ok: false, error }`. On
+// SIGTERM or the end of stdin, `shutdown` runs (its failure ignored) and the
+// process exits.
+import { createInterface } from 'node:readline'
+
+/** The error text most agents send: the error's name and message. */
+export const namedError = (err) => `${err?.name}: ${err?.message ?? err}`
+
+/** The error text of the agents whose tests match the bare message. */
+export const bareError = (err) => err?.message ?? String(err)
+
+/**
+ * @param {Record<string, (request: any) => Promise<unknown>>} ops
+ * @param {{ describeError?: (err: any) => string, shutdown?: () => unknown }} [options]
+ */
+export function serveAgent(ops, { describeError = bareError, shutdown = () => {} } = {}) {
+  const answer = (id, body) => process.stdout.write(`${JSON.stringify({ id, ...body })}\n`)
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    let request
+    try {
+      request = JSON.parse(line)
+    } catch {
+      return
+    }
+    const op = ops[request.op]
+    if (op == null) {
+      answer(request.id, { ok: false, error: describeError(new Error(`unknown op ${request.op}`)) })
+      return
+    }
+    op(request).then(
+      (result) => answer(request.id, { ok: true, result }),
+      (err) => answer(request.id, { ok: false, error: describeError(err) }),
+    )
+  })
+  const exit = async () => {
+    try {
+      await shutdown()
+    } catch {}
+    process.exit(0)
+  }
+  process.on('SIGTERM', exit)
+  process.stdin.on('end', exit)
+}
