@@ -17,7 +17,15 @@ import {
 } from './address.js'
 import type { Bencodable } from './bencode.js'
 import type { ItemSigner } from './bep44.js'
+import type {
+  AbortOptions,
+  AnnounceOptions,
+  AnnounceResult,
+  LookupOptions,
+  MainlineDHTEvents,
+} from './dht-types.js'
 import { DHTStoppedError, ErrorCode, KrpcError } from './errors.js'
+import { ExternalAddressVotes } from './external-address.js'
 import { builtInHandlers, decodePeers } from './handlers.js'
 import {
   type GetImmutableResult,
@@ -44,38 +52,11 @@ import { InfohashSampler, sampleHandler } from './samples.js'
 import { Tokens } from './tokens.js'
 import { dgramSocket } from './udp.js'
 
-export interface MainlineDHTEvents {
-  /** Someone announced a peer to us (announce_peer accepted). */
-  announce: CustomEvent<{ infohash: Uint8Array; peer: Address }>
-  /** Enough responders agree on our external address (BEP42 `ip`). */
-  'external-address': CustomEvent<string>
-}
-
-export interface AbortOptions {
-  signal?: AbortSignal
-}
-
-export interface AnnounceOptions extends AbortOptions {
-  /** The port peers should connect to; with `impliedPort` the DHT's own UDP port is used. */
-  port?: number
-  impliedPort?: boolean
-}
-
-export interface LookupOptions extends AbortOptions {
-  onResponse?: (response: Response, from: NodeContact) => void
-}
-
-export interface AnnounceResult {
-  /** Nodes that accepted the announcement. */
-  announced: number
-  lookup: LookupResult
-}
-
 const VERSION = Uint8Array.of(0x57, 0x46, 0, 1) // 'WF' 0.1
-const VOTES_NEEDED = 3
-const MAX_VOTES = 64
 /** Pings of unknown queriers in flight at once. */
 const MAX_VERIFYING = 16
+
+export type { AbortOptions, AnnounceOptions, AnnounceResult, LookupOptions, MainlineDHTEvents }
 
 export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   readonly table: RoutingTable
@@ -90,8 +71,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   private readonly timers: ReturnType<typeof setInterval>[] = []
   private readonly pinging = new Set<string>()
   private readonly verifying = new Set<string>()
-  private readonly votes = new Map<string, Set<string>>()
-  private external?: string
+  private readonly votes: ExternalAddressVotes
   private readonly lifetime = new AbortController()
 
   constructor(private readonly init: MainlineDHTInit = {}) {
@@ -100,7 +80,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     const id =
       init.nodeId ?? (init.externalAddress === undefined ? randomId() : secureId(init.externalAddress))
     if (id.length !== ID_LENGTH) throw new TypeError(`a node id is ${ID_LENGTH} bytes, got ${id.length}`)
-    this.external = init.externalAddress
+    this.votes = new ExternalAddressVotes(init.externalAddress)
     // every query in flight listens on it; maxInFlight bounds them
     setMaxListeners(Number.POSITIVE_INFINITY, this.lifetime.signal)
     this.table = new RoutingTable(id, { k: init.k, secureIds: init.secureIds, nodesPerIp: init.nodesPerIp })
@@ -137,7 +117,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
 
   /** Our address as the majority of responders see it (or as configured). */
   get externalAddress(): string | undefined {
-    return this.external
+    return this.votes.external
   }
 
   /** KRPC traffic counters (sent, received, unsolicited answers, rate-limited queries, …). */
@@ -426,14 +406,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
 
   /** BEP42 `ip`: adopt an external address once several distinct responders agree. */
   private vote(address: string, voter: string): void {
-    if (this.external === address) return
-    if (!this.votes.has(address) && this.votes.size >= MAX_VOTES) this.votes.clear()
-    const voters = this.votes.get(address) ?? new Set<string>()
-    if (voters.size < VOTES_NEEDED) voters.add(voter)
-    this.votes.set(address, voters)
-    if (voters.size < VOTES_NEEDED) return
-    this.external = address
-    this.votes.clear()
+    if (!this.votes.vote(address, voter)) return
     this.log('external address %s', address)
     this.safeDispatchEvent('external-address', { detail: address })
   }
