@@ -12,7 +12,7 @@ import { setMaxListeners } from 'node:events'
 import { LightEventTarget } from '@weft/utils'
 import { type Address, addressKey, decodeNodes, type NodeContact } from './address.js'
 import type { AbortOptions, MainlineDHT } from './dht.js'
-import { AbortError, ErrorCode, KrpcError } from './errors.js'
+import { AbortError, ErrorCode, KrpcError, TimeoutError } from './errors.js'
 import { idToHex, randomId } from './node-id.js'
 import { splitSamples } from './samples.js'
 
@@ -35,6 +35,8 @@ export interface CrawlerInit {
   minRevisitDelay?: number
   /** How often `progress` is dispatched, ms (default 1 000). */
   progressInterval?: number
+  /** Wait before a node that did not answer is asked again, once, ms (default 5 000). */
+  retryDelay?: number
 }
 
 export interface CrawlProgress {
@@ -64,6 +66,8 @@ interface Visit {
   readonly node: NodeContact | Address
   readonly at: number
   readonly revisit: number
+  /** This visit repeats one that got no answer. */
+  readonly retry?: boolean
 }
 
 export class Crawler extends LightEventTarget<CrawlerEvents> {
@@ -95,6 +99,7 @@ export class Crawler extends LightEventTarget<CrawlerEvents> {
       maxRevisits: init.maxRevisits ?? 3,
       minRevisitDelay: init.minRevisitDelay ?? 0,
       progressInterval: init.progressInterval ?? 1000,
+      retryDelay: init.retryDelay ?? 5000,
     }
   }
 
@@ -170,20 +175,20 @@ export class Crawler extends LightEventTarget<CrawlerEvents> {
     return result
   }
 
-  private enqueue(node: NodeContact | Address, at: number, revisit = 0): void {
-    if (revisit === 0) {
+  private enqueue(node: NodeContact | Address, at: number, revisit = 0, retry = false): void {
+    if (revisit === 0 && !retry) {
       const key = addressKey(node)
       if (this.seen.has(key) || this.own.has(key) || this.seen.size >= this.init.maxNodes) return
       this.seen.add(key)
     }
-    const visit = { node, at, revisit }
+    const visit = { node, at, revisit, retry }
     let index = this.queue.length
     while (index > 0 && (this.queue[index - 1] as Visit).at > at) index--
     this.queue.splice(index, 0, visit)
   }
 
   private async visit(visit: Visit, deadline: number, signal?: AbortSignal): Promise<void> {
-    const target = randomId()
+    const target = visitTarget(visit)
     this.queries++
     try {
       const response = await this.dht
@@ -228,10 +233,28 @@ export class Crawler extends LightEventTarget<CrawlerEvents> {
       const at = Date.now() + Math.max(interval * 1000, this.init.minRevisitDelay)
       if (shown !== undefined && num > shown.size && visit.revisit < this.init.maxRevisits && at < deadline)
         this.enqueue(visit.node, at, visit.revisit + 1)
-    } catch {
-      // timeouts, errors and aborts: the node is skipped
+    } catch (err) {
+      // a node that did not answer is asked once more, later (a datagram is
+      // easily lost); errors and aborts skip it
+      if (err instanceof TimeoutError && !visit.retry && signal?.aborted !== true) {
+        const at = Date.now() + this.init.retryDelay
+        if (at < deadline) this.enqueue(visit.node, at, visit.revisit, true)
+      }
     }
   }
+}
+
+/**
+ * The first visit to a node with a known id asks for the nodes nearest to it:
+ * every node sits in its neighbours' tables, so walking neighbourhoods finds
+ * nodes that random targets would name only by chance. Revisits and nodes
+ * known by address alone get a random target, which spreads over the keyspace.
+ */
+function visitTarget(visit: Visit): Uint8Array {
+  const target = randomId()
+  if (visit.revisit > 0 || !('id' in visit.node)) return target
+  target.set(visit.node.id.subarray(0, 16))
+  return target
 }
 
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {

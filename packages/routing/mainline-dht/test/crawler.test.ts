@@ -121,6 +121,29 @@ describe('the crawler', () => {
     expect(slow.queries).toBeLessThanOrEqual(5)
   })
 
+  it('asks a node that did not answer once more, later, and harvests it then', async () => {
+    const network = new MemoryNetwork()
+    let ignored = 0
+    const shy = mainlineDHT({
+      socket: network.socket(),
+      refreshInterval: 0,
+      samples: { interval: 0 },
+      // both attempts of the first sample_infohashes go unanswered
+      hooks: { query: (query) => (query.method === 'sample_infohashes' && ignored++ < 2 ? null : query) },
+    })
+    await shy.start()
+    started.push(shy)
+    shy.peers.add(infohash(300), { host: '11.1.1.1', port: 1 })
+    const crawling = mainlineDHT({ socket: network.socket(), refreshInterval: 0, timeout: 50, retries: 1 })
+    await crawling.start()
+    started.push(crawling)
+    const result = await crawler(crawling, { seeds: shy.addresses(), queriesPerSecond: 1000, retryDelay: 20 }).crawl()
+    expect(ignored).toBe(3)
+    expect(result.reason).toBe('exhausted')
+    expect(result.found.has(Buffer.from(infohash(300)).toString('hex'))).toBe(true)
+    expect(result.sampled).toBe(1)
+  })
+
   it('acceptance 4: the example harvests every infohash of a 200-node swarm', async () => {
     const lines: string[] = []
     const { announced, result } = await crawlSwarm({
