@@ -137,7 +137,11 @@ describe('the crawler', () => {
     const crawling = mainlineDHT({ socket: network.socket(), refreshInterval: 0, timeout: 50, retries: 1 })
     await crawling.start()
     started.push(crawling)
-    const result = await crawler(crawling, { seeds: shy.addresses(), queriesPerSecond: 1000, retryDelay: 20 }).crawl()
+    const result = await crawler(crawling, {
+      seeds: shy.addresses(),
+      queriesPerSecond: 1000,
+      retryDelay: 20,
+    }).crawl()
     expect(ignored).toBe(3)
     expect(result.reason).toBe('exhausted')
     expect(result.found.has(Buffer.from(infohash(300)).toString('hex'))).toBe(true)
