@@ -6,6 +6,7 @@
  * /tunnel carrying 64 MiB each way byte for byte.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleCli, type DaemonProcess, http, startDaemonProcess, tempDir } from './helpers.js'
@@ -136,6 +137,37 @@ describe('P2PD routes between two weft daemons', () => {
     })
   })
 
+  it('lets a tunnel wait for a name the other daemon has not announced yet', async () => {
+    // bob's tunnel is asked for first; alice opens the connection afterwards
+    const early = openTunnel(bob, '/tunnel/late')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect((await http(alice, `/open/late${bob.addrs[0]}`)).json()).toMatchObject({ error: 0 })
+    const [a, b] = await Promise.all([openTunnel(alice, '/tunnel/late'), early])
+    const [fromA, fromB] = await Promise.all([exchange(a, 2 * MiB, 3), exchange(b, 2 * MiB, 4)])
+    expect(fromA.receivedHash).toBe(fromB.sentHash)
+    expect(fromB.receivedHash).toBe(fromA.sentHash)
+    a.destroy()
+    b.destroy()
+  }, 60_000)
+
+  it('answers a tunnel to an unknown name and closes it while the client is still writing', async () => {
+    const socket = await openTunnel(alice, '/tunnel/nosuch')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1')
+    })
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('error', () => {})
+    // far more than the socket buffers hold: the daemon must read and drop it
+    const block = Buffer.alloc(MiB)
+    for (let i = 0; i < 32 && !socket.destroyed; i++)
+      if (!socket.write(block)) await Promise.race([once(socket, 'drain'), closed])
+    socket.end()
+    await closed
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/)
+    expect(answer).toContain('con nosuch does not exist')
+  }, 60_000)
+
   it('turns two HTTP connections into a pipe carrying 64 MiB each way byte for byte', async () => {
     expect((await http(alice, `/open/pipe${bob.addrs[0]}`)).json()).toMatchObject({ error: 0 })
     const [a, b] = await Promise.all([openTunnel(alice, '/tunnel/pipe'), openTunnel(bob, '/p2p/pipe/pipe')])
@@ -179,11 +211,14 @@ async function exchange(socket: Socket, total: number, seed: number) {
       count >= total ? resolve() : reject(new Error(`closed after ${count} bytes`)),
     )
   })
-  for (let i = 0; i < total / MiB; i++) {
-    block.writeUInt32BE(i, 1)
-    sent.update(block)
-    if (!socket.write(Buffer.from(block))) await new Promise((resolve) => socket.once('drain', resolve))
-  }
-  await reading
+  const writing = (async () => {
+    for (let i = 0; i < total / MiB; i++) {
+      block.writeUInt32BE(i, 1)
+      sent.update(block)
+      if (!socket.write(Buffer.from(block))) await new Promise((resolve) => socket.once('drain', resolve))
+    }
+  })()
+  // both awaited together: a reset while still writing fails the test instead of going unhandled
+  await Promise.all([reading, writing])
   return { sentHash: sent.digest('hex'), receivedHash: received.digest('hex'), received: count }
 }

@@ -81,25 +81,41 @@ export function createApiServer(init: ApiInit): {
   return {
     http,
     tunnel(socket, head, rest) {
-      const url = new URL(head.target, 'http://127.0.0.1')
-      const refusal = checkRequest(head.headers, init.token, init.port())
-      const segments = segmentsOf(url.pathname) ?? []
-      const route = p2pdRouteName(segments)
-      const named = refusal == null ? init.context.table.get(route?.args[0] ?? '') : undefined
-      const reject = (status: number, body: unknown): void => {
-        const text = p2pdJson(body)
-        socket.end(
-          `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Refused'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
-        )
-        init.metrics.httpRequests.inc({ route: 'tunnel', status })
-      }
-      if (refusal != null) return reject(refusal.status, p2pdError(refusal.status, refusal.msg))
-      if (named == null) return reject(200, p2pdError(7, `con ${route?.args[0] ?? ''} does not exist`))
-      if (!startTunnel(socket, named, rest)) return reject(200, p2pdError(8, 'a tunnel is already attached'))
-      init.metrics.httpRequests.inc({ route: 'tunnel', status: 101 })
-      socket.resume()
+      void serveTunnel(init, socket, head, rest)
     },
   }
+}
+
+/** How long a /tunnel request waits for a connection name that has not arrived yet, ms. */
+const TUNNEL_NAME_WAIT = 5000
+/** A refused tunnel's socket is destroyed after this long if the client does not close it, ms. */
+const REFUSED_LINGER = 5000
+
+async function serveTunnel(init: ApiInit, socket: Socket, head: RequestHead, rest: Buffer): Promise<void> {
+  const url = new URL(head.target, 'http://127.0.0.1')
+  const refusal = checkRequest(head.headers, init.token, init.port())
+  const segments = segmentsOf(url.pathname) ?? []
+  const route = p2pdRouteName(segments)
+  const name = route?.args[0] ?? ''
+  const reject = (status: number, body: unknown): void => {
+    const text = p2pdJson(body)
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Refused'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    )
+    // read and drop what the client still sends, so its writes finish and it
+    // sees the answer and the close instead of waiting on a full buffer
+    socket.on('data', () => {})
+    socket.resume()
+    setTimeout(() => socket.destroy(), REFUSED_LINGER).unref()
+    init.metrics.httpRequests.inc({ route: 'tunnel', status })
+  }
+  if (refusal != null) return reject(refusal.status, p2pdError(refusal.status, refusal.msg))
+  const named = await init.context.table.waitFor(name, TUNNEL_NAME_WAIT)
+  if (socket.destroyed) return
+  if (named == null) return reject(200, p2pdError(7, `con ${name} does not exist`))
+  if (!startTunnel(socket, named, rest)) return reject(200, p2pdError(8, 'a tunnel is already attached'))
+  init.metrics.httpRequests.inc({ route: 'tunnel', status: 101 })
+  socket.resume()
 }
 
 async function serve(init: ApiInit, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,6 +12,8 @@ import { NamedConnection, PIPE_PROTOCOL, readFrames, type TrafficCounter } from 
 export const MAX_NAME_LENGTH = 64
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/
 const HEADER_TIMEOUT = 10_000
+/** Requests waiting at once for a name to arrive (see `waitFor`). */
+const MAX_NAME_WAITERS = 64
 
 export function validName(name: string): boolean {
   return NAME.test(name)
@@ -30,6 +32,10 @@ export class ConnectionTable {
   private readonly count: TrafficCounter
   private readonly maxConnections: number
   private readonly onDial: (outcome: 'success' | 'failure') => void
+  private readonly nameWaiters = new Set<{
+    name: string
+    resolve: (named: NamedConnection | undefined) => void
+  }>()
 
   constructor(init: ConnectionTableInit) {
     this.host = init.host
@@ -45,12 +51,36 @@ export class ConnectionTable {
   }
 
   async stop(): Promise<void> {
+    for (const waiter of this.nameWaiters) waiter.resolve(undefined)
     await this.host.unhandle(PIPE_PROTOCOL)
     await Promise.all([...this.connections.values()].map((named) => named.close()))
   }
 
   get(name: string): NamedConnection | undefined {
     return this.connections.get(name)
+  }
+
+  /**
+   * The connection named `name`, waiting up to `ms` for it to arrive: the
+   * opener's daemon may answer /open before this daemon has read the name
+   * from the pipe stream. Undefined when it does not arrive in time, or when
+   * too many requests are already waiting.
+   */
+  async waitFor(name: string, ms: number): Promise<NamedConnection | undefined> {
+    const known = this.connections.get(name)
+    if (known != null || ms <= 0 || this.nameWaiters.size >= MAX_NAME_WAITERS) return known
+    return new Promise((resolve) => {
+      const waiter = {
+        name,
+        resolve: (named: NamedConnection | undefined) => {
+          clearTimeout(timer)
+          this.nameWaiters.delete(waiter)
+          resolve(named)
+        },
+      }
+      const timer = setTimeout(() => waiter.resolve(undefined), ms)
+      this.nameWaiters.add(waiter)
+    })
   }
 
   list(): NamedConnection[] {
@@ -84,6 +114,7 @@ export class ConnectionTable {
       if (this.connections.get(name) === named) this.connections.delete(name)
     })
     this.connections.set(name, named)
+    for (const waiter of this.nameWaiters) if (waiter.name === name) waiter.resolve(named)
     return named
   }
 

@@ -85,28 +85,32 @@ export class NamedConnection {
     const bytes = frame.subarray()
     this.bytesIn += bytes.byteLength
     this.count('in', bytes.byteLength)
-    if (this.sink != null) {
-      if (!this.sink.write(bytes)) await this.sink.drained()
-      return
-    }
-    for (const waiter of this.waiters) {
-      if (matches(waiter.pattern, bytes)) {
-        this.waiters.delete(waiter)
-        waiter.resolve(bytes)
+    // a frame that waited for queue space looks again: a tunnel attached in
+    // the meantime takes it, so nothing is left behind in the queue
+    while (!this.closed) {
+      if (this.sink != null) {
+        if (!this.sink.write(bytes)) await this.sink.drained()
         return
       }
-    }
-    while (
-      this.queuedBytes + bytes.byteLength > MAX_QUEUED_BYTES ||
-      this.queue.length >= MAX_QUEUED_MESSAGES
-    ) {
+      for (const waiter of this.waiters) {
+        if (matches(waiter.pattern, bytes)) {
+          this.waiters.delete(waiter)
+          waiter.resolve(bytes)
+          return
+        }
+      }
+      if (
+        this.queuedBytes + bytes.byteLength <= MAX_QUEUED_BYTES &&
+        this.queue.length < MAX_QUEUED_MESSAGES
+      ) {
+        this.queue.push(bytes)
+        this.queuedBytes += bytes.byteLength
+        return
+      }
       await new Promise<void>((resolve) => {
         this.spaceWaiter = resolve
       })
-      if (this.closed) return
     }
-    this.queue.push(bytes)
-    this.queuedBytes += bytes.byteLength
   }
 
   /** Sends one message, split into frames of at most MAX_FRAME bytes. */
