@@ -24,6 +24,7 @@ import type { EncryptionLevel, HandshakeEvent, HandshakeResult } from '../tls/ha
 import { TlsClient } from '../tls/tls-client.js'
 import { TlsServer } from '../tls/tls-server.js'
 import { encodeTransportParameters, type TransportParameters } from '../transport-parameters.js'
+import { ACTIVE_CONNECTION_ID_LIMIT, PeerConnectionIds } from './connection-ids.js'
 import { ackDeadline, idleDeadline, keepAliveDeadline } from './deadlines.js'
 import { PacketSpace } from './packet-space.js'
 import { receiveDatagram } from './receiver.js'
@@ -75,6 +76,8 @@ export class QuicConnection {
   readonly recovery = new LossDetection()
   readonly pacer = new Pacer()
   readonly streams: StreamManager
+  /** the connection IDs the peer issued us (NEW_CONNECTION_ID) */
+  readonly peerConnectionIds = new PeerConnectionIds()
   readonly log: Logger
   events: ConnectionEvents = { established: () => {}, stream: () => {}, closed: () => {} }
   // amplification limit (RFC 9000 §8.1)
@@ -128,7 +131,7 @@ export class QuicConnection {
     const transportParameters = encodeTransportParameters({
       maxIdleTimeout: init.idleTimeout,
       maxUdpPayloadSize: 1452,
-      activeConnectionIdLimit: 2,
+      activeConnectionIdLimit: ACTIVE_CONNECTION_ID_LIMIT,
       ...this.streams.parameters(),
       initialSourceConnectionId: this.scid,
       ...(this.isClient ? {} : { originalDestinationConnectionId: this.originalDcid }),

@@ -27,6 +27,7 @@ export function handleFrame(
     case 'ping':
     case 'new-token':
     case 'path-response':
+    // we issue no connection IDs beyond the handshake's: nothing to retire, nothing stored
     case 'retire-connection-id':
       return undefined
     case 'crypto': {
@@ -48,7 +49,7 @@ export function handleFrame(
       connection.confirmHandshake()
       return undefined
     case 'new-connection-id':
-      // we keep using the connection ID we have: nothing to store (RFC 9000 §5.1.1 lets us ignore spares)
+      onNewConnectionId(connection, frame)
       return undefined
     case 'path-challenge':
       connection.pathResponse = frame.data.slice()
@@ -76,6 +77,20 @@ export function handleFrame(
   }
 }
 
+/** Holds the peer's new ID within our limits; retires what it asks, switching IDs if ours went (RFC 9000 §5.1). */
+function onNewConnectionId(
+  connection: QuicConnection,
+  frame: Extract<Frame, { type: 'new-connection-id' }>,
+): void {
+  const { retire, use } = connection.peerConnectionIds.onNewConnectionId(frame, connection.dcid)
+  if (use != null) connection.dcid = use
+  if (retire.length === 0) return
+  // queued like lost frames: sent with the next 1-RTT packet, and again if lost
+  const queue = connection.spaces['one-rtt'].retransmit
+  for (const sequence of retire) queue.push({ type: 'retire-connection-id', sequence })
+  connection.scheduleFlush()
+}
+
 function onAck(
   connection: QuicConnection,
   level: EncryptionLevel,
@@ -94,6 +109,13 @@ function onAck(
     connection.oneRtt.awaitingAck = false
   }
   if (acked.length > 0) space.probes = 0
+  // only a peer that rotates its IDs makes us owe retirements: the common path skips the scan
+  if (connection.peerConnectionIds.retirementsOwed > 0) {
+    for (const packet of acked) {
+      for (const sent of packet.frames)
+        if (sent.type === 'retire-connection-id') connection.peerConnectionIds.onRetirementAcknowledged()
+    }
+  }
   if (lost.length > 0)
     connection.requeue(
       level,
