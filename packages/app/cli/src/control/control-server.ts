@@ -45,7 +45,13 @@ export function handlerTarget(
   address: Multiaddr,
 ): { host: string; port: number } | { path: string } | undefined {
   const parts = address.getComponents()
-  if (parts.length === 1 && parts[0]!.name === 'unix') return { path: parts[0]!.value! }
+  if (parts.length === 1 && parts[0]!.name === 'unix') {
+    // Python's multiaddr (p2pclient) writes `/unix/tmp/x.sock` as the path
+    // `tmp/x.sock`; a handler path relative to the daemon's working directory
+    // would make no sense, so every path is taken from the root
+    const path = parts[0]!.value!
+    return { path: path.startsWith('/') ? path : `/${path}` }
+  }
   if (parts.length !== 2 || parts[1]!.name !== 'tcp') return undefined
   const ip = parts[0]!
   const loopback =

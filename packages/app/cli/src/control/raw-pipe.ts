@@ -15,6 +15,13 @@ export function pipeSocketToStream(
   const outbound = new Promise<void>((resolve) => {
     socket.on('data', (chunk: Buffer) => {
       count('out', chunk.byteLength)
+      // the stream's writable end may have gone (reset or closed by the
+      // remote): the client's bytes have nowhere to go, so its socket closes
+      // (a throw here would be uncaught and end the daemon)
+      if (stream.writeStatus !== 'writable') {
+        socket.destroy()
+        return
+      }
       if (!stream.send(chunk)) {
         socket.pause()
         stream.onDrain().then(

@@ -1,0 +1,106 @@
+/**
+ * Acceptance 2, the Python half: p2pclient (PyPI `p2pclient==0.3.0`, the
+ * libp2p daemon client for Python), unchanged, drives two weft daemons over
+ * their control sockets: identify, a stream handler, connect, list peers, a
+ * stream whose 300 kB come back echoed, disconnect (python/p2pclient_echo.py).
+ *
+ * The client lives in a virtual environment under the interop cache
+ * (`~/.cache/weft-interop/p2pclient-venv`), made here from
+ * python/requirements.txt when missing or stale. Where python3 or PyPI is not
+ * available the suite is not run and says why, except in CI, where it fails.
+ */
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleCli, type DaemonProcess, startDaemonProcess, tempDir } from './helpers.js'
+
+const run = promisify(execFile)
+const PYTHON_DIR = fileURLToPath(new URL('./python/', import.meta.url))
+const REQUIREMENTS = join(PYTHON_DIR, 'requirements.txt')
+const CACHE =
+  process.env.WEFT_INTEROP_CACHE ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'weft-interop')
+const VENV = join(CACHE, 'p2pclient-venv')
+const PYTHON = join(VENV, 'bin', 'python')
+const IN_CI = process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false'
+
+/** Makes (or reuses) the venv; '' when ready, else why the suite cannot run. */
+async function prepareClient(): Promise<string> {
+  const stamp = join(VENV, 'weft-requirements.sha256')
+  const wanted = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex')
+  if (existsSync(PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return ''
+  try {
+    await run('python3', ['-m', 'venv', VENV], { timeout: 120_000 })
+    await run(
+      PYTHON,
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS],
+      { timeout: 300_000 },
+    )
+    writeFileSync(stamp, wanted)
+    return ''
+  } catch (err) {
+    const reason = `python3 with venv and pip, and p2pclient from PyPI (${(err as Error).message.split('\n')[0]})`
+    if (IN_CI) throw new Error(`cannot prepare p2pclient in CI: ${reason}`)
+    return ` (not run: needs ${reason})`
+  }
+}
+
+const NOT_RUN = await prepareClient()
+
+interface Seen {
+  alice: string
+  bob: string
+  aliceAddrs: string[]
+  bobPeers: string[]
+  protocol: string
+  echoed: boolean
+  echoedBytes: number
+  bobPeersAfterDisconnect: number
+}
+
+describe.skipIf(NOT_RUN !== '')(`p2pclient (Python) against weft daemons${NOT_RUN}`, () => {
+  const temp = tempDir('p2pclient')
+  let alice: DaemonProcess
+  let bob: DaemonProcess
+
+  beforeAll(async () => {
+    const bin = bundleCli(temp.dir)
+    ;[alice, bob] = await Promise.all([
+      startDaemonProcess(bin, temp.dir, 'alice', ['--sock', join(temp.dir, 'alice.sock')]),
+      startDaemonProcess(bin, temp.dir, 'bob', ['--sock', join(temp.dir, 'bob.sock')]),
+    ])
+  }, 120_000)
+
+  afterAll(async () => {
+    expect(await alice?.stop()).toBe(0)
+    expect(await bob?.stop()).toBe(0)
+    temp.remove()
+  })
+
+  it('identifies, connects, opens a stream and echoes, disconnects', async () => {
+    const { stdout } = await run(
+      PYTHON,
+      [
+        join(PYTHON_DIR, 'p2pclient_echo.py'),
+        join(temp.dir, 'alice.sock'),
+        join(temp.dir, 'bob.sock'),
+        join(temp.dir, 'handler.sock'),
+      ],
+      { timeout: 60_000 },
+    )
+    const seen = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Seen
+    expect(seen.alice).toBe(alice.peerId)
+    expect(seen.bob).toBe(bob.peerId)
+    expect(seen.aliceAddrs).toEqual(alice.addrs)
+    expect(seen.bobPeers).toEqual([alice.peerId])
+    expect(seen.protocol).toBe('/weft-test/echo/1.0.0')
+    expect(seen.echoedBytes).toBe(300_000)
+    expect(seen.echoed).toBe(true)
+    expect(seen.bobPeersAfterDisconnect).toBe(0)
+  }, 90_000)
+})
