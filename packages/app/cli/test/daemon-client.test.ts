@@ -9,9 +9,9 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { encodeLengthPrefixed, LengthPrefixedDecoder } from '@weft/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Request, Response } from '../src/control/daemon.pb.js'
-import { bundleCli, type DaemonProcess, startDaemonProcess, tempDir } from './helpers.js'
+import { useDaemonPair } from './helpers.js'
 
 // js-libp2p 3.x (inside the client) calls Promise.withResolvers, which Node 20 lacks
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
@@ -32,27 +32,15 @@ const { createClient } = await import('@libp2p/daemon-client')
 const ECHO = '/weft-test/echo/1.0.0'
 
 describe('@libp2p/daemon-client against weft daemon', () => {
-  const temp = tempDir('control')
-  let alice: DaemonProcess
-  let bob: DaemonProcess
-
-  beforeAll(async () => {
-    const bin = bundleCli(temp.dir)
-    ;[alice, bob] = await Promise.all([
-      startDaemonProcess(bin, temp.dir, 'alice', ['--sock', join(temp.dir, 'alice.sock')]),
-      startDaemonProcess(bin, temp.dir, 'bob', ['--listen-unix', join(temp.dir, 'bob.sock')]),
-    ])
-  }, 120_000)
-
-  afterAll(async () => {
-    expect(await alice?.stop()).toBe(0)
-    expect(await bob?.stop()).toBe(0)
-    temp.remove()
-  })
+  const daemons = useDaemonPair('control', (dir) => ({
+    alice: ['--sock', join(dir, 'alice.sock')],
+    bob: ['--listen-unix', join(dir, 'bob.sock')],
+  }))
 
   it('identifies, connects, opens a stream and echoes', async () => {
-    const aliceClient = createClient(multiaddr(`/unix/${encodeURIComponent(join(temp.dir, 'alice.sock'))}`))
-    const bobClient = createClient(multiaddr(`/unix/${encodeURIComponent(join(temp.dir, 'bob.sock'))}`))
+    const { alice, bob, dir } = daemons
+    const aliceClient = createClient(multiaddr(`/unix/${encodeURIComponent(join(dir, 'alice.sock'))}`))
+    const bobClient = createClient(multiaddr(`/unix/${encodeURIComponent(join(dir, 'bob.sock'))}`))
 
     const aliceIdentity = await aliceClient.identify()
     expect(aliceIdentity.peerId.toString()).toBe(alice.peerId)
@@ -93,13 +81,13 @@ describe('@libp2p/daemon-client against weft daemon', () => {
       /served by the daemon itself/,
     )
     // the client has no disconnect(): send DISCONNECT as a raw control request
-    const reply = await controlRequest(join(temp.dir, 'bob.sock'), {
+    const reply = await controlRequest(join(dir, 'bob.sock'), {
       type: Request.Type.DISCONNECT,
       disconnect: { peer: aliceIdentity.peerId.toMultihash().bytes },
     })
     expect(reply.type).toBe(Response.Type.OK)
     expect(await bobClient.listPeers()).toEqual([])
-    const unsupported = await controlRequest(join(temp.dir, 'bob.sock'), { type: Request.Type.DHT })
+    const unsupported = await controlRequest(join(dir, 'bob.sock'), { type: Request.Type.DHT })
     expect(unsupported).toMatchObject({
       type: Response.Type.ERROR,
       error: { msg: expect.stringMatching(/not supported/) },

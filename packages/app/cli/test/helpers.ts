@@ -9,6 +9,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, expect } from 'vitest'
 
 export const WORKSPACE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../src/bin.ts')
@@ -252,4 +253,35 @@ export function spawnCli(bin: string, args: string[], home: string): CliProcess 
       return code
     },
   }
+}
+
+/**
+ * Two daemons, alice and bob, started before a suite's tests (each with its
+ * `extra` arguments, given the suite's temporary folder) and stopped after
+ * them, with exit code 0; read `pair.alice`, `pair.bob`, `pair.dir` inside tests.
+ */
+export function useDaemonPair(
+  label: string,
+  extra: (dir: string) => { alice?: string[]; bob?: string[] } = () => ({}),
+): { readonly alice: DaemonProcess; readonly bob: DaemonProcess; readonly dir: string } {
+  const temp = tempDir(label)
+  const pair = {
+    alice: undefined as unknown as DaemonProcess,
+    bob: undefined as unknown as DaemonProcess,
+    dir: temp.dir,
+  }
+  beforeAll(async () => {
+    const bin = bundleCli(temp.dir)
+    const args = extra(temp.dir)
+    ;[pair.alice, pair.bob] = await Promise.all([
+      startDaemonProcess(bin, temp.dir, 'alice', args.alice),
+      startDaemonProcess(bin, temp.dir, 'bob', args.bob),
+    ])
+  }, 120_000)
+  afterAll(async () => {
+    expect(await pair.alice?.stop()).toBe(0)
+    expect(await pair.bob?.stop()).toBe(0)
+    temp.remove()
+  })
+  return pair
 }

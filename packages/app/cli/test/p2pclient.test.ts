@@ -16,8 +16,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleCli, type DaemonProcess, startDaemonProcess, tempDir } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { useDaemonPair } from './helpers.js'
 
 const run = promisify(execFile)
 const PYTHON_DIR = fileURLToPath(new URL('./python/', import.meta.url))
@@ -64,32 +64,20 @@ interface Seen {
 }
 
 describe.skipIf(NOT_RUN !== '')(`p2pclient (Python) against weft daemons${NOT_RUN}`, () => {
-  const temp = tempDir('p2pclient')
-  let alice: DaemonProcess
-  let bob: DaemonProcess
-
-  beforeAll(async () => {
-    const bin = bundleCli(temp.dir)
-    ;[alice, bob] = await Promise.all([
-      startDaemonProcess(bin, temp.dir, 'alice', ['--sock', join(temp.dir, 'alice.sock')]),
-      startDaemonProcess(bin, temp.dir, 'bob', ['--sock', join(temp.dir, 'bob.sock')]),
-    ])
-  }, 120_000)
-
-  afterAll(async () => {
-    expect(await alice?.stop()).toBe(0)
-    expect(await bob?.stop()).toBe(0)
-    temp.remove()
-  })
+  const daemons = useDaemonPair('p2pclient', (dir) => ({
+    alice: ['--sock', join(dir, 'alice.sock')],
+    bob: ['--sock', join(dir, 'bob.sock')],
+  }))
 
   it('identifies, connects, opens a stream and echoes, disconnects', async () => {
+    const { alice, bob, dir } = daemons
     const { stdout } = await run(
       PYTHON,
       [
         join(PYTHON_DIR, 'p2pclient_echo.py'),
-        join(temp.dir, 'alice.sock'),
-        join(temp.dir, 'bob.sock'),
-        join(temp.dir, 'handler.sock'),
+        join(dir, 'alice.sock'),
+        join(dir, 'bob.sock'),
+        join(dir, 'handler.sock'),
       ],
       { timeout: 60_000 },
     )
