@@ -8,7 +8,6 @@
  * `/ip6zone/<z>/ip6/<a>/tcp/<p>`, and for dialing only `/dns|dns4|dns6/<name>/tcp/<p>`;
  * each may end with `/p2p/<peer-id>`, which the transport ignores.
  */
-import type { NetworkInterfaceInfo } from 'node:os'
 import { InvalidMultiaddrError } from '@libp2p/interface'
 import {
   CODE_DNS,
@@ -23,6 +22,7 @@ import {
   type Multiaddr,
   multiaddr,
 } from '@multiformats/multiaddr'
+import { type InterfaceTable, wildcardHosts } from '@weft/utils'
 
 /** Where node:net should connect or bind. */
 export interface SocketTarget {
@@ -122,38 +122,19 @@ export function socketAddressToMultiaddr(address: string, port: number): Multiad
 }
 
 /** true for the unspecified addresses that bind every interface */
-export function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '0:0:0:0:0:0:0:0'
-}
-
-type Interfaces = Record<string, NetworkInterfaceInfo[] | undefined>
+export { isWildcard } from '@weft/utils'
 
 /**
- * The addresses a listener bound to a wildcard host answers on: every IPv4
- * interface address for `0.0.0.0`; for `::` every IPv6 one and, when the
- * socket is dual-stack, every IPv4 one too. Link-local IPv6 addresses are left
- * out: they are only dialable with a zone and never useful to announce.
+ * The addresses a listener bound to a wildcard host answers on (see
+ * @weft/utils' `wildcardHosts`), as TCP multiaddrs.
  */
 export function wildcardAddresses(
   host: string,
   port: number,
-  interfaces: Interfaces,
+  interfaces: InterfaceTable,
   options: { dualStack: boolean },
 ): Multiaddr[] {
-  const wantV4 = host === '0.0.0.0' || options.dualStack
-  const wantV6 = host !== '0.0.0.0'
-  const out: Multiaddr[] = []
-  const seen = new Set<string>()
-  for (const infos of Object.values(interfaces)) {
-    for (const info of infos ?? []) {
-      const isV4 = info.family === 'IPv4' || (info.family as unknown) === 4
-      if (isV4 ? !wantV4 : !wantV6) continue
-      if (!isV4 && /^fe[89ab]/i.test(info.address)) continue
-      const key = `${isV4 ? 4 : 6}/${info.address}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      out.push(multiaddr(`/${isV4 ? 'ip4' : 'ip6'}/${info.address}/tcp/${port}`))
-    }
-  }
-  return out
+  return wildcardHosts(host, interfaces, options).map((entry) =>
+    multiaddr(`/${entry.family === 4 ? 'ip4' : 'ip6'}/${entry.host}/tcp/${port}`),
+  )
 }

@@ -5,6 +5,8 @@
  * and muxer negotiation skipped. close() stops accepting, closes accepted
  * connections and the socket.
  */
+
+import { networkInterfaces } from 'node:os'
 import {
   ListenError,
   type Listener,
@@ -14,6 +16,7 @@ import {
   type Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { isWildcard, wildcardHosts } from '@weft/utils'
 import type { QuicConnection } from '../connection/connection.js'
 import { toMultiaddr, toUdpTarget } from './addresses.js'
 import type { UdpEndpoint } from './endpoint.js'
@@ -56,10 +59,15 @@ export class QuicListener extends TypedEventEmitter<ListenerEvents> implements L
     this.safeDispatchEvent('listening')
   }
 
+  /** The bound address; a wildcard (`0.0.0.0`, `::`) as every interface address of its family. */
   getAddrs(): Multiaddr[] {
     if (this.endpoint == null) return []
     const { host, port } = this.endpoint.address
-    return [toMultiaddr(host, port, this.endpoint.family)]
+    if (!isWildcard(host)) return [toMultiaddr(host, port, this.endpoint.family)]
+    // the IPv6 socket is IPv6-only (endpoint.ts), so `::` means IPv6 interfaces alone
+    return wildcardHosts(host, networkInterfaces(), { dualStack: false }).map((entry) =>
+      toMultiaddr(entry.host, port, entry.family),
+    )
   }
 
   updateAnnounceAddrs(_addrs: Multiaddr[]): void {}
@@ -72,6 +80,8 @@ export class QuicListener extends TypedEventEmitter<ListenerEvents> implements L
   private async closeNow(): Promise<void> {
     this.shutdown.abort(new Error('the listener closed'))
     const endpoint = this.endpoint
+    // a closed listener has no address: its socket can no longer say where it was bound
+    this.endpoint = undefined
     if (endpoint != null) endpoint.accept = undefined
     for (const connection of this.accepted) connection.close(0)
     if (endpoint != null) await this.init.unbind(endpoint)
