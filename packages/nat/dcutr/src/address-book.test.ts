@@ -53,6 +53,40 @@ describe('AddressBook.punchPlan', () => {
     ])
   })
 
+  it('offers QUIC first: a QUIC observation, our QUIC listen ports on the relay-observed IP, public QUIC listen addresses', () => {
+    const { book: addressBook, relayed } = book([
+      '/ip4/10.77.1.2/tcp/4001',
+      `/ip4/10.77.1.2/udp/4001/quic-v1/p2p/${PEER}`,
+      '/ip4/198.51.100.30/udp/4003/quic-v1',
+    ])
+    // identify over a direct QUIC connection with some peer, and one with a LAN peer (ignored)
+    addressBook.record({
+      connection: connection('c3', PEER, '/ip4/198.51.100.40/udp/4001/quic-v1'),
+      observedAddr: multiaddr('/ip4/198.51.100.11/udp/41000/quic-v1'),
+      listenAddrs: [],
+    } as unknown as IdentifyResult)
+    addressBook.record({
+      connection: connection('c4', PEER, '/ip4/10.77.1.9/udp/4001/quic-v1'),
+      observedAddr: multiaddr('/ip4/10.77.1.2/udp/4001/quic-v1'),
+      listenAddrs: [],
+    } as unknown as IdentifyResult)
+    expect(addressBook.punchPlan(relayed).addrs.map(String)).toEqual([
+      '/ip4/198.51.100.11/udp/41000/quic-v1',
+      '/ip4/198.51.100.11/udp/4001/quic-v1',
+      '/ip4/198.51.100.11/udp/4003/quic-v1',
+      '/ip4/198.51.100.30/udp/4003/quic-v1',
+      '/ip4/198.51.100.11/tcp/40123',
+      '/ip4/198.51.100.11/tcp/4001',
+    ])
+  })
+
+  it('offers no QUIC address without a QUIC listen address', () => {
+    const { book: addressBook, relayed } = book(['/ip4/10.77.1.2/tcp/4001'])
+    expect(addressBook.punchPlan(relayed).addrs.every((address) => !address.toString().includes('udp'))).toBe(
+      true,
+    )
+  })
+
   it('offers no address before the relay told us how it sees us', () => {
     const { relayed } = book([])
     const fresh = new AddressBook(

@@ -6,7 +6,16 @@
  */
 import type { Connection, IdentifyResult } from '@libp2p/interface'
 import { CODE_P2P, type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { isPublicTcp, isPunchableTcp, isRelayed, relayOf, tcpPort } from './addresses.js'
+import {
+  isPublic,
+  isPublicTcp,
+  isPunchableQuic,
+  isPunchableTcp,
+  isRelayed,
+  relayOf,
+  tcpPort,
+  udpPort,
+} from './addresses.js'
 import type { DCUtRComponents } from './types.js'
 
 /** connections remembered in each map */
@@ -73,27 +82,54 @@ export class AddressBook {
     if (toRelay == null) return { addrs: [] }
     const observed = this.observed.get(toRelay.id)!
     const localAddr = (toRelay as { localAddr?: Multiaddr }).localAddr
-    const own = (this.components.addressManager?.getAddresses() ?? [])
-      .map((address) =>
-        address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
-      )
-      .filter(isPunchableTcp)
-    // Our listen ports on the IP the relay saw: behind an endpoint-independent
-    // filter (full cone) or port-preserving forward, any peer reaches the
-    // listener there, even one behind a symmetric NAT, whose punch can never
-    // meet our punching socket. A public listen address of ours is reachable
-    // whatever the peer's NAT does: offer it too.
+    const own = (this.components.addressManager?.getAddresses() ?? []).map((address) =>
+      address.getComponents().at(-1)?.code === CODE_P2P ? address.decapsulateCode(CODE_P2P) : address,
+    )
+    const tcp = this.tcpAddresses(observed, own.filter(isPunchableTcp))
+    const quic = this.quicAddresses(observed, own.filter(isPunchableQuic))
+    return {
+      // QUIC first: a peer that dials both prefers it
+      addrs: [...quic.slice(0, this.maxAddresses), ...tcp.slice(0, this.maxAddresses)],
+      localPort: localAddr == null ? undefined : tcpPort(localAddr),
+    }
+  }
+
+  /**
+   * The relay-observed TCP address, then our TCP listen ports on its IP:
+   * behind an endpoint-independent filter (full cone) or port-preserving
+   * forward, any peer reaches the listener there, even one behind a
+   * symmetric NAT, whose punch can never meet our punching socket. A public
+   * listen address of ours is reachable whatever the peer's NAT does: it
+   * comes last.
+   */
+  private tcpAddresses(observed: Multiaddr, own: Multiaddr[]): Multiaddr[] {
     const ip = observed.getComponents()[0]!
     const mapped = isPunchableTcp(observed)
       ? [...new Set(own.map(tcpPort))].map((port) => multiaddr(`/${ip.name}/${ip.value}/tcp/${port}`))
       : []
-    const addrs: Multiaddr[] = []
-    for (const address of [observed, ...mapped, ...own.filter(isPublicTcp)]) {
-      if (!addrs.some((known) => known.equals(address))) addrs.push(address)
-    }
-    return {
-      addrs: addrs.slice(0, this.maxAddresses),
-      localPort: localAddr == null ? undefined : tcpPort(localAddr),
-    }
+    return unique([observed, ...mapped, ...own.filter(isPublicTcp)])
   }
+
+  /**
+   * Our QUIC listening sockets as others see them: each QUIC address a peer
+   * observed (a QUIC dial leaves from the listening socket, so behind an
+   * endpoint-independent NAT that is the mapping every peer meets), then our
+   * QUIC listen ports on the IP the relay saw (a port-preserving NAT maps
+   * them there), then our public QUIC listen addresses.
+   */
+  private quicAddresses(observed: Multiaddr, own: Multiaddr[]): Multiaddr[] {
+    if (own.length === 0) return []
+    // private observations (a peer on our LAN) say nothing about the NAT
+    const seen = [...this.observed.values()].filter(isPublic).filter(isPunchableQuic)
+    const ip = observed.getComponents()[0]!
+    const mapped = [...new Set(own.map(udpPort))].map((port) =>
+      multiaddr(`/${ip.name}/${ip.value}/udp/${port}/quic-v1`),
+    )
+    return unique([...seen, ...mapped, ...own.filter(isPublic)])
+  }
+}
+
+function unique(addresses: Multiaddr[]): Multiaddr[] {
+  const byText = new Map(addresses.map((address) => [address.toString(), address]))
+  return [...byText.values()]
 }

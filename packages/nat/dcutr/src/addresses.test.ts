@@ -1,13 +1,17 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
 import {
+  isPublic,
   isPublicTcp,
+  isPunchable,
+  isPunchableQuic,
   isPunchableTcp,
   isRelayed,
   isSpecialIp,
   MAX_ENTRIES_EXAMINED,
   mayDial,
   punchAddresses,
+  quicFirst,
   relayOf,
 } from './addresses.js'
 
@@ -36,6 +40,47 @@ describe('hole punch addresses', () => {
     expect(punchAddresses(bytes, 2).map(String)).toEqual([
       '/ip4/198.51.100.7/tcp/4001',
       '/ip4/198.51.100.8/tcp/4001',
+    ])
+  })
+
+  it('knows a punchable QUIC v1 address', () => {
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/udp/4001/quic-v1'))).toBe(true)
+    expect(isPunchableQuic(multiaddr(`/ip6/::1/udp/4001/quic-v1/p2p/${RELAY}`))).toBe(true)
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/udp/0/quic-v1'))).toBe(false)
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/udp/4001/quic'))).toBe(false)
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/udp/4001'))).toBe(false)
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/tcp/4001'))).toBe(false)
+    expect(isPunchableQuic(multiaddr('/ip4/198.51.100.7/udp/4001/quic-v1/webtransport'))).toBe(false)
+    expect(isPunchableQuic(multiaddr(`/ip4/198.51.100.7/udp/4001/quic-v1/p2p/${RELAY}/p2p-circuit`))).toBe(
+      false,
+    )
+    expect(isPunchable(multiaddr('/ip4/198.51.100.7/udp/4001/quic-v1'))).toBe(true)
+    expect(isPunchable(multiaddr('/ip4/198.51.100.7/tcp/4001'))).toBe(true)
+    expect(isPublic(multiaddr('/ip4/198.51.100.7/udp/4001/quic-v1'))).toBe(true)
+    expect(isPublic(multiaddr('/ip4/10.0.0.7/udp/4001/quic-v1'))).toBe(false)
+    expect(mayDial(multiaddr('/ip4/10.0.0.7/udp/4001/quic-v1'), true)).toBe(true)
+  })
+
+  it('keeps up to max TCP and max QUIC addresses of ObsAddrs, QUIC first when asked', () => {
+    const bytes = [
+      '/ip4/198.51.100.7/tcp/4001',
+      '/ip4/198.51.100.7/udp/4001/quic-v1',
+      '/ip4/198.51.100.8/tcp/4001',
+      '/ip4/198.51.100.8/udp/4001/quic-v1',
+      `/ip4/198.51.100.8/udp/4001/quic-v1/p2p/${RELAY}`,
+      '/ip4/198.51.100.9/tcp/4001',
+      '/ip4/198.51.100.9/udp/4001/quic-v1',
+    ].map((address) => multiaddr(address).bytes)
+    const kept = punchAddresses(bytes, 2)
+    expect(kept.map(String)).toEqual([
+      '/ip4/198.51.100.7/tcp/4001',
+      '/ip4/198.51.100.7/udp/4001/quic-v1',
+      '/ip4/198.51.100.8/tcp/4001',
+      '/ip4/198.51.100.8/udp/4001/quic-v1',
+    ])
+    expect(quicFirst(kept, 1).map(String)).toEqual([
+      '/ip4/198.51.100.7/udp/4001/quic-v1',
+      '/ip4/198.51.100.7/tcp/4001',
     ])
   })
 

@@ -13,6 +13,7 @@ describe('resolveConfig', () => {
       unilateral: true,
       allowPrivateAddresses: false,
       natInfo: undefined,
+      quicHeadStart: 500,
       predictionWindow: 6,
       upgradeRetries: 2,
       upgradeRetryDelay: 10_000,
@@ -31,5 +32,7 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ predictionWindow: 0 })).toThrow(RangeError)
     expect(() => resolveConfig({ upgradeRetries: -1 })).toThrow(RangeError)
     expect(() => resolveConfig({ upgradeRetryDelay: 0 })).toThrow(RangeError)
+    expect(() => resolveConfig({ quicHeadStart: -1 })).toThrow(RangeError)
+    expect(resolveConfig({ quicHeadStart: 0 }).quicHeadStart).toBe(0)
   })
 })

@@ -1,5 +1,5 @@
 /** The DCUtR service's options with their defaults, each written once and checked. */
-import { checkInteger, checkPositive } from '@weft/utils'
+import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
 import type { DCUtRInit } from './types.js'
 
 export type DCUtRConfig = Required<Omit<DCUtRInit, 'natInfo'>> & Pick<DCUtRInit, 'natInfo'>
@@ -16,6 +16,7 @@ export function resolveConfig(init: DCUtRInit = {}): DCUtRConfig {
     unilateral: init.unilateral ?? true,
     allowPrivateAddresses: init.allowPrivateAddresses ?? false,
     natInfo: init.natInfo,
+    quicHeadStart: checkNonNegative('quicHeadStart', init.quicHeadStart ?? 500),
     predictionWindow: checkInteger('predictionWindow', init.predictionWindow ?? 6, 1),
     upgradeRetries: checkInteger('upgradeRetries', init.upgradeRetries ?? 2),
     upgradeRetryDelay: checkPositive('upgradeRetryDelay', init.upgradeRetryDelay ?? 10_000),

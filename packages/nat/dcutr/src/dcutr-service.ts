@@ -1,6 +1,7 @@
 /**
  * DCUtR (relay/DCUtR.md "The Protocol"): turn a relayed connection into a
- * direct one by TCP simultaneous open.
+ * direct one by TCP simultaneous open or a QUIC dial from each side's QUIC
+ * listening socket (punch.ts).
  *
  * The peer that received the relayed connection (B) opens `/libp2p/dcutr`
  * over it, sends `Connect` with the address its relay saw it at, measures

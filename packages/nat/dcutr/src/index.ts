@@ -1,6 +1,6 @@
 /**
  * @weft/dcutr: Direct Connection Upgrade through Relay (libp2p/specs
- * relay/DCUtR.md) with TCP simultaneous open.
+ * relay/DCUtR.md) with TCP simultaneous open and over QUIC.
  *
  * When a relayed connection arrives, the service coordinates a hole punch
  * over it (`Connect`, `Connect`, `Sync`, dial after half a round trip) and
@@ -30,7 +30,8 @@
  * Options (`DCUtRInit`): `attempts` (3), `punchTimeout` (5 s),
  * `exchangeTimeout` (10 s), `relayGracePeriod` (5 s; -1 keeps the relayed
  * connection), `maxConcurrentUpgrades` (16), `maxAddresses` (4),
- * `unilateral` (true), `allowPrivateAddresses` (false), `natInfo` (none: a
+ * `unilateral` (true), `allowPrivateAddresses` (false), `quicHeadStart`
+ * (500 ms), `natInfo` (none: a
  * callback returning our NAT report), `predictionWindow` (6),
  * `upgradeRetries` (2) and `upgradeRetryDelay` (10 s, doubling),
  * `rungTimeout` (10 s).
@@ -40,9 +41,17 @@
  * 1001, skipped by other stacks). Both sides then agree: mapped ports between
  * cones, the observed port + delta × 1…window for a sequential NAT, no punch
  * at all when a randomising NAT faces one that filters (the connection stays
- * relayed at once; a UDP birthday search would need QUIC). A relayed
+ * relayed at once; a UDP birthday search over many sockets is not built). A relayed
  * connection that stays relayed is tried again in the background
  * (`upgradeRetries`).
+ *
+ * QUIC: with a QUIC listen address, each `Connect` also offers the QUIC
+ * listening socket as peers see it (observed QUIC addresses, QUIC listen
+ * ports on the relay-observed IP, public QUIC listen addresses; at most
+ * `maxAddresses` per transport). Both sides dial the peer's QUIC addresses
+ * from their listening sockets (@weft/quic dials from there), so the
+ * Initials open each NAT the way the spec's random UDP packets do; when
+ * both offered QUIC, the TCP dials wait `quicHeadStart` ms so QUIC wins.
  *
  * The service offers the `hole-punch` rung of @weft/host's connection ladder
  * (`[connectionLadderRungSymbol]`, ladder-rung.ts): a dial by peer id that
@@ -58,7 +67,17 @@
  */
 import { DCUtR, type DCUtRComponents, type DCUtRInit } from './dcutr-service.js'
 
-export { isPublicTcp, isPunchableTcp, isRelayed, mayDial, punchAddresses, relayOf } from './addresses.js'
+export {
+  isPublic,
+  isPublicTcp,
+  isPunchable,
+  isPunchableQuic,
+  isPunchableTcp,
+  isRelayed,
+  mayDial,
+  punchAddresses,
+  relayOf,
+} from './addresses.js'
 export {
   DCUtR,
   type DCUtRComponents,

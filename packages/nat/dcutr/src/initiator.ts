@@ -8,7 +8,16 @@
 import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, delay, StreamReader } from '@weft/utils'
-import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses, tcpPort } from './addresses.js'
+import {
+  isPunchableQuic,
+  isPunchableTcp,
+  isRelayed,
+  MAX_ENTRIES_EXAMINED,
+  mayDial,
+  punchAddresses,
+  quicFirst,
+  tcpPort,
+} from './addresses.js'
 import { HolePunchFailedError, HolePunchSkippedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
@@ -161,13 +170,15 @@ export class Initiator {
     while (!addresses.hasAnnounced(relayed.id) && Date.now() < deadline && relayed.status === 'open') {
       await delay(25, options)
     }
-    // the dialer asks the connection gater about each of them
-    const candidates = punchAddresses(
-      addresses.announcedOn(relayed.id).map((address) => address.bytes),
-      MAX_ENTRIES_EXAMINED,
+    // the dialer asks the connection gater about each of them; QUIC first,
+    // so the dialer's staggered race starts with it
+    const candidates = quicFirst(
+      punchAddresses(
+        addresses.announcedOn(relayed.id).map((address) => address.bytes),
+        MAX_ENTRIES_EXAMINED,
+      ).filter((address) => mayDial(address, config.allowPrivateAddresses)),
+      config.maxAddresses,
     )
-      .filter((address) => mayDial(address, config.allowPrivateAddresses))
-      .slice(0, config.maxAddresses)
     if (candidates.length === 0) return undefined
     const signal = anySignal([options.signal, this.context.service.signal], config.punchTimeout)
     try {
@@ -235,9 +246,22 @@ export class Initiator {
     // connection) also get a plain dial as the client: a listener, not a
     // punching socket, answers there (a full-cone mapping of the listen port
     // that a symmetric NAT on our side can still reach).
-    const listenPorts = new Set(addresses.announcedOn(relayed.id).map(tcpPort))
-    const listenAddrs = theirs.filter((address) => listenPorts.has(tcpPort(address)))
-    return punch(this.context, relayed.remotePeer, theirs, plan.localPort, false, options, listenAddrs)
+    // (QUIC dials are always the client's: the peer's listener answers them.)
+    const announced = addresses.announcedOn(relayed.id).filter(isPunchableTcp)
+    const listenPorts = new Set(announced.map(tcpPort))
+    const listenAddrs = theirs.filter(
+      (address) => isPunchableTcp(address) && listenPorts.has(tcpPort(address)),
+    )
+    const preferQuic = plan.addrs.some(isPunchableQuic)
+    return punch(
+      this.context,
+      relayed.remotePeer,
+      theirs,
+      plan.localPort,
+      false,
+      { ...options, preferQuic },
+      listenAddrs,
+    )
   }
 
   private directConnection(peer: PeerId): Connection | undefined {

@@ -1,5 +1,6 @@
 /**
- * Punch planning for TCP: from both sides' NAT information (nat-info.ts),
+ * Punch planning: from both sides' NAT information (nat-info.ts, measured
+ * over UDP, so it holds for the QUIC punch as well as the TCP one),
  * which strategy a round uses. Pure; both peers run it on the same two
  * inputs and, since it is symmetric, agree without another message.
  *
@@ -19,8 +20,8 @@
  * - `skip`: both sides randomise (or one randomises and the other filters on
  *   the remote port and address): no TCP punch can meet, so none is tried and
  *   the connection goes to relay or TURN at once. One randomising NAT with a
- *   cone one needs a birthday search over many UDP sockets, which needs QUIC
- *   and is not built.
+ *   cone one needs a birthday search over many UDP sockets, which the QUIC
+ *   punch (one listening socket) does not do: not built.
  */
 import type { NatInfo } from './nat-info.js'
 

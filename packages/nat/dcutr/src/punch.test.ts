@@ -28,4 +28,17 @@ describe('strategyAddresses', () => {
     const out = strategyAddresses(theirs, sequential, { kind: 'predicted', predict: 'both', window: 2 })
     expect(out.map(String)).toEqual(['/ip4/198.51.100.20/tcp/30006', '/ip4/198.51.100.20/tcp/30007'])
   })
+
+  it('predicts from the observed TCP address and keeps QUIC ones, except when both are sequential', () => {
+    const quic = multiaddr('/ip4/198.51.100.20/udp/4001/quic-v1')
+    const withQuic = [quic, ...theirs]
+    const remote = strategyAddresses(withQuic, sequential, {
+      kind: 'predicted',
+      predict: 'remote',
+      window: 1,
+    })
+    expect(remote.map(String)).toEqual([...withQuic.map(String), '/ip4/198.51.100.20/tcp/30006'])
+    const both = strategyAddresses(withQuic, sequential, { kind: 'predicted', predict: 'both', window: 1 })
+    expect(both.map(String)).toEqual(['/ip4/198.51.100.20/tcp/30006'])
+  })
 })

@@ -1,14 +1,25 @@
 /**
  * What both sides do with the addresses in a `Connect`: keep those we agree
- * to dial, then dial them all at once from the port of our connection to the
- * relay (the hole punch itself), and the peer's listen addresses as a
- * plain client.
+ * to dial, then dial them all at once: TCP ones from the port of our
+ * connection to the relay (the simultaneous open), QUIC ones from our QUIC
+ * listening socket (its packets open our NAT towards the peer, as the
+ * spec's random UDP packets do), and the peer's TCP listen addresses as a
+ * plain client. When both sides offered QUIC, the TCP dials wait
+ * `quicHeadStart` ms so that QUIC wins where both would work.
  */
 import type { AbortOptions, Connection, Logger, PeerId, Upgrader } from '@libp2p/interface'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { anySignal } from '@weft/utils'
+import { anySignal, delay } from '@weft/utils'
 import type { AddressBook } from './address-book.js'
-import { isRelayed, MAX_ENTRIES_EXAMINED, mayDial, punchAddresses } from './addresses.js'
+import {
+  isPunchableQuic,
+  isPunchableTcp,
+  isRelayed,
+  MAX_ENTRIES_EXAMINED,
+  mayDial,
+  punchAddresses,
+  quicFirst,
+} from './addresses.js'
 import type { DCUtRConfig } from './config.js'
 import { HolePunchFailedError } from './errors.js'
 import type { NatInfo } from './nat-info.js'
@@ -29,16 +40,19 @@ export interface PunchContext {
 /**
  * The addresses in a peer's `ObsAddrs` we agree to dial: punchable, public
  * unless `allowPrivateAddresses`, allowed by the connection gater, at most
- * `maxAddresses`.
+ * `maxAddresses` QUIC ones (first) and `maxAddresses` TCP ones.
  */
 export async function dialableAddresses(
   context: PunchContext,
   peer: PeerId,
   obsAddrs: Uint8Array[],
 ): Promise<Multiaddr[]> {
-  const candidates = punchAddresses(obsAddrs, MAX_ENTRIES_EXAMINED)
-    .filter((address) => mayDial(address, context.config.allowPrivateAddresses))
-    .slice(0, context.config.maxAddresses)
+  const candidates = quicFirst(
+    punchAddresses(obsAddrs, MAX_ENTRIES_EXAMINED).filter((address) =>
+      mayDial(address, context.config.allowPrivateAddresses),
+    ),
+    context.config.maxAddresses,
+  )
   const gater = context.components.connectionGater
   const out: Multiaddr[] = []
   for (const address of candidates) {
@@ -52,9 +66,10 @@ export async function dialableAddresses(
 
 /**
  * The addresses to punch at under `strategy`: the peer's own (`theirs`,
- * the relay-observed one first), and when its NAT allocates ports in
- * sequence, its observed IP at the next `window` predicted ports as well
- * (only those, in order, when both sides are sequential).
+ * the relay-observed TCP one first among the TCP ones), and when its NAT
+ * allocates ports in sequence, its observed IP at the next `window`
+ * predicted TCP ports as well (only those, in order, when both sides are
+ * sequential: a QUIC dial would take one of the ports).
  */
 export function strategyAddresses(
   theirs: Multiaddr[],
@@ -62,7 +77,7 @@ export function strategyAddresses(
   strategy: PunchStrategy,
 ): Multiaddr[] {
   if (strategy.kind !== 'predicted' || strategy.predict === 'local') return theirs
-  const observed = theirs[0]
+  const observed = theirs.find(isPunchableTcp)
   const port = observed == null ? undefined : tcpPortOf(observed)
   if (observed == null || port == null || remote?.delta == null) return theirs
   const ip = observed.getComponents()[0]!
@@ -80,10 +95,13 @@ function tcpPortOf(address: Multiaddr): number | undefined {
 }
 
 /**
- * Dials every address at once from `localPort` in the role the spec gives us
- * (`initiator`: A, the client), and each of `listenAddrs` (addresses the peer
- * listens on) from a fresh port as the client, since the peer's listener
- * answers as the server; the first direct connection wins, the rest are
+ * Dials every address at once: TCP ones from `localPort` in the role the
+ * spec gives us (`initiator`: A, the client), QUIC ones from our listening
+ * socket as the QUIC client (QUIC has its own roles; the peer's listener
+ * answers), and each of `listenAddrs` (TCP addresses the peer listens on)
+ * from a fresh port as the client, since the peer's listener answers as the
+ * server. With `preferQuic` (both sides offered QUIC) the TCP dials start
+ * `quicHeadStart` ms later. The first direct connection wins, the rest are
  * cancelled. A direct connection with the peer that opens meanwhile, from
  * either side (the peer reached our listen address), also ends the round.
  */
@@ -93,7 +111,7 @@ export async function punch(
   addrs: Multiaddr[],
   localPort: number | undefined,
   initiator: boolean,
-  options: AbortOptions,
+  options: AbortOptions & { preferQuic?: boolean },
   listenAddrs: Multiaddr[] = [],
 ): Promise<Connection> {
   const { components, config } = context
@@ -101,21 +119,30 @@ export async function punch(
   const signal = anySignal([options.signal, context.service.signal, cancel.signal], config.punchTimeout)
   const upgrader = withRole(components.upgrader, peer, initiator)
   const client = initiator ? upgrader : withRole(components.upgrader, peer, true)
+  const headStart = options.preferQuic === true && addrs.some(isPunchableQuic) ? config.quicHeadStart : 0
   const dial = async (
     address: Multiaddr,
     dialOptions: { upgrader: Upgrader; localPort?: number },
+    wait = 0,
   ): Promise<Connection> => {
+    if (wait > 0) await delay(wait, { signal })
     const transport = components.transportManager.dialTransportForMultiaddr(address)
     if (transport == null) throw new HolePunchFailedError(`no transport dials ${address.toString()}`)
     // one dial per address per round: a refusal ends it, and the next
     // round (B's to start) is the retry
     return await transport.dial(address, { signal, ...dialOptions })
   }
+  const quic = addrs.filter(isPunchableQuic)
+  const tcp = addrs.filter((address) => !isPunchableQuic(address))
   const opened = directConnectionOpened(components, peer, signal)
   try {
     const connection = await Promise.any([
-      ...addrs.map(async (address) => dial(address, { upgrader, localPort })), // localPort: @weft/tcp's option
-      ...listenAddrs.map(async (address) => dial(address, { upgrader: client })),
+      // the peer id in the address makes the QUIC handshake check whom it reached
+      ...quic.map(async (address) =>
+        dial(address.encapsulate(`/p2p/${peer.toString()}`), { upgrader: components.upgrader }),
+      ),
+      ...tcp.map(async (address) => dial(address, { upgrader, localPort }, headStart)), // localPort: @weft/tcp's option
+      ...listenAddrs.map(async (address) => dial(address, { upgrader: client }, headStart)),
       opened.connection,
     ])
     cancel.abort(new HolePunchFailedError('another address connected first'))

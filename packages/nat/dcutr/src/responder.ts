@@ -7,7 +7,7 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, StreamReader } from '@weft/utils'
 import { MAX_OBSERVED } from './address-book.js'
-import { isRelayed } from './addresses.js'
+import { isPunchableQuic, isRelayed } from './addresses.js'
 import { HolePunchFailedError, HolePunchRefusedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { type ReceivedHolePunch, readHolePunch, writeHolePunch } from './messages.js'
@@ -75,8 +75,12 @@ export class Responder {
         }
         if (theirs == null) return
         try {
-          const localPort = addresses.punchPlan(connection).localPort
-          await punch(this.context, connection.remotePeer, theirs, localPort, true, { signal: round.signal })
+          const plan = addresses.punchPlan(connection)
+          await punch(this.context, connection.remotePeer, theirs, plan.localPort, true, {
+            signal: round.signal,
+            // both sides offered QUIC (punch() checks theirs)
+            preferQuic: plan.addrs.some(isPunchableQuic),
+          })
           return
         } catch (err) {
           // B starts the next round, if any; we never dial again on our own

@@ -29,7 +29,7 @@ export interface DCUtRInit {
   relayGracePeriod?: number
   /** upgrades running at once, and hole punches answered at once (default 16 each) */
   maxConcurrentUpgrades?: number
-  /** addresses of the peer dialed per round (default 4) */
+  /** addresses of the peer dialed per round, for each transport (TCP, QUIC; default 4) */
   maxAddresses?: number
   /**
    * dial private, loopback, link-local and other special-purpose addresses a
@@ -47,6 +47,11 @@ export interface DCUtRInit {
    * spec has it.
    */
   natInfo?: () => NatInfo | undefined
+  /**
+   * ms a round's TCP dials wait while its QUIC dials run, when both sides
+   * offered QUIC addresses (default 500): where both would work, QUIC wins
+   */
+  quicHeadStart?: number
   /** predicted ports dialed for a peer whose NAT allocates in sequence (default 6) */
   predictionWindow?: number
   /**
