@@ -9,11 +9,17 @@ import { dcutr } from '@weft/dcutr'
 import { createHost } from '@weft/host'
 import { identify } from '@weft/identify'
 import { noise } from '@weft/noise'
+import { quic } from '@weft/quic'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
 import { namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
+
+// the QUIC transport when a listen address is QUIC's, so the other suites' hosts stay TCP-only
+function quicTransports(listen) {
+  return listen.some((address) => address.includes('/quic-v1')) ? [quic()] : []
+}
 
 // `nat`: the NAT information DCUtR offers in its Connect (a @weft/stun report's
 // fields); `ladder`: the host's connection ladder options
@@ -31,7 +37,7 @@ async function startWeft(listen, relay, relayInit, nat, ladder) {
   if (relay) services.relay = circuitRelayServer(relayInit ?? {})
   const node = await createHost({
     addresses: { listen },
-    transports: [tcp(), circuitRelayTransport({ timeout: 10_000 })],
+    transports: [tcp(), ...quicTransports(listen), circuitRelayTransport({ timeout: 10_000 })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services,
