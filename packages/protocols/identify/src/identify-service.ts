@@ -18,6 +18,7 @@ import {
   type StreamHandler,
   type StreamHandlerOptions,
   serviceCapabilities,
+  setMaxListeners,
   type TypedEventTarget,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -95,6 +96,9 @@ export class IdentifyService implements Startable {
   async start(): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
+    // every exchange in flight listens on it (bounded by the stream limits
+    // and maxPushConcurrency) and lets go when done: not a leak to warn about
+    setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
     const { registrar, events } = this.components
     const { maxInboundStreams, maxOutboundStreams, runOnLimitedConnection } = this.options
     await registrar.handle(this.protocol, this.handleIdentify, {
