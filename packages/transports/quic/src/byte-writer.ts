@@ -79,6 +79,17 @@ export class ByteWriter {
     return this
   }
 
+  /** Starts over, keeping the buffer: for a writer reused per packet. */
+  reset(): this {
+    this.length = 0
+    return this
+  }
+
+  /** The bytes written, without a copy: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length)
+  }
+
   /** The bytes written, as a fresh copy. */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length)

@@ -22,11 +22,16 @@ function aeadName(keys: PacketKeys): CipherGCMTypes {
   return keys.suite.aead as CipherGCMTypes
 }
 
-/** The 5-byte header protection mask for `sample` (RFC 9001 §5.4.3, §5.4.4). */
+/**
+ * The 5-byte header protection mask for `sample` (RFC 9001 §5.4.3,
+ * §5.4.4), in a scratch buffer the caller reads at once: no allocation of
+ * our own per packet.
+ */
 export function headerProtectionMask(keys: PacketKeys, sample: Uint8Array): Uint8Array {
   if (keys.suite.headerProtection === 'chacha20') {
     // the sample is the ChaCha20 counter (4 bytes, little-endian) then nonce: Node's 16-byte IV layout
-    return new Uint8Array(createCipheriv('chacha20', keys.hp, sample).update(ZEROES))
+    mask.set(createCipheriv('chacha20', keys.hp, sample).update(ZEROES).subarray(0, 5))
+    return mask
   }
   // ECB keeps no state between blocks, so one cipher per key serves every packet
   let cipher = ecbCiphers.get(keys.hp)
@@ -35,19 +40,36 @@ export function headerProtectionMask(keys: PacketKeys, sample: Uint8Array): Uint
     cipher.setAutoPadding(false)
     ecbCiphers.set(keys.hp, cipher)
   }
-  return new Uint8Array(cipher.update(sample).subarray(0, 5))
+  mask.set(cipher.update(sample).subarray(0, 5))
+  return mask
 }
 
 const ecbCiphers = new WeakMap<Uint8Array, Cipher>()
+const mask = new Uint8Array(5)
+
+/**
+ * The per-packet nonce (RFC 9001 §5.3): the IV with the packet number XORed
+ * into its last 8 bytes. Written into one scratch buffer: createCipheriv
+ * copies its IV, so nothing keeps a reference to it.
+ */
+const nonce = new Uint8Array(AEAD_NONCE_LENGTH)
 
 function nonceFor(iv: Uint8Array, packetNumber: number): Uint8Array {
-  const nonce = new Uint8Array(iv)
+  nonce.set(iv)
   let value = packetNumber
   for (let i = AEAD_NONCE_LENGTH - 1; i >= AEAD_NONCE_LENGTH - 8 && value > 0; i--) {
     nonce[i] = (nonce[i] as number) ^ (value % 256)
     value = Math.floor(value / 256)
   }
   return nonce
+}
+
+function aeadCipher(keys: PacketKeys, packetNumber: number, header: Uint8Array, length: number) {
+  const cipher = createCipheriv(aeadName(keys), keys.key, nonceFor(keys.iv, packetNumber), {
+    authTagLength: AEAD_TAG_LENGTH,
+  })
+  cipher.setAAD(header, { plaintextLength: length })
+  return cipher
 }
 
 /** AEAD-seal `plaintext`: ciphertext followed by the 16-byte tag. */
@@ -57,10 +79,7 @@ export function sealPayload(
   header: Uint8Array,
   plaintext: Uint8Array,
 ): Uint8Array {
-  const cipher = createCipheriv(aeadName(keys), keys.key, nonceFor(keys.iv, packetNumber), {
-    authTagLength: AEAD_TAG_LENGTH,
-  })
-  cipher.setAAD(header, { plaintextLength: plaintext.length })
+  const cipher = aeadCipher(keys, packetNumber, header, plaintext.length)
   const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH)
   out.set(cipher.update(plaintext))
   cipher.final()
@@ -82,7 +101,9 @@ export function openPayload(
   })
   decipher.setAAD(header, { plaintextLength: ciphertextLength })
   decipher.setAuthTag(sealed.subarray(ciphertextLength))
-  const plaintext = new Uint8Array(decipher.update(sealed.subarray(0, ciphertextLength)))
+  // a view of the Buffer node:crypto returned, not a copy: nothing else holds it
+  const opened = decipher.update(sealed.subarray(0, ciphertextLength))
+  const plaintext = new Uint8Array(opened.buffer, opened.byteOffset, opened.byteLength)
   try {
     decipher.final()
   } catch (err) {
@@ -108,10 +129,16 @@ export function protectPacket(
       `a ${pnLength}-byte packet number needs ${SAMPLE_OFFSET - pnLength} bytes of frames for the sample`,
     )
   }
-  const sealed = sealPayload(keys, packetNumber, header, plaintext)
-  const packet = new Uint8Array(header.length + sealed.length)
+  // one allocation per packet, from Node's buffer pool and not zero-filled (every byte is
+  // written below), viewed as a plain Uint8Array so slice() still copies
+  const length = header.length + plaintext.length + AEAD_TAG_LENGTH
+  const pooled = Buffer.allocUnsafe(length)
+  const packet = new Uint8Array(pooled.buffer, pooled.byteOffset, length)
   packet.set(header)
-  packet.set(sealed, header.length)
+  const cipher = aeadCipher(keys, packetNumber, header, plaintext.length)
+  packet.set(cipher.update(plaintext), header.length)
+  cipher.final()
+  packet.set(cipher.getAuthTag(), header.length + plaintext.length)
   const pnOffset = header.length - pnLength
   const sampleStart = pnOffset + SAMPLE_OFFSET
   const mask = headerProtectionMask(keys, packet.subarray(sampleStart, sampleStart + SAMPLE_LENGTH))

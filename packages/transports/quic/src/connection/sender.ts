@@ -22,6 +22,8 @@ const LEVELS: readonly EncryptionLevel[] = ['initial', 'handshake', 'one-rtt']
 const DATAGRAMS_PER_FLUSH = 64
 const MIN_FRAME_ROOM = 24
 const encoder = new TextEncoder()
+/** frames of the packet being sealed; grows to the largest packet once */
+const packetWriter = new ByteWriter(2 * MAX_DATAGRAM_SIZE)
 
 interface Part {
   space: PacketSpace
@@ -156,9 +158,10 @@ function sendDatagram(connection: QuicConnection, parts: Part[], now: number): v
     (part) => part.space.level === 'initial' && (connection.isClient || part.eliciting),
   )
   parts.forEach((part, index) => {
-    const writer = new ByteWriter(part.size + 64)
+    // sealing copies the plaintext into the packet at once: one writer serves every packet
+    const writer = packetWriter.reset()
     for (const frame of part.frames) encodeFrame(writer, frame)
-    let plaintext = writer.finish()
+    let plaintext = writer.view()
     const overhead = part.space.overhead(connection.dcid, connection.scid)
     if (padInitial && index === parts.length - 1) {
       const want = MAX_DATAGRAM_SIZE - total - overhead

@@ -122,7 +122,11 @@ export class UdpEndpoint {
     remote: { address: string; port: number },
     client?: { dcid: Uint8Array; scid: Uint8Array },
   ): QuicConnection {
-    const connection = new QuicConnection({
+    // one callback per connection, not one closure per datagram
+    const sent = (err: Error | null): void => {
+      if (err != null) connection.log('send failed: %s', err.message)
+    }
+    const connection: QuicConnection = new QuicConnection({
       ...this.init.connection,
       role,
       certificate: this.init.certificate,
@@ -131,9 +135,7 @@ export class UdpEndpoint {
       clientScid: client?.scid,
       send: (datagram) => {
         if (this.closed) return
-        this.socket.send(datagram, remote.port, remote.address, (err) => {
-          if (err != null) connection.log('send failed: %s', err.message)
-        })
+        this.socket.send(datagram, remote.port, remote.address, sent)
       },
     })
     const keys = [hex(connection.scid)]
