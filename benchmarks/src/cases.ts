@@ -9,7 +9,7 @@ import type { BenchConfig, CaseName } from './config.js'
 import type { Results } from './metrics.js'
 import type { PerfPairs } from './perf-pairs.js'
 import type { Anchor } from './stacks/anchors.js'
-import type { Muxer, Stack } from './stacks/node.js'
+import type { Muxer, Stack, TransportName } from './stacks/node.js'
 import { median, quantile } from './stats.js'
 import type { ClientTask } from './worker-client.js'
 import type { MemorySample } from './worker-runtime.js'
@@ -36,18 +36,19 @@ export function workerOptions(stack: Stack | 'raw', ctx: RunContext, gc = false)
   }
 }
 
-async function withServer<T>(
+export async function withServer<T>(
   stack: Stack,
   muxer: Muxer,
   ctx: RunContext,
   timeoutMs: number,
   gc: boolean,
   fn: (server: Worker, ready: { address: string; memory?: MemorySample }) => Promise<T>,
+  transport: TransportName = 'tcp-noise',
 ): Promise<T> {
   const server = startWorker(
-    `${stack} server`,
+    `${stack} ${transport} server`,
     './worker-server.js',
-    { stack, muxer, gc, deadlineMs: timeoutMs + READY_TIMEOUT + 30_000 },
+    { stack, muxer, transport, gc, deadlineMs: timeoutMs + READY_TIMEOUT + 30_000 },
     workerOptions(stack, ctx, gc),
   )
   try {
@@ -71,15 +72,18 @@ export async function runClient<T extends WorkerMessage>(
   options: {
     gc?: boolean
     opTimeoutMs?: number
+    transport?: TransportName
     whileOpen?: (client: Worker, result: T) => Promise<void>
   } = {},
 ): Promise<T> {
+  const transport = options.transport ?? 'tcp-noise'
   const client = startWorker(
-    `${stack} ${task.kind} client`,
+    `${stack} ${transport} ${task.kind} client`,
     './worker-client.js',
     {
       stack,
       muxer,
+      transport,
       address,
       task,
       opTimeoutMs: options.opTimeoutMs ?? 10_000,
@@ -282,7 +286,7 @@ export function throughputTimeoutMs(bytes: number): number {
 }
 
 const RUNNERS: Record<
-  Exclude<CaseName, 'anchors' | 'playground'>,
+  Exclude<CaseName, 'anchors' | 'playground' | 'transports'>,
   (stack: Stack, ctx: RunContext) => Promise<void>
 > = {
   throughput,
@@ -295,7 +299,7 @@ const RUNNERS: Record<
 
 /** One repetition of `name`: both stacks in `order`, then the reference where the case has one. */
 export async function runCase(
-  name: Exclude<CaseName, 'anchors' | 'playground'>,
+  name: Exclude<CaseName, 'anchors' | 'playground' | 'transports'>,
   order: readonly Stack[],
   ctx: RunContext,
 ): Promise<void> {

@@ -10,6 +10,7 @@ export const CASES = [
   'ping',
   'playground',
   'anchors',
+  'transports',
 ] as const
 export type CaseName = (typeof CASES)[number]
 
@@ -34,6 +35,14 @@ export interface BenchConfig {
   coldStarts: number
   /** size of the file the playground case fetches (and of its /perf downloads) */
   playgroundBytes: number
+  /** bytes per upload and per download in the transports case (QUIC, TCP + TLS, TCP + Noise) */
+  transportBytes: number
+  /** idle connections per memory measurement in the transports case */
+  transportMemoryConnections: number
+  /** `stack-transport` names the transports case runs (e.g. weft-quic); every one when absent */
+  transportEntries?: string[]
+  /** which of throughput, setup, memory the transports case runs; all when absent */
+  transportParts?: string[]
 }
 
 export const FULL: BenchConfig = {
@@ -53,6 +62,8 @@ export const FULL: BenchConfig = {
   memoryConnections: 500,
   coldStarts: 2,
   playgroundBytes: 256 * 1024 * 1024,
+  transportBytes: 256 * 1024 * 1024,
+  transportMemoryConnections: 200,
 }
 
 export const SMOKE: BenchConfig = {
@@ -73,6 +84,8 @@ export const SMOKE: BenchConfig = {
   memoryConnections: 100,
   coldStarts: 1,
   playgroundBytes: 4 * 1024 * 1024,
+  transportBytes: 1024 * 1024,
+  transportMemoryConnections: 20,
 }
 
 export interface CliOptions {
@@ -83,7 +96,7 @@ export interface CliOptions {
   cpuProfDir?: string
 }
 
-/** Parses `--smoke`, `--reps N`, `--bytes N`, `--only a,b`, `--out DIR`, `--cpu-prof DIR`. */
+/** Parses `--smoke`, `--reps N`, `--bytes N`, `--only a,b`, `--transports weft-quic,…`, `--transport-parts throughput,…`, `--out DIR`, `--cpu-prof DIR`. */
 export function parseArgs(argv: readonly string[]): CliOptions {
   let config = argv.includes('--smoke') ? { ...SMOKE } : { ...FULL }
   let outDir: string | undefined
@@ -97,15 +110,19 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
     if (arg === '--smoke' || arg === '--') continue
     else if (arg === '--reps') config = { ...config, reps: positive(value(), arg) }
-    else if (arg === '--bytes') config = { ...config, throughputBytes: positive(value(), arg) }
-    else if (arg === '--only') {
+    else if (arg === '--bytes') {
+      const bytes = positive(value(), arg)
+      config = { ...config, throughputBytes: bytes, transportBytes: bytes }
+    } else if (arg === '--only') {
       const only = value().split(',')
       for (const name of only) {
         if (!(CASES as readonly string[]).includes(name))
           throw new Error(`unknown case ${name}; cases: ${CASES.join(', ')}`)
       }
       config = { ...config, cases: only as CaseName[] }
-    } else if (arg === '--out') outDir = value()
+    } else if (arg === '--transports') config = { ...config, transportEntries: value().split(',') }
+    else if (arg === '--transport-parts') config = { ...config, transportParts: value().split(',') }
+    else if (arg === '--out') outDir = value()
     else if (arg === '--cpu-prof') cpuProfDir = value()
     else throw new Error(`unknown argument ${arg}`)
   }

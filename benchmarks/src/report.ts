@@ -3,6 +3,7 @@ import type { BenchConfig } from './config.js'
 import type { MetricResult } from './metrics.js'
 import { type PerfPairsInfo, perfPairsSection } from './perf-pairs.js'
 import type { Summary } from './stats.js'
+import { type TransportsInfo, transportsSection } from './transports-report.js'
 
 export interface RunInfo {
   date: string
@@ -20,6 +21,8 @@ export interface RunInfo {
   failures: string[]
   /** /perf/1.0.0 per client → server pair, go-libp2p and rust-libp2p included (absent in older results) */
   perfPairs?: PerfPairsInfo
+  /** the transports case: QUIC and TCP + TLS beside TCP + Noise (absent when not run) */
+  transports?: TransportsInfo
 }
 
 function num(value: number): string {
@@ -104,6 +107,11 @@ export function describeConfig(config: BenchConfig): string {
           'anchors: go-libp2p and rust-libp2p /perf/1.0.0, each against itself and weft, same sizes as throughput',
         ]
       : []),
+    ...(config.cases.includes('transports')
+      ? [
+          `transports: ${config.transportBytes / 1024 ** 2} MiB each way, ${Math.ceil(config.setupDials / 4)} + ${config.proxiedDials} proxied dials, ${config.transportMemoryConnections} idle connections, per stack × transport`,
+        ]
+      : []),
   ].join('; ')
 }
 
@@ -116,6 +124,7 @@ export function markdownReport(results: MetricResult[], info: RunInfo, notes = W
     (info.perfPairs.results.some((pair) => pair.upload != null) ||
       Object.keys(info.perfPairs.notRun).length > 0)
   const pairs = anyPairs ? `\n${perfPairsSection(info.perfPairs!)}` : ''
+  const transports = info.transports != null ? `\n${transportsSection(info.transports)}` : ''
   const failures =
     info.failures.length === 0
       ? ''
@@ -143,7 +152,7 @@ cost of the encryption alone). MB = 10⁶ bytes.
 ${markdownTable(results)}
 
 ![throughput and set-up, weft against js-libp2p](results.svg)
-${pairs}${failures}
+${pairs}${transports}${failures}
 ## Method
 
 - **Throughput:** the dialer opens one connection (TCP + Noise + the muxer),

@@ -20,18 +20,22 @@ import { runPlayground } from './playground-case.js'
 import { consoleTable, markdownReport, type RunInfo } from './report.js'
 import { ANCHORS, type Anchor, prepareAnchor } from './stacks/anchors.js'
 import type { Stack } from './stacks/node.js'
+import { runTransports } from './transports-case.js'
+import { TransportResults, transportsTable } from './transports-report.js'
 
 const BENCH_DIR = fileURLToPath(new URL('../..', import.meta.url))
 
 function packageVersion(name: string): string {
-  try {
-    const json = JSON.parse(readFileSync(join(BENCH_DIR, 'node_modules', name, 'package.json'), 'utf8')) as {
-      version: string
-    }
-    return json.version
-  } catch {
-    return 'unknown'
+  // the transports case's js-libp2p modules may resolve from interop/js-libp2p only (see stacks/transport-modules.ts)
+  for (const dir of [BENCH_DIR, join(BENCH_DIR, '..', 'interop', 'js-libp2p')]) {
+    try {
+      const json = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string
+      }
+      return json.version
+    } catch {}
   }
+  return 'unknown'
 }
 
 /** The command as typed: `pnpm bench …` when run through the script, else the node invocation. */
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     ? await prepareAnchors(log, results.failures)
     : { binaries: new Map<Anchor, string>(), notRun: new Map<Anchor, string>(), versions: {} }
   const pairs = new PerfPairs()
+  const transports = new TransportResults()
   const ctx = { config, results, pairs, anchors: anchors.binaries, cpuProfDir, log }
   for (let rep = 0; rep < config.reps; rep++) {
     const order: Stack[] = rep % 2 === 0 ? ['weft', 'js'] : ['js', 'weft']
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
     for (const name of config.cases) {
       if (name === 'anchors') await runAnchors(ctx, rep % 2 === 1)
       else if (name === 'playground') await runPlayground(ctx)
+      else if (name === 'transports') await runTransports(ctx, transports, rep % 2 === 1)
       else await runCase(name, order, ctx)
     }
   }
@@ -85,6 +91,8 @@ async function main(): Promise<void> {
         '@libp2p/tcp',
         '@libp2p/ping',
         '@libp2p/identify',
+        '@chainsafe/libp2p-quic',
+        '@libp2p/tls',
       ].map((name) => [name, packageVersion(name)]),
     ),
     durationSeconds: (performance.now() - started) / 1000,
@@ -96,6 +104,7 @@ async function main(): Promise<void> {
       notRun: Object.fromEntries(anchors.notRun),
       versions: anchors.versions,
     },
+    transports: transports.size > 0 ? transports.evaluate(config.proxyDelayMs) : undefined,
   }
   const resultsFile = join(outDir, 'RESULTS.md')
   writeFileSync(resultsFile, markdownReport(evaluated, info))
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
     ),
   )
   log(`\n${consoleTable(evaluated)}`)
+  if (info.transports != null) log(`\nTransports (same run):\n${transportsTable(info.transports)}`)
   if (config.cases.includes('throughput') || config.cases.includes('anchors'))
     log(`\n/perf/1.0.0 by client → server (yamux):\n${consolePairs(info.perfPairs!)}`)
   log(

@@ -4,7 +4,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { ECHO_PROTOCOL, ECHO_STREAM_OPTIONS, echoOnce, firstMessage } from './protocols.js'
-import { type BenchNode, createNode, type Muxer, type Stack } from './stacks/node.js'
+import { type BenchNode, createNode, type Muxer, type Stack, type TransportName } from './stacks/node.js'
 import {
   measureMemory,
   nextMessage,
@@ -24,6 +24,7 @@ export type ClientTask =
 interface ClientArgs extends WorkerArgs {
   stack: Stack
   muxer: Muxer
+  transport?: TransportName
   address: string
   task: ClientTask
   /** ms for each single operation (a dial, a stream, a transfer) */
@@ -32,7 +33,7 @@ interface ClientArgs extends WorkerArgs {
 
 runWorker(async () => {
   const args = workerArgs<ClientArgs>()
-  const node = await createNode(args.stack, { muxer: args.muxer, listen: false })
+  const node = await createNode(args.stack, { muxer: args.muxer, listen: false, transport: args.transport })
   const target = multiaddr(args.address)
   const op = () => ({ signal: AbortSignal.timeout(Math.ceil(args.opTimeoutMs)) })
   try {

@@ -3,7 +3,7 @@
  * → `ready { address, memory }` once listening (memory after gc);
  * ← `memory` → `memory { memory, connections }`; ← `stop`: stops the node and exits.
  */
-import { createNode, type Muxer, type Stack } from './stacks/node.js'
+import { createNode, type Muxer, type Stack, type TransportName } from './stacks/node.js'
 import {
   measureMemory,
   nextMessage,
@@ -16,12 +16,13 @@ import {
 interface ServerArgs extends WorkerArgs {
   stack: Stack
   muxer: Muxer
+  transport?: TransportName
   gc: boolean
 }
 
 runWorker(async () => {
   const args = workerArgs<ServerArgs>()
-  const node = await createNode(args.stack, { muxer: args.muxer, listen: true })
+  const node = await createNode(args.stack, { muxer: args.muxer, listen: true, transport: args.transport })
   const memory = args.gc ? await measureMemory() : undefined
   await reply({ type: 'ready', address: node.address().toString(), memory })
   let stopping = false

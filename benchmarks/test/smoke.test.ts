@@ -68,6 +68,25 @@ describe('pnpm bench --smoke', () => {
     }
   })
 
+  it('measures QUIC and TCP + TLS beside TCP + Noise (the transports case)', () => {
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+      info: { transports?: { summaries: Record<string, { median: number }> } }
+    }
+    const summaries = json.info.transports?.summaries ?? {}
+    for (const name of [
+      'weft/tcp-noise/upload',
+      'weft/tcp-tls/download',
+      'weft/quic/upload',
+      'weft/quic/round-trips',
+      'weft/quic/dialer-heap',
+      'js/quic/download',
+      'js/quic/round-trips',
+    ]) {
+      expect(summaries[name]?.median, name).toBeGreaterThan(0)
+    }
+    expect(readFileSync(join(out, 'RESULTS.md'), 'utf8')).toContain('## Transports: QUIC and TCP + TLS')
+  })
+
   it('writes the report and the chart', () => {
     const report = readFileSync(join(out, 'RESULTS.md'), 'utf8')
     expect(report).toContain('| Figure |')

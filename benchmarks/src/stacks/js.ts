@@ -7,13 +7,15 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { ECHO_PROTOCOL, echoHandler, jsPerfClient, jsPerfHandler, PERF_PROTOCOL } from '../protocols.js'
-import { type BenchNode, CONNECTION_LIMITS, type NodeOptions } from './node.js'
+import { type BenchNode, CONNECTION_LIMITS, listenAddress, type NodeOptions } from './node.js'
+import { loadFactory, MODULES } from './transport-modules.js'
 
 export async function createNode(options: NodeOptions): Promise<BenchNode> {
+  const transport = options.transport ?? 'tcp-noise'
   const node = await createLibp2p({
-    addresses: { listen: options.listen ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
+    addresses: { listen: options.listen ? [listenAddress(transport)] : [] },
+    transports: [transport === 'quic' ? (await loadFactory(MODULES.jsQuic))() : tcp()],
+    connectionEncrypters: [transport === 'tcp-tls' ? (await loadFactory(MODULES.jsTls))() : noise()],
     streamMuxers: [options.muxer === 'yamux' ? yamux() : mplex()],
     // js-libp2p accepts only 5 inbound connections per second per host by default
     connectionManager: { ...CONNECTION_LIMITS, inboundConnectionThreshold: 10_000 },

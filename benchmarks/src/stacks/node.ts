@@ -4,11 +4,20 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type Stack = 'weft' | 'js'
 export type Muxer = 'yamux' | 'mplex'
+/** TCP + Noise + the muxer (every case but `transports`), TCP + TLS + the muxer, or QUIC (its own muxer) */
+export type TransportName = 'tcp-noise' | 'tcp-tls' | 'quic'
 
 export interface NodeOptions {
   muxer: Muxer
   /** listen on 127.0.0.1 (servers) */
   listen: boolean
+  /** 'tcp-noise' when absent */
+  transport?: TransportName
+}
+
+/** The listen address for `transport` on 127.0.0.1. */
+export function listenAddress(transport: TransportName = 'tcp-noise'): string {
+  return transport === 'quic' ? '/ip4/127.0.0.1/udp/0/quic-v1' : '/ip4/127.0.0.1/tcp/0'
 }
 
 export interface BenchNode {

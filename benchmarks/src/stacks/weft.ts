@@ -8,13 +8,15 @@ import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
 import { ECHO_PROTOCOL, echoHandler } from '../protocols.js'
-import { type BenchNode, CONNECTION_LIMITS, type NodeOptions } from './node.js'
+import { type BenchNode, CONNECTION_LIMITS, listenAddress, type NodeOptions } from './node.js'
+import { loadFactory, MODULES } from './transport-modules.js'
 
 export async function createNode(options: NodeOptions): Promise<BenchNode> {
+  const transport = options.transport ?? 'tcp-noise'
   const host = await createHost({
-    addresses: { listen: options.listen ? ['/ip4/127.0.0.1/tcp/0'] : [] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
+    addresses: { listen: options.listen ? [listenAddress(transport)] : [] },
+    transports: [transport === 'quic' ? (await loadFactory(MODULES.weftQuic))() : tcp()],
+    connectionEncrypters: [transport === 'tcp-tls' ? (await loadFactory(MODULES.weftTls))() : noise()],
     streamMuxers: [options.muxer === 'yamux' ? yamux() : mplex()],
     connectionManager: CONNECTION_LIMITS,
     services: { ping: ping(), perf: perf() },
