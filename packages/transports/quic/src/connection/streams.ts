@@ -316,7 +316,21 @@ export class StreamManager {
       }
       stream.finalSize = end
     }
-    if (stream.resetReceived || stream.stopSendingSent) return
+    if (stream.resetReceived) return
+    if (stream.stopSendingSent) {
+      // we asked the peer to stop: its bytes are dropped, but they count
+      // against the connection's window (and are handed back at once), and
+      // its FIN still ends its writable side, as a RESET_STREAM would
+      const before = stream.highestReceived
+      this.received(stream, end)
+      if (stream.highestReceived > before) this.flow.onConsumed(stream.highestReceived - before)
+      if (frame.fin && !stream.finDelivered) {
+        stream.finDelivered = true
+        stream.handler?.onFin()
+        this.sweep(stream)
+      }
+      return
+    }
     this.received(stream, end)
     let data: Uint8Array
     try {

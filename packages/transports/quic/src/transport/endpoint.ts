@@ -43,6 +43,8 @@ const hex = (id: Uint8Array): string => Buffer.from(id.buffer, id.byteOffset, id
 
 let nextConnectionId = 0
 const SOCKET_BUFFER = 4 * 1024 * 1024
+/** close() waits at most this long for queued datagrams to leave, ms */
+const SEND_DRAIN_TIMEOUT = 1000
 /** ms a closed connection's IDs stay routed at most */
 const MAX_DRAIN = 3_000
 
@@ -57,6 +59,11 @@ export class UdpEndpoint {
   /** closed connections whose IDs are still routed (to nothing), with their timers */
   private readonly draining = new Map<() => void, ReturnType<typeof setTimeout>>()
   private closed = false
+  /** datagrams handed to the socket whose send has not completed */
+  private pendingSends = 0
+  private sendsDone: (() => void) | undefined
+  /** set once the socket is being closed: nothing more is sent */
+  private socketClosed = false
 
   constructor(private readonly init: EndpointInit) {
     this.socket = createSocket({ type: init.family === 4 ? 'udp4' : 'udp6', ipv6Only: init.family === 6 })
@@ -114,6 +121,19 @@ export class UdpEndpoint {
       clearTimeout(timer)
       forget()
     }
+    // a send completes a tick later (the address goes through a lookup): closing the
+    // socket at once would drop the CONNECTION_CLOSE just queued, and the peer would
+    // learn of the close only from its idle timeout
+    if (this.pendingSends > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SEND_DRAIN_TIMEOUT)
+        this.sendsDone = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+    this.socketClosed = true
     await new Promise<void>((resolve) => this.socket.close(() => resolve()))
   }
 
@@ -125,6 +145,7 @@ export class UdpEndpoint {
     // one callback per connection, not one closure per datagram
     const sent = (err: Error | null): void => {
       if (err != null) connection.log('send failed: %s', err.message)
+      if (--this.pendingSends === 0) this.sendsDone?.()
     }
     const connection: QuicConnection = new QuicConnection({
       ...this.init.connection,
@@ -134,7 +155,8 @@ export class UdpEndpoint {
       clientDcid: client?.dcid,
       clientScid: client?.scid,
       send: (datagram) => {
-        if (this.closed) return
+        if (this.socketClosed) return
+        this.pendingSends++
         this.socket.send(datagram, remote.port, remote.address, sent)
       },
     })

@@ -76,6 +76,12 @@ export class QuicStream extends AbstractStream implements StreamHandler {
   }
 
   onReset(errorCode: number): void {
+    // the answer to our STOP_SENDING (RFC 9000 §3.5 makes the peer send it):
+    // we asked it to stop writing, so its writable end closed, nothing broke
+    if (this.state.stopSendingSent) {
+      this.onRemoteCloseWrite()
+      return
+    }
     this.onRemoteReset(new StreamResetError(`the peer reset stream ${this.id} with code ${errorCode}`))
   }
 
