@@ -44,3 +44,27 @@ export function serveAgent(ops, { describeError = bareError, shutdown = () => {}
   process.on('SIGTERM', exit)
   process.stdin.on('end', exit)
 }
+
+/**
+ * What the process still holds (sockets, servers, timers), waiting up to
+ * `settle` ms for it to drain: the agents answer `leftovers` with it after
+ * `stop`, so a test can check that a host let go of everything.
+ */
+export async function leftovers(settle) {
+  const count = () => {
+    const kinds = process.getActiveResourcesInfo()
+    return {
+      sockets: kinds.filter((kind) => kind === 'TCPSocketWrap').length,
+      servers: kinds.filter((kind) => kind === 'TCPServerWrap').length,
+      timers: kinds.filter((kind) => kind === 'Timeout').length,
+    }
+  }
+  const deadline = Date.now() + settle
+  let now = count()
+  while (now.sockets + now.servers + now.timers > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    now = count()
+  }
+  return now
+}

@@ -12,7 +12,7 @@ import { noise } from '@weft/noise'
 import { quic } from '@weft/quic'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
-import { namedError, serveAgent } from './agent-loop.mjs'
+import { leftovers, namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 
@@ -175,24 +175,7 @@ const ops = {
   },
 
   // what the process still holds (after 'stop': sockets, servers, timers), waiting up to `settle` ms for it to drain
-  leftovers: async ({ settle }) => {
-    const count = () => {
-      const kinds = process.getActiveResourcesInfo()
-      return {
-        sockets: kinds.filter((kind) => kind === 'TCPSocketWrap').length,
-        servers: kinds.filter((kind) => kind === 'TCPServerWrap').length,
-        timers: kinds.filter((kind) => kind === 'Timeout').length,
-      }
-    }
-    const deadline = Date.now() + settle
-    let now = count()
-    while (now.sockets + now.servers + now.timers > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setImmediate(resolve))
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      now = count()
-    }
-    return now
-  },
+  leftovers: async ({ settle }) => leftovers(settle),
 
   // the DCUtR outcome for `peer` (this host received the relayed connection), waiting up to `timeout` ms
   outcome: async ({ peer, timeout }) => {

@@ -11,7 +11,7 @@ import { noise } from '@weft/noise'
 import { peerIdFromString } from '@weft/peer-id'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
-import { namedError, serveAgent } from './agent-loop.mjs'
+import { leftovers, namedError, serveAgent } from './agent-loop.mjs'
 
 let host
 /** dial-backs this host served: `{ peer, ok }` */
@@ -74,23 +74,7 @@ const ops = {
   served: async () => served,
 
   // what the process still holds after 'stop', waiting up to `settle` ms for it to drain
-  leftovers: async ({ settle }) => {
-    const count = () => {
-      const kinds = process.getActiveResourcesInfo()
-      return {
-        sockets: kinds.filter((kind) => kind === 'TCPSocketWrap').length,
-        servers: kinds.filter((kind) => kind === 'TCPServerWrap').length,
-        timers: kinds.filter((kind) => kind === 'Timeout').length,
-      }
-    }
-    const deadline = Date.now() + settle
-    let now = count()
-    while (now.sockets + now.servers + now.timers > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      now = count()
-    }
-    return now
-  },
+  leftovers: async ({ settle }) => leftovers(settle),
 
   stop: async () => {
     await host?.stop()

@@ -32,6 +32,7 @@ import {
   type Multiaddr,
   multiaddr,
 } from '@multiformats/multiaddr'
+import { type InterfaceTable, wildcardHosts } from '@weft/utils'
 
 /** How the WebSocket part of an address was written, kept so a listener reports it back alike. */
 export type WebSocketSuffix = '/ws' | '/wss' | '/tls/ws'
@@ -178,44 +179,20 @@ export function socketAddressToMultiaddr(
   return multiaddr(`/ip4/${address}/tcp/${port}${suffix}`)
 }
 
-/** true for the unspecified addresses that bind every interface */
-export function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '0:0:0:0:0:0:0:0'
-}
-
-/** The part of node:os `NetworkInterfaceInfo` used here. */
-export interface InterfaceAddress {
-  address: string
-  family: string | number
-}
+export { type InterfaceAddress, isWildcard } from '@weft/utils'
 
 /**
- * The addresses a listener bound to a wildcard host answers on: every IPv4
- * interface address for `0.0.0.0`; for `::` every IPv6 one and, when the
- * socket is dual-stack, every IPv4 one too. Link-local IPv6 addresses are
- * left out: they are only dialable with a zone and never useful to announce.
+ * The addresses a listener bound to a wildcard host answers on (see
+ * @weft/utils' `wildcardHosts`), as WebSocket multiaddrs.
  */
 export function wildcardAddresses(
   host: string,
   port: number,
   suffix: WebSocketSuffix,
-  interfaces: Record<string, InterfaceAddress[] | undefined>,
+  interfaces: InterfaceTable,
   options: { dualStack: boolean },
 ): Multiaddr[] {
-  const wantV4 = host === '0.0.0.0' || options.dualStack
-  const wantV6 = host !== '0.0.0.0'
-  const out: Multiaddr[] = []
-  const seen = new Set<string>()
-  for (const infos of Object.values(interfaces)) {
-    for (const info of infos ?? []) {
-      const isV4 = info.family === 'IPv4' || info.family === 4
-      if (isV4 ? !wantV4 : !wantV6) continue
-      if (!isV4 && /^fe[89ab]/i.test(info.address)) continue
-      const key = `${isV4 ? 4 : 6}/${info.address}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      out.push(multiaddr(`/${isV4 ? 'ip4' : 'ip6'}/${info.address}/tcp/${port}${suffix}`))
-    }
-  }
-  return out
+  return wildcardHosts(host, interfaces, options).map((entry) =>
+    multiaddr(`/${entry.family === 4 ? 'ip4' : 'ip6'}/${entry.host}/tcp/${port}${suffix}`),
+  )
 }
