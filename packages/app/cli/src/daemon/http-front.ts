@@ -20,7 +20,8 @@ export function parseHead(text: string): RequestHead | undefined {
   const [requestLine, ...lines] = text.split('\r\n')
   const match = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(requestLine ?? '')
   if (match == null) return undefined
-  const headers: Record<string, string> = {}
+  // no prototype: a `__proto__` or `constructor` header is a header like any other
+  const headers: Record<string, string> = Object.create(null)
   for (const line of lines) {
     const colon = line.indexOf(':')
     if (colon <= 0) return undefined
