@@ -6,6 +6,9 @@
  * their limits); after the stop, no more descriptors, sockets or timers than
  * before the start; and every kind of operation succeeded at least once.
  */
+import { randomFill } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
+import { promisify } from 'node:util'
 import {
   activeHandles,
   openDescriptors,
@@ -79,10 +82,24 @@ async function settle(before: Resources, ms: number): Promise<Resources> {
   return now
 }
 
+async function warmRuntime(): Promise<void> {
+  await promisify(randomFill)(new Uint8Array(16))
+  await lookup('localhost').catch(() => undefined)
+  const warm = new SoakNetwork({ stableHosts: 1, churnHosts: 1, seed: 1 })
+  await warm.start()
+  await warm.stop()
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const limits: SoakLimits = { heapSlope: 1.5, rssSlope: 6, descriptorSlope: 3, ...options.limits }
   const log = options.log ?? (() => {})
   const failures = watchFailures()
+  // the runtime opens some descriptors once, on first use (libuv's thread
+  // pool, a host's first socket): a host started and stopped before the
+  // baseline keeps them out of the "left after the stop" count
+  await warmRuntime()
+  // the warm-up hosts' sockets and timers gone (or 5 s), then the baseline
+  await settle({ descriptors: Number.POSITIVE_INFINITY, sockets: 0, timers: 0 }, 5_000)
   const before = resources()
   const network = new SoakNetwork({
     stableHosts: options.stableHosts ?? 4,
