@@ -31,6 +31,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class PeerConnectionIds {
   /** sequence number → ID, never more than `limit` entries */
   private readonly active = new Map<number, Uint8Array>()
+  /** sequence number → stateless reset token (§10.3), for the IDs in `active` that came with one */
+  private readonly tokens = new Map<number, Uint8Array>()
   private retirePriorTo = 0
   private inUse = 0
   /** RETIRE_CONNECTION_ID frames queued or in flight and not yet acknowledged */
@@ -49,6 +51,16 @@ export class PeerConnectionIds {
   /** the sequence number of the ID we send with */
   get sequenceInUse(): number {
     return this.inUse
+  }
+
+  /** the stateless reset token of the ID we send with, if the peer gave one */
+  get tokenInUse(): Uint8Array | undefined {
+    return this.tokens.get(this.inUse)
+  }
+
+  /** The server's stateless_reset_token transport parameter: the token of its handshake ID (§18.2). */
+  setHandshakeToken(token: Uint8Array): void {
+    if (this.inUse === 0) this.tokens.set(0, token.slice())
   }
 
   get retirementsOwed(): number {
@@ -90,8 +102,14 @@ export class PeerConnectionIds {
       )
     }
     this.retirePriorTo = retirePriorTo
-    for (const sequence of dropped) this.active.delete(sequence)
-    if (adds) this.active.set(frame.sequence, frame.connectionId.slice())
+    for (const sequence of dropped) {
+      this.active.delete(sequence)
+      this.tokens.delete(sequence)
+    }
+    if (adds) {
+      this.active.set(frame.sequence, frame.connectionId.slice())
+      this.tokens.set(frame.sequence, frame.statelessResetToken.slice())
+    }
     this.unacknowledged += retire.length
     if (this.active.has(this.inUse)) return { retire }
     // the ID in use was retired: the lowest one left (the frame's own ID at worst, §19.15 keeps it)

@@ -6,7 +6,8 @@
  * (`StreamManager`), recovers losses (`LossDetection`, NewReno, a pacer),
  * keeps the server within 3× what the client sent before its address is
  * validated, updates 1-RTT keys every `keyUpdateInterval` packets, sends
- * PINGs to stay alive, and closes on idle timeout or CONNECTION_CLOSE.
+ * PINGs to stay alive, and closes on idle timeout, CONNECTION_CLOSE or a
+ * stateless reset. Servers issue spare connection IDs (`issued-ids.ts`).
  *
  * Receiving is in `receiver.ts` and `frame-handler.ts`, sending in
  * `sender.ts`, streams and flow control in `streams.ts`.
@@ -26,9 +27,12 @@ import { TlsServer } from '../tls/tls-server.js'
 import { encodeTransportParameters, type TransportParameters } from '../transport-parameters.js'
 import { ACTIVE_CONNECTION_ID_LIMIT, PeerConnectionIds } from './connection-ids.js'
 import { ackDeadline, idleDeadline, keepAliveDeadline } from './deadlines.js'
+import { issueConnectionIds } from './issued-ids.js'
+import { LocalConnectionIds } from './local-connection-ids.js'
 import { PacketSpace } from './packet-space.js'
 import { receiveDatagram } from './receiver.js'
 import { flush } from './sender.js'
+import { newConnectionId, newResetKey, resetToken } from './stateless-reset.js'
 import type { StreamState } from './stream-state.js'
 import { type StreamLimits, StreamManager } from './streams.js'
 
@@ -54,6 +58,21 @@ export interface ConnectionInit extends ConnectionOptions {
   /** server: the client's first DCID (Initial keys come from it) and its SCID */
   clientDcid?: Uint8Array
   clientScid?: Uint8Array
+  /** the endpoint's static stateless reset key (RFC 9000 §10.3.2); a random one when absent */
+  resetKey?: Uint8Array
+  /** issue spare connection IDs once the handshake is confirmed (default: servers only) */
+  issueConnectionIds?: boolean
+  /** the socket's routing table, told of the IDs we issue and the peer's reset token in use */
+  routing?: ConnectionRouting
+}
+
+export interface ConnectionRouting {
+  route(id: Uint8Array): void
+  /** whether `id` already routes somewhere: a new ID must not (only 32 of its bits are random) */
+  isRouted(id: Uint8Array): boolean
+  unroute(id: Uint8Array): void
+  /** the stateless reset token that ends this connection changed (undefined: none) */
+  peerResetToken(token: Uint8Array | undefined): void
 }
 
 export interface ConnectionEvents {
@@ -64,7 +83,7 @@ export interface ConnectionEvents {
 }
 
 export class QuicConnection {
-  readonly scid = new Uint8Array(randomBytes(CONNECTION_ID_LENGTH))
+  readonly scid: Uint8Array
   /** the client's first DCID: the server also routes it here until the client switches */
   readonly originalDcid: Uint8Array
   dcid: Uint8Array
@@ -78,6 +97,10 @@ export class QuicConnection {
   readonly streams: StreamManager
   /** the connection IDs the peer issued us (NEW_CONNECTION_ID) */
   readonly peerConnectionIds = new PeerConnectionIds()
+  /** the connection IDs we issued the peer */
+  readonly localConnectionIds: LocalConnectionIds
+  /** the destination ID of the 1-RTT packet being handled (RETIRE_CONNECTION_ID must not name it) */
+  receivingDcid: Uint8Array | undefined
   readonly log: Logger
   events: ConnectionEvents = { established: () => {}, stream: () => {}, closed: () => {} }
   // amplification limit (RFC 9000 §8.1)
@@ -112,6 +135,9 @@ export class QuicConnection {
 
   constructor(readonly init: ConnectionInit) {
     this.isClient = init.role === 'client'
+    const resetKey = init.resetKey ?? newResetKey()
+    const isRouted = (id: Uint8Array): boolean => init.routing?.isRouted(id) ?? false
+    this.scid = newConnectionId(resetKey, CONNECTION_ID_LENGTH, isRouted)
     this.log = init.log
     this.idleTimeout = init.idleTimeout
     this.addressValidated = this.isClient
@@ -128,13 +154,19 @@ export class QuicConnection {
     this.spaces.initial.write = this.isClient ? keys.client : keys.server
     this.streams = new StreamManager(this.isClient, init.limits)
     this.streams.onIncoming = (stream) => this.events.stream(stream)
+    this.localConnectionIds = new LocalConnectionIds(this.scid, resetKey, isRouted)
     const transportParameters = encodeTransportParameters({
       maxIdleTimeout: init.idleTimeout,
       maxUdpPayloadSize: 1452,
       activeConnectionIdLimit: ACTIVE_CONNECTION_ID_LIMIT,
       ...this.streams.parameters(),
       initialSourceConnectionId: this.scid,
-      ...(this.isClient ? {} : { originalDestinationConnectionId: this.originalDcid }),
+      ...(this.isClient
+        ? {}
+        : {
+            originalDestinationConnectionId: this.originalDcid,
+            statelessResetToken: resetToken(resetKey, this.scid),
+          }),
     })
     const tlsInit = { certificate: init.certificate, transportParameters }
     this.tls = this.isClient ? new TlsClient(tlsInit) : new TlsServer(tlsInit)
@@ -230,6 +262,17 @@ export class QuicConnection {
     this.recovery.handshakeConfirmed = true
     this.discardLevel('initial')
     this.discardLevel('handshake')
+    issueConnectionIds(this)
+  }
+
+  /** The peer's stateless reset token for the ID we send with may have changed. */
+  peerResetTokenChanged(): void {
+    this.init.routing?.peerResetToken(this.peerConnectionIds.tokenInUse)
+  }
+
+  /** A stateless reset from the peer (RFC 9000 §10.3.1): draining at once, nothing sent. */
+  onStatelessReset(): void {
+    this.finish(new ConnectionClosedError('the peer sent a stateless reset'))
   }
 
   flushNow(): void {
@@ -283,6 +326,10 @@ export class QuicConnection {
       }
     }
     this.peerParameters = params
+    if (this.isClient && params.statelessResetToken != null) {
+      this.peerConnectionIds.setHandshakeToken(params.statelessResetToken)
+      this.peerResetTokenChanged()
+    }
     this.result = result
     this.streams.setPeerParameters(params)
     this.recovery.maxAckDelay = params.maxAckDelay
@@ -370,6 +417,9 @@ export class QuicConnection {
     if (space.discarded) return
     for (const frame of frames) {
       if (frame.type === 'handshake-done') this.handshakeDonePending = true
+      // an ID retired meanwhile is not offered again
+      else if (frame.type === 'new-connection-id' && !this.localConnectionIds.isActive(frame.sequence))
+        continue
       else if (frame.type === 'crypto') space.retransmit.push(frame)
       else {
         const again = this.streams.onLost(frame)

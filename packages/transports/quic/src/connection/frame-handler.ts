@@ -13,6 +13,7 @@ import type { Frame } from '../frame.js'
 import { ReassemblyLimitError } from '../reassembly-buffer.js'
 import type { EncryptionLevel } from '../tls/handshake-endpoint.js'
 import type { QuicConnection } from './connection.js'
+import { onRetireConnectionId } from './issued-ids.js'
 
 const decoder = new TextDecoder()
 
@@ -27,8 +28,9 @@ export function handleFrame(
     case 'ping':
     case 'new-token':
     case 'path-response':
-    // we issue no connection IDs beyond the handshake's: nothing to retire, nothing stored
+      return undefined
     case 'retire-connection-id':
+      onRetireConnectionId(connection, frame)
       return undefined
     case 'crypto': {
       try {
@@ -83,7 +85,10 @@ function onNewConnectionId(
   frame: Extract<Frame, { type: 'new-connection-id' }>,
 ): void {
   const { retire, use } = connection.peerConnectionIds.onNewConnectionId(frame, connection.dcid)
-  if (use != null) connection.dcid = use
+  if (use != null) {
+    connection.dcid = use
+    connection.peerResetTokenChanged()
+  }
   if (retire.length === 0) return
   // queued like lost frames: sent with the next 1-RTT packet, and again if lost
   const queue = connection.spaces['one-rtt'].retransmit

@@ -13,11 +13,13 @@ import { openPayload, removeHeaderProtection, unprotectPacket } from '../packet-
 import type { EncryptionLevel } from '../tls/handshake-endpoint.js'
 import { CONNECTION_ID_LENGTH, type QuicConnection } from './connection.js'
 import { handleFrame } from './frame-handler.js'
+import { endsWithToken } from './stateless-reset.js'
 
 export async function receiveDatagram(connection: QuicConnection, datagram: Uint8Array): Promise<void> {
   if (connection.state === 'closed') return
   connection.bytesReceived += datagram.length
   let offset = 0
+  let anyOpened = false
   while (offset < datagram.length) {
     let header: ReturnType<typeof parsePacketHeader>
     try {
@@ -42,6 +44,8 @@ export async function receiveDatagram(connection: QuicConnection, datagram: Uint
           connection.addressValidated = true
           connection.discardLevel('initial')
         }
+        anyOpened = true
+        connection.receivingDcid = undefined
         await onPacket(connection, header.type, opened.packetNumber, opened.payload)
       } else if (header.form === 'short' && connection.oneRtt != null) {
         const space = connection.spaces['one-rtt']
@@ -61,6 +65,8 @@ export async function receiveDatagram(connection: QuicConnection, datagram: Uint
           connection.oneRtt.confirmRead(fields.packetNumber)
           if (connection.oneRtt.writePhase !== phase) connection.startPhase()
         }
+        anyOpened = true
+        connection.receivingDcid = header.dcid
         await onPacket(connection, 'one-rtt', fields.packetNumber, payload)
       }
     } catch (err) {
@@ -68,6 +74,11 @@ export async function receiveDatagram(connection: QuicConnection, datagram: Uint
       if (!(err instanceof DecryptionError)) throw err
     }
     if (connection.closed) return
+  }
+  // RFC 9000 §10.3.1: a short-header datagram that did not open may be the peer's stateless reset
+  const token = connection.peerConnectionIds.tokenInUse
+  if (!anyOpened && (datagram[0] as number) < 0x80 && token != null && endsWithToken(datagram, token)) {
+    connection.onStatelessReset()
   }
 }
 

@@ -7,13 +7,25 @@
  * Version Negotiation; anything else unknown is dropped, before any
  * per-datagram state exists. Connections still in their handshake are
  * bounded separately (`maxHandshakes`) and must finish within
- * `handshakeTimeout`.
+ * `handshakeTimeout`. A short-header datagram for an unknown ID either ends
+ * with the reset token of one of our connections' peers (that connection
+ * ends at once) or is answered with a stateless reset, at most
+ * `RESETS_PER_SECOND` (RFC 9000 §10.3).
  */
 import { createSocket, type Socket } from 'node:dgram'
 import type { Logger } from '@libp2p/interface'
 import type { Certificate } from '@weft/tls'
 import { MIN_INITIAL_DATAGRAM } from '../client-connection.js'
 import { CONNECTION_ID_LENGTH, type ConnectionOptions, QuicConnection } from '../connection/connection.js'
+import {
+  encodeStatelessReset,
+  isOwnConnectionId,
+  MIN_RESET_SIZE,
+  newResetKey,
+  RESET_TOKEN_LENGTH,
+  ResetLimiter,
+  resetToken,
+} from '../connection/stateless-reset.js'
 import { encodeVersionNegotiation, parsePacketHeader, QUIC_V1 } from '../packet-header.js'
 import { initialKeys } from '../packet-keys.js'
 import { unprotectPacket } from '../packet-protection.js'
@@ -47,6 +59,8 @@ const SOCKET_BUFFER = 4 * 1024 * 1024
 const SEND_DRAIN_TIMEOUT = 1000
 /** ms a closed connection's IDs stay routed at most */
 const MAX_DRAIN = 3_000
+/** stateless resets this socket sends per second at most */
+const RESETS_PER_SECOND = 10
 
 export class UdpEndpoint {
   readonly socket: Socket
@@ -55,6 +69,14 @@ export class UdpEndpoint {
   onIdle: () => void = () => {}
   private readonly routes = new Map<string, QuicConnection>()
   private readonly connections = new Set<QuicConnection>()
+  /** each connection's routed IDs (hex): the handshake's and those it issued */
+  private readonly routedIds = new Map<QuicConnection, Set<string>>()
+  /** the peer's stateless reset token in use (hex) → its connection; one entry per connection */
+  private readonly resetTokens = new Map<string, QuicConnection>()
+  private readonly peerTokens = new Map<QuicConnection, string>()
+  /** the static key our reset tokens derive from (RFC 9000 §10.3.2) */
+  private readonly resetKey = newResetKey()
+  private readonly resetLimiter = new ResetLimiter(RESETS_PER_SECOND)
   private handshakes = 0
   /** closed connections whose IDs are still routed (to nothing), with their timers */
   private readonly draining = new Map<() => void, ReturnType<typeof setTimeout>>()
@@ -154,29 +176,59 @@ export class UdpEndpoint {
       log: this.init.log.newScope(`${role === 'client' ? 'dial' : 'conn'}:${nextConnectionId++}`),
       clientDcid: client?.dcid,
       clientScid: client?.scid,
+      resetKey: this.resetKey,
+      routing: {
+        route: (id) => this.route(connection, hex(id)),
+        isRouted: (id) => this.routes.has(hex(id)),
+        unroute: (id) => this.unroute(connection, hex(id)),
+        peerResetToken: (token) => this.setPeerToken(connection, token),
+      },
       send: (datagram) => {
         if (this.socketClosed) return
         this.pendingSends++
         this.socket.send(datagram, remote.port, remote.address, sent)
       },
     })
-    const keys = [hex(connection.scid)]
-    if (role === 'server') keys.push(hex(connection.originalDcid))
-    for (const key of keys) this.routes.set(key, connection)
     this.connections.add(connection)
+    this.routedIds.set(connection, new Set())
+    this.route(connection, hex(connection.scid))
+    if (role === 'server') this.route(connection, hex(connection.originalDcid))
     return connection
+  }
+
+  private route(connection: QuicConnection, key: string): void {
+    const keys = this.routedIds.get(connection)
+    if (keys == null || !this.connections.has(connection)) return
+    keys.add(key)
+    this.routes.set(key, connection)
+  }
+
+  private unroute(connection: QuicConnection, key: string): void {
+    this.routedIds.get(connection)?.delete(key)
+    if (this.routes.get(key) === connection) this.routes.delete(key)
+  }
+
+  private setPeerToken(connection: QuicConnection, token: Uint8Array | undefined): void {
+    const old = this.peerTokens.get(connection)
+    if (old != null && this.resetTokens.get(old) === connection) this.resetTokens.delete(old)
+    this.peerTokens.delete(connection)
+    if (token == null || !this.connections.has(connection)) return
+    this.peerTokens.set(connection, hex(token))
+    this.resetTokens.set(hex(token), connection)
   }
 
   /** Forgets a connection once it ended (the caller wraps `events.closed`). */
   release(connection: QuicConnection): void {
     if (!this.connections.delete(connection)) return
+    this.setPeerToken(connection, undefined)
     // RFC 9000 §10.2: for three PTOs the closed connection still owns its IDs, so late packets
     // (a client's resent Initial among them) die there instead of opening a new connection
     const forget = (): void => {
       this.draining.delete(forget)
-      for (const key of [hex(connection.scid), hex(connection.originalDcid)]) {
+      for (const key of this.routedIds.get(connection) ?? []) {
         if (this.routes.get(key) === connection) this.routes.delete(key)
       }
+      this.routedIds.delete(connection)
     }
     const timer = setTimeout(forget, Math.min(3 * connection.recovery.ptoPeriod, MAX_DRAIN))
     timer.unref?.()
@@ -189,7 +241,9 @@ export class UdpEndpoint {
     const datagram = new Uint8Array(message.buffer, message.byteOffset, message.byteLength)
     const first = datagram[0] as number
     if ((first & 0x80) === 0) {
-      this.routes.get(hex(datagram.subarray(1, 1 + CONNECTION_ID_LENGTH)))?.receive(datagram)
+      const connection = this.routes.get(hex(datagram.subarray(1, 1 + CONNECTION_ID_LENGTH)))
+      if (connection != null) connection.receive(datagram)
+      else this.onUnknownShortHeader(datagram, remote)
       return
     }
     // long header: version (4), DCID length, DCID (RFC 8999 §5.1)
@@ -208,6 +262,24 @@ export class UdpEndpoint {
       return
     }
     this.maybeAccept(datagram, remote)
+  }
+
+  /** RFC 9000 §10.3: a peer's stateless reset, or a packet we answer with one. */
+  private onUnknownShortHeader(datagram: Uint8Array, remote: { address: string; port: number }): void {
+    if (datagram.length < MIN_RESET_SIZE) return
+    const reset = this.resetTokens.get(hex(datagram.subarray(datagram.length - RESET_TOKEN_LENGTH)))
+    if (reset != null) {
+      reset.onStatelessReset()
+      return
+    }
+    const id = datagram.subarray(1, 1 + CONNECTION_ID_LENGTH)
+    // only IDs we made: a reset to anything else would answer random traffic
+    if (this.socketClosed || !isOwnConnectionId(this.resetKey, id)) return
+    const token = resetToken(this.resetKey, id)
+    // shorter than its trigger, so two endpoints that both lost state cannot loop (§10.3.3)
+    const packet = encodeStatelessReset(token, datagram.length)
+    if (packet == null || !this.resetLimiter.take()) return
+    this.socket.send(packet, remote.port, remote.address)
   }
 
   private maybeAccept(datagram: Uint8Array, remote: { address: string; port: number }): void {
