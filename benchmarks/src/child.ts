@@ -67,7 +67,9 @@ export class Worker {
   }
 
   send(message: WorkerMessage): void {
-    if (this.child.connected) this.child.send(message)
+    // the worker may be exiting on its own (a client that sent its result): a send to a
+    // closing channel fails with EPIPE, which without a callback is an unhandled 'error'
+    if (this.child.connected) this.child.send(message, () => {})
     // a native program (startProcess) has no IPC channel: closing its stdin tells it to stop
     else if (message.type === 'stop') this.child.stdin?.end()
   }

@@ -188,7 +188,7 @@ export class Crawler extends LightEventTarget<CrawlerEvents> {
   }
 
   private async visit(visit: Visit, deadline: number, signal?: AbortSignal): Promise<void> {
-    const target = visitTarget(visit)
+    const target = randomId()
     this.queries++
     try {
       const response = await this.dht
@@ -242,19 +242,6 @@ export class Crawler extends LightEventTarget<CrawlerEvents> {
       }
     }
   }
-}
-
-/**
- * The first visit to a node with a known id asks for the nodes nearest to it:
- * every node sits in its neighbours' tables, so walking neighbourhoods finds
- * nodes that random targets would name only by chance. Revisits and nodes
- * known by address alone get a random target, which spreads over the keyspace.
- */
-function visitTarget(visit: Visit): Uint8Array {
-  const target = randomId()
-  if (visit.revisit > 0 || !('id' in visit.node)) return target
-  target.set(visit.node.id.subarray(0, 16))
-  return target
 }
 
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
