@@ -4,7 +4,7 @@
  * go-libp2p and rust-libp2p anchors against themselves and against weft
  * (the anchors case). Pure: samples in, summaries and a markdown table out.
  */
-import { type Summary, summarize } from './stats.js'
+import { type Summary, summarize, summaryCell } from './stats.js'
 
 export type PerfStack = 'weft' | 'js' | 'go' | 'rust'
 
@@ -78,18 +78,6 @@ export class PerfPairs {
   }
 }
 
-function num(value: number): string {
-  if (value >= 100) return value.toFixed(0)
-  if (value >= 10) return value.toFixed(1)
-  return value.toFixed(2)
-}
-
-function cell(summary?: Summary): string {
-  if (summary == null) return '—'
-  if (summary.n === 1) return num(summary.median)
-  return `${num(summary.median)} (${num(summary.min)}–${num(summary.max)})`
-}
-
 /** The side-by-side table; a pair with no figures says why (not run, or failed). */
 export function perfPairsTable(
   results: readonly PairResult[],
@@ -106,7 +94,9 @@ export function perfPairsTable(
       rows.push(`| ${name} | not run: ${missing} | | |`)
       continue
     }
-    rows.push(`| ${name} | ${cell(result.upload)} | ${cell(result.download)} | ${cell(result.connect)} |`)
+    rows.push(
+      `| ${name} | ${summaryCell(result.upload)} | ${summaryCell(result.download)} | ${summaryCell(result.connect)} |`,
+    )
   }
   return rows.join('\n')
 }

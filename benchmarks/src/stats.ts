@@ -26,3 +26,17 @@ export function summarize(values: readonly number[]): Summary | undefined {
   if (values.length === 0) return undefined
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length }
 }
+
+/** A figure for a results table: three significant places or so, never more decimals than that. */
+export function formatFigure(value: number): string {
+  if (value >= 100) return value.toFixed(0)
+  if (value >= 10) return value.toFixed(1)
+  return value.toFixed(2)
+}
+
+/** A summary as a table cell: the median, then the range when there was more than one run. */
+export function summaryCell(summary?: Summary): string {
+  if (summary == null) return '—'
+  if (summary.n === 1) return formatFigure(summary.median)
+  return `${formatFigure(summary.median)} (${formatFigure(summary.min)}–${formatFigure(summary.max)})`
+}

@@ -5,7 +5,7 @@
  * Pure: samples in, summaries and a markdown section out.
  */
 import type { Stack, TransportName } from './stacks/node.js'
-import { type Summary, summarize } from './stats.js'
+import { formatFigure, type Summary, summarize, summaryCell } from './stats.js'
 
 export interface TransportEntry {
   stack: Stack
@@ -120,18 +120,6 @@ export class TransportResults {
   }
 }
 
-function num(value: number): string {
-  if (value >= 100) return value.toFixed(0)
-  if (value >= 10) return value.toFixed(1)
-  return value.toFixed(2)
-}
-
-function cell(summary?: Summary): string {
-  if (summary == null) return '—'
-  if (summary.n === 1) return num(summary.median)
-  return `${num(summary.median)} (${num(summary.min)}–${num(summary.max)})`
-}
-
 /** The figures, one column per stack × transport, then the targets. */
 export function transportsTable(info: TransportsInfo): string {
   const rows = [
@@ -139,13 +127,13 @@ export function transportsTable(info: TransportsInfo): string {
     `|---|${TRANSPORT_ENTRIES.map(() => '---').join('|')}|`,
   ]
   for (const metric of TRANSPORT_METRICS) {
-    const cells = TRANSPORT_ENTRIES.map((entry) => cell(info.summaries[key(entry, metric.id)]))
+    const cells = TRANSPORT_ENTRIES.map((entry) => summaryCell(info.summaries[key(entry, metric.id)]))
     rows.push(`| ${metric.label} | ${cells.join(' | ')} |`)
   }
   rows.push('', '| Target | Value | Met |', '|---|---|---|')
   for (const target of info.targets) {
     const met = target.met == null ? '—' : target.met ? 'yes' : 'no'
-    rows.push(`| ${target.label} | ${target.value == null ? '—' : num(target.value)} | ${met} |`)
+    rows.push(`| ${target.label} | ${target.value == null ? '—' : formatFigure(target.value)} | ${met} |`)
   }
   return rows.join('\n')
 }
