@@ -16,13 +16,11 @@
  * id), or with `ladder: false`, races those addresses at once, as before.
  */
 import {
-  type AbortOptions,
   type ComponentLogger,
   type Connection,
   type ConnectionGater,
   type Libp2pEvents,
   type Logger,
-  NotFoundError,
   NotStartedError,
   type PeerId,
   type PeerStore,
@@ -32,8 +30,8 @@ import {
   type TypedEventTarget,
   type Upgrader,
 } from '@libp2p/interface'
-import { CODE_P2P_CIRCUIT, type Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, type Deferred, deferred, raceSignal, reportProgress } from '@weft/utils'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { anySignal, raceSignal, reportProgress } from '@weft/utils'
 import type { AddressManager, OpenConnectionOptions, TransportManager } from './components.js'
 import { type DialerConfig, resolveDialerConfig } from './config.js'
 import {
@@ -42,14 +40,15 @@ import {
   type LadderInit,
   type LadderRecord,
 } from './connection-ladder.js'
+import { addressesToDial } from './dial-addresses.js'
+import { DialSlots } from './dial-slots.js'
 import {
   ConnectionDeniedError,
   DialQueueFullError,
   NoValidAddressesError,
-  SelfDialError,
   UnexpectedPeerError,
 } from './errors.js'
-import { peerIdFromAddress, sortForDialing, withoutPeerId, withPeerId } from './internal/addresses.js'
+import { peerIdFromAddress, withoutPeerId } from './internal/addresses.js'
 import { raceAttempts } from './internal/happy-eyeballs.js'
 import { climbLadder, closeSurplus } from './ladder-climb.js'
 
@@ -102,8 +101,7 @@ export class Dialer {
   private readonly pending = new Map<string, Dial>()
   /** the rungs services offer (`[connectionLadderRungSymbol]`), set once they are built */
   private serviceRungs: ConnectionLadderRung[] = []
-  private readonly queue: Array<Deferred<void>> = []
-  private running = 0
+  private readonly slots: DialSlots
   private shutdown = new AbortController()
   private readonly log: Logger
 
@@ -112,6 +110,7 @@ export class Dialer {
     private readonly config: DialerConfig = resolveDialerConfig(),
   ) {
     this.log = components.logger.forComponent('weft:dialer')
+    this.slots = new DialSlots(config.maxParallelDials)
     setMaxListeners(Number.POSITIVE_INFINITY, this.shutdown.signal)
   }
 
@@ -125,7 +124,7 @@ export class Dialer {
   /** Aborts every dial, running or queued. */
   stop(): void {
     this.shutdown.abort(new NotStartedError('the host is stopping'))
-    for (const waiter of this.queue.splice(0)) waiter.reject(new NotStartedError('the host is stopping'))
+    this.slots.rejectWaiting(new NotStartedError('the host is stopping'))
   }
 
   /** Adds rungs to the connection ladder (the host passes those its services offer). */
@@ -151,9 +150,9 @@ export class Dialer {
     if (dial != null) {
       reportProgress(options, 'dial-queue:already-in-dial-queue')
     } else {
-      if (this.queue.length >= this.config.maxDialQueueLength) {
+      if (this.slots.waiting >= this.config.maxDialQueueLength) {
         throw new DialQueueFullError(
-          `${this.queue.length} dials are queued, the limit is ${this.config.maxDialQueueLength}`,
+          `${this.slots.waiting} dials are queued, the limit is ${this.config.maxDialQueueLength}`,
         )
       }
       reportProgress(options, 'dial-queue:add-to-dial-queue')
@@ -193,7 +192,7 @@ export class Dialer {
       try {
         const queued = anySignal([signal], this.config.dialTimeout)
         try {
-          await this.takeSlot(queued)
+          await this.slots.take(queued)
         } finally {
           queued.clear()
         }
@@ -208,7 +207,7 @@ export class Dialer {
         throw err
       } finally {
         signal.clear()
-        if (holdsSlot) this.releaseSlot()
+        if (holdsSlot) this.slots.release()
         this.pending.delete(key)
       }
     })()
@@ -234,7 +233,9 @@ export class Dialer {
       if (peerId != null && (await gater.denyDialPeer?.(peerId)) === true) {
         throw new ConnectionDeniedError(`the connection gater denied dialing ${peerId.toString()}`)
       }
-      addresses = await this.addressesToDial(request, { signal: early })
+      addresses = await addressesToDial(this.components, request, this.config.maxPeerAddrsToDial, {
+        signal: early,
+      })
     } catch (err) {
       // a service rung (reverse connect over signalling) may reach a peer without addresses
       if ((err as Error).name !== NoValidAddressesError.name || !climbs || this.serviceRungs.length === 0)
@@ -323,60 +324,6 @@ export class Dialer {
     return connection
   }
 
-  /** The addresses one dial tries: given ones or the peer store's, dialable, not ours, in dial order. */
-  private async addressesToDial(request: DialRequest, options: AbortOptions): Promise<Multiaddr[]> {
-    const { peerId } = request
-    let candidates = request.addresses
-    if (candidates.length === 0 && peerId != null) {
-      try {
-        const peer = await this.components.peerStore.get(peerId, options)
-        candidates = peer.addresses.map((address) => address.multiaddr)
-      } catch (err) {
-        if ((err as Error).name !== NotFoundError.name) throw err
-      }
-    }
-    const own = new Set(
-      this.components.addressManager.getListenAddrs().map((address) => withoutPeerId(address).toString()),
-    )
-    const gater = this.components.connectionGater
-    const dialable: Multiaddr[] = []
-    let ours = 0
-    for (const candidate of candidates) {
-      const address = peerId != null ? withPeerId(candidate, peerId) : candidate
-      // a circuit through a relay we also listen on is ours only with our peer id at the end, and
-      // withoutPeerId strips exactly that: compare circuits whole
-      const circuit = address.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
-      if (!circuit && own.has(withoutPeerId(address).toString())) {
-        ours++
-        continue
-      }
-      if (this.components.transportManager.dialTransportForMultiaddr(address) == null) continue
-      if ((await gater.denyDialMultiaddr?.(address)) === true) continue
-      dialable.push(address)
-    }
-    const sorted = sortForDialing(dialable).slice(0, this.config.maxPeerAddrsToDial)
-    if (sorted.length === 0) {
-      const target = peerId?.toString() ?? candidates.map(String).join(', ')
-      if (ours > 0 && ours === candidates.length) {
-        // Another peer can announce an address equal to one of ours (its
-        // loopback, or the same private address behind another NAT): dialing
-        // it would reach us, but the dial is not a self dial.
-        if (peerId == null || peerId.equals(this.components.peerId)) {
-          throw new SelfDialError('every address to dial is our own')
-        }
-        throw new NoValidAddressesError(
-          `every address known for ${target} is also one of ours (dialing it would reach this host)`,
-        )
-      }
-      throw new NoValidAddressesError(
-        candidates.length === 0
-          ? `no addresses are known for ${target}`
-          : `none of the addresses of ${target} can be dialed by the configured transports`,
-      )
-    }
-    return sorted
-  }
-
   /** The address that worked goes to the peer store, so a later dial by peer id finds it. */
   private remember(connection: Connection): void {
     const address = withoutPeerId(connection.remoteAddr)
@@ -384,29 +331,6 @@ export class Dialer {
     this.components.peerStore.merge(connection.remotePeer, { multiaddrs: [address] }).catch((err: Error) => {
       this.log('could not remember %s: %s', address.toString(), err.message)
     })
-  }
-
-  private async takeSlot(signal: AbortSignal): Promise<void> {
-    if (this.running < this.config.maxParallelDials && this.queue.length === 0) {
-      this.running++
-      return
-    }
-    const waiter = deferred<void>()
-    this.queue.push(waiter)
-    try {
-      await raceSignal(waiter.promise, signal)
-    } catch (err) {
-      const index = this.queue.indexOf(waiter)
-      if (index !== -1) this.queue.splice(index, 1)
-      else this.releaseSlot() // the slot was handed over just as we gave up
-      throw err
-    }
-  }
-
-  private releaseSlot(): void {
-    const next = this.queue.shift()
-    if (next != null) next.resolve()
-    else this.running--
   }
 }
 
