@@ -18,7 +18,6 @@ import {
   PubSubBase,
   type PubSubComponents,
   type PubSubEvents,
-  type PubSubInit,
   type ReceivedMessage,
   type RPC,
   type ValidationFailure,
@@ -29,21 +28,11 @@ import {
   GOSSIPSUB_V10,
   GOSSIPSUB_V11,
   GOSSIPSUB_V12,
+  type GossipSubInit,
   pubSubInit,
-  type RouterOptions,
   resolveConfig,
 } from './options.js'
 import { GossipRouter } from './router.js'
-import type { PeerScoreParams, PeerScoreThresholds } from './score-params.js'
-
-export interface GossipSubInit extends PubSubInit, Partial<RouterOptions> {
-  scoreParams?: Partial<PeerScoreParams>
-  scoreThresholds?: Partial<PeerScoreThresholds>
-  /** start the heartbeat timer on `start()` (default true; tests drive `heartbeat()` by hand) */
-  heartbeatTimer?: boolean
-  /** random source for peer selection (default Math.random) */
-  random?: () => number
-}
 
 export interface GossipSubComponents extends PubSubComponents {
   /** used to dial peers learned through PX (optional) */

@@ -41,7 +41,8 @@
  * (`MessageCache`) are plain classes with an injected clock, exported for
  * tests and tools.
  */
-import { GossipSub, type GossipSubComponents, type GossipSubInit } from './gossipsub.js'
+import { GossipSub, type GossipSubComponents } from './gossipsub.js'
+import type { GossipSubInit } from './options.js'
 
 export {
   defaultMsgId,
@@ -64,7 +65,6 @@ export {
   GossipSub,
   type GossipSubComponents,
   type GossipSubEvents,
-  type GossipSubInit,
   type MeshPeer,
 } from './gossipsub.js'
 export { MessageCache, type MessageCacheInit } from './message-cache.js'
@@ -75,6 +75,7 @@ export {
   GOSSIPSUB_V11,
   GOSSIPSUB_V12,
   type GossipSubConfig,
+  type GossipSubInit,
   type RouterOptions,
   resolveConfig,
   routerOptions,

@@ -5,13 +5,21 @@
  * checked config.
  */
 import type { PubSubInit } from '@weft/pubsub'
-import type { GossipSubInit } from './gossipsub.js'
 import {
   defaultScoreParams,
   thresholds as makeThresholds,
   type PeerScoreParams,
   type PeerScoreThresholds,
 } from './score-params.js'
+
+export interface GossipSubInit extends PubSubInit, Partial<RouterOptions> {
+  scoreParams?: Partial<PeerScoreParams>
+  scoreThresholds?: Partial<PeerScoreThresholds>
+  /** start the heartbeat timer on `start()` (default true; tests drive `heartbeat()` by hand) */
+  heartbeatTimer?: boolean
+  /** random source for peer selection (default Math.random) */
+  random?: () => number
+}
 
 export const GOSSIPSUB_V10 = '/meshsub/1.0.0'
 export const GOSSIPSUB_V11 = '/meshsub/1.1.0'
