@@ -107,6 +107,10 @@ export class TransportManager implements TransportManagerInterface, Startable {
       return await transport.dial(address, {
         upgrader: options.upgrader ?? this.components.upgrader,
         signal,
+        // The transport's own events (`tcp:open-connection`, …) go to the
+        // caller's listener, as js-libp2p's do: @libp2p/interface types that
+        // listener for the transport manager's events only, so no typed
+        // listener can take both without widening every caller's type.
         onProgress: options.onProgress as never,
       })
     } finally {
