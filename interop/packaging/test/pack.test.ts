@@ -1,7 +1,8 @@
 /**
- * The packages as users get them (issue 4, point 3): `pnpm pack` host, tcp,
- * noise, yamux, identify, ping (plus memory and mplex) and the @weft packages
- * they depend on; install the tarballs with npm into an empty project in the
+ * The packages as users get them (issue 4, point 3): `scripts/pack.mjs` (the
+ * README's `pnpm run pack`) packs every package; host, tcp, noise, yamux,
+ * identify, ping (plus memory, mplex and kad-dht) and the @weft packages they
+ * depend on are installed with npm from those tarballs into an empty project in the
  * system's temporary folder, outside the workspace (third-party dependencies
  * come from the npm registry); then, with plain `node` in that project:
  *
@@ -27,7 +28,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Manifest,
   plainEnv,
-  pnpmCommand,
   ROOT,
   readmeExample,
   run,
@@ -76,18 +76,19 @@ function tarballName(pkg: WorkspacePackage): string {
 describe('the packed packages, installed outside the workspace', () => {
   let project: string
   let tarballs: string
+  let packOutput = ''
 
   beforeAll(async () => {
     project = await mkdtemp(join(tmpdir(), 'weft-packaging-'))
     tarballs = join(project, 'tarballs')
     await mkdir(tarballs)
-    const [pnpm, pnpmArgs] = pnpmCommand()
-    const filters = packed.flatMap((pkg) => ['--filter', pkg.name])
-    const packing = await run(pnpm, [...pnpmArgs, ...filters, 'pack', '--pack-destination', tarballs], {
+    // the command the README documents (`pnpm run pack` runs it after `tsc -b`)
+    const packing = await run(process.execPath, [join(ROOT, 'scripts', 'pack.mjs'), tarballs], {
       cwd: ROOT,
-      timeout: 60_000,
+      timeout: 120_000,
     })
-    expect(packing.code, `pnpm pack failed:\n${packing.stderr}`).toBe(0)
+    expect(packing.code, `scripts/pack.mjs failed:\n${packing.stdout}\n${packing.stderr}`).toBe(0)
+    packOutput = packing.stdout
 
     await writeFile(
       join(project, 'package.json'),
@@ -131,7 +132,15 @@ describe('the packed packages, installed outside the workspace', () => {
   })
 
   it('packs each package with registry versions instead of workspace links, a LICENSE and no tests', async () => {
-    expect((await readdir(tarballs)).sort()).toEqual(packed.map(tarballName).sort())
+    // scripts/pack.mjs packs every publishable package; the ones installed here are among them
+    const made = await readdir(tarballs)
+    expect(made).toEqual(expect.arrayContaining(packed.map(tarballName)))
+    expect(packOutput).toContain(`${made.length} tarballs in ${tarballs}`)
+    // and it prints the install line of the README's first program, every path a tarball it made
+    const install = packOutput.split('\n').find((line) => line.trim().startsWith('npm install '))
+    expect(install, packOutput).toBeDefined()
+    for (const path of install!.trim().split(/\s+/).slice(2))
+      expect(made).toContain(path.slice(tarballs.length + 1))
     const problems: string[] = []
     for (const pkg of packed) {
       const tarball = join(tarballs, tarballName(pkg))

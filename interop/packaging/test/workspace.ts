@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -125,16 +125,6 @@ export function run(
       },
     )
   })
-}
-
-/** pnpm as the workspace pins it: from PATH (inside `pnpm test`), else through npx. */
-export function pnpmCommand(): [string, string[]] {
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .some((dir) => dir !== '' && existsSync(join(dir, 'pnpm')))
-  if (onPath) return ['pnpm', []]
-  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager?: string }
-  return ['npx', ['--yes', root.packageManager ?? 'pnpm']]
 }
 
 /** A child's environment without the test runner's node flags (the polyfill among them). */
