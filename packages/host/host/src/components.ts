@@ -38,6 +38,7 @@ import type {
   Upgrader,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { ResourceManager } from './resource-manager/resource-manager.js'
 
 /** `onProgress` as js-libp2p's progress-events define it, without the dependency. */
 export interface ProgressOptions<Event extends { type: string; detail: unknown }> {
@@ -158,6 +159,13 @@ export interface Components {
    * so a module calls it when it runs, not in its factory.
    */
   peerRouting: PeerRouting
+  /**
+   * The host's resource manager: a muxer, encrypter or service finds the span
+   * of the connection or stream it works for with `scopeOf(channel)` and
+   * reserves memory there before it buffers. Always set by the host; optional
+   * only so hand-built components (tests, custom hosts) may leave it out.
+   */
+  resourceManager?: ResourceManager
   peerStore: PeerStore
   registrar: Registrar
   transportManager: TransportManager

@@ -16,6 +16,17 @@ import type { DialerInit } from './dialer.js'
 import { DEFAULT_ADDRESS_DIAL_DELAY } from './internal/happy-eyeballs.js'
 import type { PeerDiscoveryInit } from './peer-discovery.js'
 import type { RegistrarInit } from './registrar.js'
+import {
+  type LimitSet,
+  type MachineInfo,
+  machineInfo,
+  RESOURCES,
+  type Resource,
+  type ScopeLimits,
+  scaledLimits,
+  unlimitedLimitSet,
+} from './resource-manager/limits.js'
+import type { ResourceManagerConfig } from './resource-manager/resource-manager.js'
 import type { TransportManagerInit } from './transport-manager.js'
 import type { UpgraderInit } from './upgrader.js'
 
@@ -285,4 +296,72 @@ export function resolveNodeInfo(init?: Partial<NodeInfo>): NodeInfo {
     version,
     userAgent: init?.userAgent ?? `${name}/${version}${node == null ? '' : ` node/${node}`}`,
   }
+}
+
+/** Limits for one scope; a resource not named keeps its default, `Infinity` lifts it. */
+export type ScopeLimitsInit = Partial<Record<Resource, number>>
+
+/** `createHost({ resources })`: the resource manager's limits (defaults scaled to the machine, limits.ts). */
+export interface ResourceManagerInit {
+  system?: ScopeLimitsInit
+  /** connections not yet secured, streams whose protocol is not yet agreed */
+  transient?: ScopeLimitsInit
+  /** each remote peer */
+  peer?: ScopeLimitsInit
+  /** each protocol, unless `protocols` names it */
+  protocol?: ScopeLimitsInit
+  /** limits of their own, by protocol id */
+  protocols?: Record<string, ScopeLimitsInit>
+  /** each connection's own scope (`memory` its muxer and encrypter may reserve) */
+  connection?: ScopeLimitsInit
+  /** each stream's own scope */
+  stream?: ScopeLimitsInit
+  /** bytes each connection reserves for the host's own buffers (default 64 KiB) */
+  connectionMemory?: number
+  /** bytes each stream reserves for the host's own buffers (default 4 KiB) */
+  streamMemory?: number
+  /** the machine the defaults scale with (default: this one, `os.totalmem()` and the open-file limit) */
+  machine?: MachineInfo
+}
+
+/** `false` (or `'unlimited'`): every limit lifted; the manager still counts, for metrics. */
+export function resolveResourceManagerConfig(
+  init: ResourceManagerInit | false | 'unlimited' = {},
+): ResourceManagerConfig {
+  if (init === false || init === 'unlimited')
+    return { limits: unlimitedLimitSet(), connectionMemory: 0, streamMemory: 0 }
+  const machine = init.machine ?? machineInfo()
+  checkPositive('resources.machine.totalMemory', machine.totalMemory)
+  if (machine.fileDescriptors != null)
+    checkInteger('resources.machine.fileDescriptors', machine.fileDescriptors, 1)
+  const defaults = scaledLimits(machine)
+  const protocols = new Map<string, ScopeLimits>()
+  for (const [protocol, limits] of Object.entries(init.protocols ?? {}))
+    protocols.set(protocol, mergeLimits(`resources.protocols[${protocol}]`, defaults.protocol, limits))
+  const limits: LimitSet = {
+    system: mergeLimits('resources.system', defaults.system, init.system),
+    transient: mergeLimits('resources.transient', defaults.transient, init.transient),
+    peer: mergeLimits('resources.peer', defaults.peer, init.peer),
+    protocol: mergeLimits('resources.protocol', defaults.protocol, init.protocol),
+    protocols,
+    connection: mergeLimits('resources.connection', defaults.connection, init.connection),
+    stream: mergeLimits('resources.stream', defaults.stream, init.stream),
+  }
+  return {
+    limits,
+    connectionMemory: checkInteger('resources.connectionMemory', init.connectionMemory ?? 64 * 1024),
+    streamMemory: checkInteger('resources.streamMemory', init.streamMemory ?? 4 * 1024),
+  }
+}
+
+function mergeLimits(name: string, defaults: ScopeLimits, init: ScopeLimitsInit = {}): ScopeLimits {
+  const limits = { ...defaults }
+  for (const [resource, value] of Object.entries(init) as Array<[string, number | undefined]>) {
+    if (!(RESOURCES as readonly string[]).includes(resource))
+      throw new RangeError(`${name}.${resource} is not a resource (${RESOURCES.join(', ')})`)
+    if (value == null) continue
+    limits[resource as Resource] =
+      value === Number.POSITIVE_INFINITY ? value : checkInteger(`${name}.${resource}`, value)
+  }
+  return limits
 }

@@ -37,7 +37,6 @@ import {
   type PeerId,
   type Stream,
   StreamCloseEvent,
-  type StreamMiddleware,
   type StreamMuxer,
   TooManyInboundProtocolStreamsError,
   TooManyOutboundProtocolStreamsError,
@@ -56,10 +55,15 @@ import type { Registrar } from './components.js'
 import type { ConnectionConfig } from './config.js'
 import type { LadderRecord } from './connection-ladder.js'
 import { DEFAULT_MAX_OUTBOUND_STREAMS } from './registrar.js'
+import { StreamReservations } from './resource-manager/attach.js'
+import type { ConnectionScope, ResourceManager, StreamScope } from './resource-manager/resource-manager.js'
+import { runWithMiddleware } from './stream-middleware.js'
 
 export interface ConnectionComponents {
   logger: ComponentLogger
   registrar: Pick<Registrar, 'getProtocols' | 'getHandler' | 'getMiddleware'>
+  /** when given, each stream reserves its place before it is negotiated (refused: reset or rejected) */
+  resourceManager?: Pick<ResourceManager, 'openStream' | 'bind'>
 }
 
 export interface ConnectionInit {
@@ -75,6 +79,8 @@ export interface ConnectionInit {
   limits?: ConnectionLimits
   /** the timeouts every connection of the host shares (`resolveConnectionConfig`) */
   config: ConnectionConfig
+  /** what the connection holds in the resource manager, given back when it ends */
+  resourceScope?: ConnectionScope
 }
 
 /** The options every connection of a host shares. */
@@ -118,6 +124,9 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
   private readonly secured: MessageStream
   private readonly muxer: StreamMuxer
   private readonly config: ConnectionConfig
+  private readonly resourceScope?: ConnectionScope
+  /** the streams' places in the resource manager, given back with the connection at the latest */
+  private readonly reservations: StreamReservations
   private finished = false
 
   constructor(
@@ -141,6 +150,8 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.direct = !this.remoteAddr.getComponents().some((component) => component.code === CODE_P2P_CIRCUIT)
     this.log = components.logger.forComponent(`weft:connection:${this.direction}:${this.id}`)
     this.config = init.config
+    this.resourceScope = init.resourceScope
+    this.reservations = new StreamReservations(components.resourceManager, this.remotePeer)
 
     this.onIncomingStream = this.onIncomingStream.bind(this)
     this.onTransportClose = this.onTransportClose.bind(this)
@@ -175,6 +186,8 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
       )
     }
     reportProgress(options, 'connection:open-stream', { connection: this, protocols: list })
+    // a full stream scope rejects here with ResourceLimitError, before the muxer opens anything
+    const scope = this.reservations.reserve('outbound')
     const signal = anySignal(
       [options.signal],
       options.signal == null ? this.config.outboundNegotiationTimeout : undefined,
@@ -188,6 +201,7 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
           log: stream.log,
         })
         stream.protocol = protocol
+        scope?.setProtocol(protocol)
         const limit = this.outboundLimit(protocol, options)
         const open = this.countStreams(protocol, 'outbound')
         if (open > limit) {
@@ -196,11 +210,15 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
           )
         }
         reportProgress(options, 'connection:opened-stream', { connection: this, stream })
+        this.reservations.track(scope, stream)
         return stream
       } catch (err) {
         stream.abort(err as Error)
         throw err
       }
+    } catch (err) {
+      scope?.done()
+      throw err
     } finally {
       signal.clear()
     }
@@ -289,6 +307,8 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     this.finished = true
     if (this.status !== 'aborted') this.status = 'closed'
     this.timeline.close ??= Date.now()
+    this.reservations.endAll()
+    this.resourceScope?.done()
     this.muxer.removeEventListener('stream', this.onIncomingStream)
     ;(this.muxer as ClosingMuxer).removeEventListener('close', this.onMuxerClose)
     this.maConn.removeEventListener('close', this.onTransportClose)
@@ -304,6 +324,16 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
 
   private async handleIncomingStream(stream: Stream): Promise<void> {
     const { registrar } = this.components
+    let scope: StreamScope | undefined
+    try {
+      scope = this.reservations.reserve('inbound')
+    } catch (err) {
+      // a full scope: reset the stream before reading a byte of it
+      this.log('refusing an inbound stream: %s', (err as Error).message)
+      stream.abort(err as Error)
+      return
+    }
+    this.reservations.track(scope, stream)
     const signal = anySignal([], this.config.inboundNegotiationTimeout)
     let protocol: string
     try {
@@ -311,12 +341,14 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     } catch (err) {
       stream.log('protocol negotiation failed: %s', (err as Error).message)
       stream.abort(err as Error)
+      scope?.done()
       return
     } finally {
       signal.clear()
     }
     try {
       stream.protocol = protocol
+      scope?.setProtocol(protocol)
       const { handler, options } = registrar.getHandler(protocol)
       if (this.limits != null && options.runOnLimitedConnection !== true) {
         throw new LimitedConnectionError(`${protocol} does not run on limited connections`)
@@ -353,30 +385,4 @@ export class Connection extends LightEventTarget<ConnectionEvents> implements Co
     }
     return count
   }
-}
-
-/**
- * Calls each middleware with a `next` that calls the following one, the last
- * `next` calling `handler`; resolves when the handler (if reached) settles.
- */
-export async function runWithMiddleware(
-  middleware: StreamMiddleware[],
-  stream: Stream,
-  connection: ConnectionInterface,
-  handler: (stream: Stream, connection: ConnectionInterface) => void | Promise<void>,
-): Promise<void> {
-  let handled: Promise<void> | undefined
-  const call = (index: number, s: Stream, c: ConnectionInterface): void | Promise<void> => {
-    const current = middleware[index]
-    if (current == null) {
-      handled = Promise.resolve().then(() => handler(s, c))
-      return handled
-    }
-    return current(s, c, (nextStream, nextConnection) => {
-      const result = call(index + 1, nextStream, nextConnection)
-      if (result instanceof Promise) result.catch(() => {})
-    })
-  }
-  await call(0, stream, connection)
-  if (handled != null) await handled
 }

@@ -163,3 +163,30 @@ export class ComponentNotReadyError extends Error {
     this.component = component
   }
 }
+
+/**
+ * The resource manager refused a reservation: `scope` ('system', 'transient',
+ * 'peer:<id>', 'protocol:<id>', 'connection' or 'stream') holds `used` of
+ * `resource` and `requested` more would pass its `limit`.
+ */
+export class ResourceLimitError extends Error {
+  static override name = 'ResourceLimitError'
+  override name = 'ResourceLimitError'
+  readonly scope: string
+  readonly resource: string
+  readonly limit: number
+  readonly used: number
+  readonly requested: number
+
+  constructor(init: { scope: string; resource: string; limit: number; used: number; requested: number }) {
+    super(
+      `the ${init.scope} scope refused ${init.requested} ${init.resource}: ` +
+        `${init.used} in use of a limit of ${init.limit}`,
+    )
+    this.scope = init.scope
+    this.resource = init.resource
+    this.limit = init.limit
+    this.used = init.used
+    this.requested = init.requested
+  }
+}

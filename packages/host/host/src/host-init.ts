@@ -12,6 +12,7 @@ import type {
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { AddressManagerInit } from './address-manager.js'
 import type { Components, Datastore } from './components.js'
+import type { ResourceManagerInit } from './config.js'
 import type { ConnectionTimeoutsInit } from './connection.js'
 import type { ConnectionManagerInit } from './connection-manager.js'
 import type { PeerStoreInit } from './peer-store/peer-store.js'
@@ -46,6 +47,12 @@ export interface HostInit<T extends ServiceMap = ServiceMap> {
   registrar?: RegistrarInit
   transportManager?: HostTransportManagerInit
   connectionGater?: ConnectionGater
+  /**
+   * The resource manager's limits per scope (defaults scaled to the
+   * machine's memory and open-file limit); `false` or `'unlimited'` lifts
+   * every limit and keeps the counts
+   */
+  resources?: ResourceManagerInit | false | 'unlimited'
   peerStore?: PeerStoreInit
   datastore?: Datastore
   nodeInfo?: Partial<NodeInfo>

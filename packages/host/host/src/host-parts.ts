@@ -21,6 +21,7 @@ import {
   resolveConnectionManagerConfig,
   resolveNodeInfo,
   resolveRegistrarConfig,
+  resolveResourceManagerConfig,
   resolveTransportManagerConfig,
   resolveUpgraderConfig,
 } from './config.js'
@@ -32,6 +33,7 @@ import type { NamedModule } from './internal/service-dependencies.js'
 import { findDiscoveries, PeerDiscoveryRelay } from './peer-discovery.js'
 import { PeerStore } from './peer-store/peer-store.js'
 import { Registrar } from './registrar.js'
+import { ResourceManager } from './resource-manager/resource-manager.js'
 import { CompoundContentRouting, CompoundPeerRouting, findRouters } from './routing.js'
 import { TransportManager } from './transport-manager.js'
 import { Upgrader } from './upgrader.js'
@@ -45,6 +47,7 @@ export interface HostParts<T extends ServiceMap = ServiceMap> {
   transportManager: TransportManager
   addressManager: AddressManager
   connectionManager: ConnectionManager
+  resourceManager: ResourceManager
   services: T
   peerRouting: PeerRouting
   contentRouting: ContentRouting
@@ -69,6 +72,7 @@ export function buildHostParts<T extends ServiceMap>(
   // routers the services offer, added once they are built.
   const peerRouters: Array<Partial<PeerRouting>> = []
   const peerRouting = new CompoundPeerRouting(peerRouters)
+  const resourceManager = new ResourceManager(resolveResourceManagerConfig(init.resources))
   // The host's parts are getters until set (ComponentNotReadyError before):
   // each keeps the components object and reads the others when it uses them.
   const builder = new ComponentsBuilder({
@@ -80,6 +84,7 @@ export function buildHostParts<T extends ServiceMap>(
     connectionGater: init.connectionGater ?? {},
     datastore: init.datastore,
     peerRouting,
+    resourceManager,
   })
   const components = builder.components
   const peerStore = builder.set('peerStore', new PeerStore(components, init.peerStore))
@@ -130,6 +135,7 @@ export function buildHostParts<T extends ServiceMap>(
     transportManager,
     addressManager,
     connectionManager,
+    resourceManager,
     services: services as T,
     peerRouting,
     contentRouting: new CompoundContentRouting(routers.contentRouters),

@@ -57,6 +57,7 @@ import { peerIdFromAddress } from './internal/addresses.js'
 import { checkDependencies, startParts, stopParts } from './lifecycle.js'
 import type { PeerStore } from './peer-store/peer-store.js'
 import type { Registrar } from './registrar.js'
+import type { ResourceManager } from './resource-manager/resource-manager.js'
 
 export { VERSION } from './config.js'
 export type {
@@ -86,6 +87,8 @@ export class Host<T extends ServiceMap = ServiceMap>
   readonly services: T
   /** the components handed to every module (exposed for tests and advanced wiring) */
   readonly components: Components
+  /** the limits every connection and stream is held to, and `stat()` of what they hold */
+  readonly resourceManager: ResourceManager
   status: Libp2pStatus = 'stopped'
   private currentReachability: Reachability = 'unknown'
 
@@ -115,6 +118,7 @@ export class Host<T extends ServiceMap = ServiceMap>
     this.registrar = this.parts.registrar
     this.addressManager = this.parts.addressManager
     this.connectionManager = this.parts.connectionManager
+    this.resourceManager = this.parts.resourceManager
     this.services = this.parts.services
     this.peerRouting = this.parts.peerRouting
     this.contentRouting = this.parts.contentRouting

@@ -41,6 +41,10 @@
  * duplicateConnectionCloseDelay = 500 ms (of two connections two peers dialed
  * at once, the one the larger peer id dialed is closed once idle) }`;
  * `registrar: { maxHandlers = 1024, maxTopologies = 1024 }`;
+ * `resources: { system, transient, peer, protocol, protocols, connection,
+ * stream, connectionMemory, streamMemory }` (limits per scope, defaults scaled
+ * to the machine; `false` lifts them; a refusal throws `ResourceLimitError`
+ * naming the scope; `host.resourceManager.stat()` reports usage);
  * `transportManager: { listenerCloseTimeout = 5 s }`; `connectionGater`; `peerStore: { maxPeers = 10 000, path, addressTtl = 24 h,
  * maxAddresses, maxProtocols, maxMetadataEntries, maxTags, backend }` (in
  * memory by default; in the host's `datastore` when it is an
@@ -107,6 +111,7 @@ export {
   type LadderConfig,
   type PeerDiscoveryConfig,
   type RegistrarConfig,
+  type ResourceManagerInit,
   type RungConfig,
   resolveAddressManagerConfig,
   resolveAutoDialerConfig,
@@ -116,8 +121,10 @@ export {
   resolveLadderConfig,
   resolvePeerDiscoveryConfig,
   resolveRegistrarConfig,
+  resolveResourceManagerConfig,
   resolveTransportManagerConfig,
   resolveUpgraderConfig,
+  type ScopeLimitsInit,
   type TransportManagerConfig,
   type UpgraderConfig,
 } from './config.js'
@@ -126,7 +133,6 @@ export {
   type ConnectionComponents,
   type ConnectionInit,
   type ConnectionTimeoutsInit,
-  runWithMiddleware,
 } from './connection.js'
 export {
   CONNECTION_LADDER_EVENT,
@@ -206,7 +212,29 @@ export {
   type RegistrarComponents,
   type RegistrarInit,
 } from './registrar.js'
+export {
+  DEFAULT_FILE_DESCRIPTORS,
+  type LimitSet,
+  type MachineInfo,
+  machineInfo,
+  RESOURCES,
+  type Resource,
+  type ScopeKind,
+  type ScopeLimits,
+  type ScopeUsage,
+  scaledLimits,
+} from './resource-manager/limits.js'
+export {
+  ConnectionScope,
+  ResourceManager,
+  type ResourceManagerConfig,
+  StreamScope,
+} from './resource-manager/resource-manager.js'
+export { MAX_PRIORITY } from './resource-manager/scope.js'
+export type { ResourceScope } from './resource-manager/span.js'
+export type { Refusals, ResourceStat, ScopeStat } from './resource-manager/stat.js'
 export { CompoundContentRouting, CompoundPeerRouting } from './routing.js'
+export { runWithMiddleware } from './stream-middleware.js'
 export {
   TransportManager,
   type TransportManagerComponents,

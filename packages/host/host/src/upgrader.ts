@@ -51,6 +51,8 @@ import {
   TooManyConnectionsError,
 } from './errors.js'
 import { peerIdFromAddress } from './internal/addresses.js'
+import { holdsFileDescriptor } from './resource-manager/attach.js'
+import type { ConnectionScope, ResourceManager } from './resource-manager/resource-manager.js'
 
 export interface UpgraderComponents {
   peerId: PeerId
@@ -59,6 +61,8 @@ export interface UpgraderComponents {
   registrar: Pick<Registrar, 'getProtocols' | 'getHandler' | 'getMiddleware'>
   connectionGater: ConnectionGater
   connectionManager: Pick<ConnectionManager, 'acceptIncomingConnection' | 'afterUpgradeInbound'>
+  /** when given, every connection reserves its place (and each stream its own) before it is upgraded */
+  resourceManager?: Pick<ResourceManager, 'openConnection' | 'openStream' | 'bind'>
 }
 
 export interface UpgraderInit extends ConnectionTimeoutsInit {
@@ -123,10 +127,13 @@ export class Upgrader implements UpgraderInterface {
   }
 
   async upgradeOutbound(maConn: MultiaddrConnection, opts: AnyUpgraderOptions): Promise<ConnectionInterface> {
+    let scope: ConnectionScope | undefined
     try {
+      scope = this.reserveConnection(maConn, 'outbound')
       const remotePeer = opts.remotePeer ?? peerIdFromAddress(maConn.remoteAddr)
-      return await raceSignal(this.upgrade(maConn, 'outbound', opts, remotePeer), opts.signal)
+      return await raceSignal(this.upgrade(maConn, 'outbound', opts, remotePeer, scope), opts.signal)
     } catch (err) {
+      scope?.done()
       throw this.failed(maConn, 'outbound', err as Error)
     }
   }
@@ -135,18 +142,31 @@ export class Upgrader implements UpgraderInterface {
     const { connectionManager } = this.components
     const signal = this.createInboundAbortSignal(opts.signal)
     let admitted = false
+    let scope: ConnectionScope | undefined
     try {
       admitted = connectionManager.acceptIncomingConnection(maConn)
       if (!admitted) {
         throw new TooManyConnectionsError(`refused inbound connection from ${maConn.remoteAddr.toString()}`)
       }
-      await raceSignal(this.upgrade(maConn, 'inbound', { ...opts, signal }, opts.remotePeer), signal)
+      // a full system, transient or peer scope refuses it here (ResourceLimitError, counted)
+      scope = this.reserveConnection(maConn, 'inbound')
+      await raceSignal(this.upgrade(maConn, 'inbound', { ...opts, signal }, opts.remotePeer, scope), signal)
     } catch (err) {
+      scope?.done()
       throw this.failed(maConn, 'inbound', err as Error)
     } finally {
       signal.clear()
       if (admitted) connectionManager.afterUpgradeInbound(maConn)
     }
+  }
+
+  /** The connection's span in the resource manager (none without one); throws `ResourceLimitError`. */
+  private reserveConnection(maConn: MultiaddrConnection, direction: Direction): ConnectionScope | undefined {
+    const scope = this.components.resourceManager?.openConnection(direction, {
+      fd: holdsFileDescriptor(maConn.remoteAddr),
+    })
+    if (scope != null) this.components.resourceManager?.bind(scope, maConn)
+    return scope
   }
 
   /** Ends the transport connection of a failed upgrade and hands back the error to rethrow. */
@@ -161,6 +181,7 @@ export class Upgrader implements UpgraderInterface {
     direction: Direction,
     opts: AnyUpgraderOptions,
     expectedPeer: PeerId | undefined,
+    scope?: ConnectionScope,
   ): Promise<ConnectionInterface> {
     const initiator = opts.initiator ?? direction === 'outbound'
     const signal = opts.signal
@@ -190,6 +211,9 @@ export class Upgrader implements UpgraderInterface {
       throw new SelfDialError(`the remote end of ${maConn.remoteAddr.toString()} has our own peer id`)
     }
     await this.gate(direction, 'EncryptedConnection', remotePeer, maConn)
+    // the peer is known: its scope takes the connection from the transient one (or refuses it)
+    scope?.setPeer(remotePeer)
+    if (scope != null) this.components.resourceManager?.bind(scope, secured)
 
     // 3. multiplexing
     if (muxerFactory == null) {
@@ -210,7 +234,9 @@ export class Upgrader implements UpgraderInterface {
       multiplexer: muxerFactory.protocol,
       limits: opts.limits,
       config: this.config.connection,
+      resourceScope: scope,
     })
+    if (scope != null) this.components.resourceManager?.bind(scope, connection)
     const { events } = this.components
     connection.addEventListener(
       'close',

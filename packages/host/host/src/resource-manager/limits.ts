@@ -1,0 +1,179 @@
+/**
+ * The resource manager's limits: what each scope may hold, and defaults
+ * scaled to the machine.
+ *
+ * Resources: `memory` (bytes reserved for buffers), `fd` (file descriptors:
+ * a TCP or WebSocket connection holds one), `connections` and `streams` (in
+ * all) and their `…Inbound`/`…Outbound` parts. A limit is a count, or
+ * `Infinity` for none.
+ *
+ * Defaults: the system may reserve 1/8 of the machine's memory (at least
+ * 64 MiB, at most 2 GiB) and half the process's open-file limit (512 when it
+ * cannot be read, a conservative figure for any Unix); connection and stream
+ * counts grow with that memory budget. The other scopes take fractions of the
+ * system's so that no single peer, protocol or not-yet-upgraded connection can
+ * exhaust it.
+ */
+
+export const RESOURCES = [
+  'memory',
+  'fd',
+  'connections',
+  'connectionsInbound',
+  'connectionsOutbound',
+  'streams',
+  'streamsInbound',
+  'streamsOutbound',
+] as const
+
+export type Resource = (typeof RESOURCES)[number]
+
+/** A scope's limit per resource (`Infinity`: unlimited). */
+export type ScopeLimits = Record<Resource, number>
+
+/** What a scope holds, per resource. */
+export type ScopeUsage = Record<Resource, number>
+
+/** How much of each resource one reservation takes (absent: none). */
+export type ResourceDelta = Partial<Record<Resource, number>>
+
+/** The kinds of scope, as named in `ResourceLimitError.scope` (peer and protocol scopes add `:<id>`). */
+export type ScopeKind = 'system' | 'transient' | 'peer' | 'protocol' | 'connection' | 'stream'
+
+/** The machine figures the defaults scale with. */
+export interface MachineInfo {
+  /** bytes of memory the machine has */
+  totalMemory: number
+  /** the process's open-file limit, when known */
+  fileDescriptors?: number
+}
+
+/** Every scope's limits, resolved. */
+export interface LimitSet {
+  system: ScopeLimits
+  transient: ScopeLimits
+  /** each remote peer's scope */
+  peer: ScopeLimits
+  /** each protocol's scope, unless `protocols` names it */
+  protocol: ScopeLimits
+  /** limits of their own for named protocols */
+  protocols: ReadonlyMap<string, ScopeLimits>
+  /** each connection's own scope */
+  connection: ScopeLimits
+  /** each stream's own scope */
+  stream: ScopeLimits
+}
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+/** used when the machine cannot tell (`ulimit -n` is 1024 or more on common systems) */
+export const DEFAULT_FILE_DESCRIPTORS = 512
+
+export function unlimited(): ScopeLimits {
+  const limits = {} as ScopeLimits
+  for (const resource of RESOURCES) limits[resource] = Number.POSITIVE_INFINITY
+  return limits
+}
+
+export function emptyUsage(): ScopeUsage {
+  const usage = {} as ScopeUsage
+  for (const resource of RESOURCES) usage[resource] = 0
+  return usage
+}
+
+/** Every scope unlimited: the manager only counts (`resources: false`). */
+export function unlimitedLimitSet(): LimitSet {
+  return {
+    system: unlimited(),
+    transient: unlimited(),
+    peer: unlimited(),
+    protocol: unlimited(),
+    protocols: new Map(),
+    connection: unlimited(),
+    stream: unlimited(),
+  }
+}
+
+/** The default limits for a machine (pure: `machineInfo()` reads the real one). */
+export function scaledLimits(machine: MachineInfo): LimitSet {
+  const memory = Math.round(Math.min(2 * GiB, Math.max(64 * MiB, machine.totalMemory / 8)))
+  const fd = Math.max(16, Math.floor((machine.fileDescriptors ?? DEFAULT_FILE_DESCRIPTORS * 2) / 2))
+  const gib = memory / GiB
+  const connections = Math.round(256 + 128 * gib)
+  const streams = Math.round(2048 + 2048 * gib)
+  return {
+    system: {
+      memory,
+      fd,
+      connections,
+      connectionsInbound: Math.ceil(connections / 2),
+      connectionsOutbound: connections,
+      streams,
+      streamsInbound: Math.ceil(streams / 2),
+      streamsOutbound: streams,
+    },
+    transient: {
+      memory: Math.round(memory / 16),
+      fd: Math.max(4, Math.floor(fd / 4)),
+      connections: 64,
+      connectionsInbound: 32,
+      connectionsOutbound: 64,
+      streams: 256,
+      streamsInbound: 128,
+      streamsOutbound: 256,
+    },
+    peer: {
+      memory: Math.round(memory / 8),
+      fd: Math.max(4, Math.floor(fd / 16)),
+      connections: 8,
+      connectionsInbound: 8,
+      connectionsOutbound: 8,
+      streams: 1024,
+      streamsInbound: 512,
+      streamsOutbound: 1024,
+    },
+    protocol: {
+      memory: Math.round(memory / 4),
+      fd: Number.POSITIVE_INFINITY,
+      connections: Number.POSITIVE_INFINITY,
+      connectionsInbound: Number.POSITIVE_INFINITY,
+      connectionsOutbound: Number.POSITIVE_INFINITY,
+      streams: Math.ceil(streams / 2),
+      streamsInbound: Math.ceil(streams / 4),
+      streamsOutbound: Math.ceil(streams / 2),
+    },
+    protocols: new Map(),
+    connection: { ...unlimited(), memory: 32 * MiB, fd: 1, connections: 1 },
+    stream: { ...unlimited(), memory: 16 * MiB, streams: 1 },
+  }
+}
+
+/**
+ * The machine's memory and open-file limit, read through Node's built-in
+ * modules when they exist (elsewhere: 4 GiB assumed and the fd default).
+ */
+export function machineInfo(): MachineInfo {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+  const os = process?.getBuiltinModule?.('node:os') as { totalmem?: () => number } | undefined
+  const fs = process?.getBuiltinModule?.('node:fs') as
+    | { readFileSync?: (path: string, encoding: 'utf8') => string }
+    | undefined
+  return {
+    totalMemory: os?.totalmem?.() ?? 4 * GiB,
+    fileDescriptors: readOpenFileLimit(fs?.readFileSync),
+  }
+}
+
+/** The soft "Max open files" of /proc/self/limits (Linux), or undefined. */
+function readOpenFileLimit(read?: (path: string, encoding: 'utf8') => string): number | undefined {
+  if (read == null) return undefined
+  try {
+    const line = read('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((entry) => entry.startsWith('Max open files'))
+    const soft = Number(line?.split(/\s{2,}/)[1])
+    return Number.isInteger(soft) && soft > 0 ? soft : undefined
+  } catch {
+    return undefined
+  }
+}
