@@ -3,7 +3,8 @@
  * connections by transport and rung, streams by protocol (read from the host
  * at scrape time), bytes in and out of the daemon's connections, dial
  * outcomes, DHT lookups and pubsub deliveries (counted by whoever performs
- * them), HTTP requests, and the process's resource use.
+ * them), HTTP requests, the process's resource use, and the host resource
+ * manager's usage, limits and refusals per scope (`weft_resource_*`).
  */
 import type { Connection } from '@libp2p/interface'
 import type { Host } from '@weft/host'
@@ -93,6 +94,7 @@ export function createMetrics(host: Host): DaemonMetrics {
       this.set(host.getPeers().length)
     },
   })
+  resourceGauges(host, registry)
   const dhtLookups = new Counter({
     name: 'weft_dht_lookups_total',
     help: 'DHT lookups made for clients',
@@ -120,4 +122,62 @@ export function trafficCounter(metrics: DaemonMetrics): (direction: 'in' | 'out'
     metrics.bytes.inc({ direction }, count)
     metrics.totals[direction] += count
   }
+}
+
+/**
+ * The resource manager's scopes, read at scrape time: usage and (finite)
+ * limits for system, transient and each protocol with open streams; peers
+ * only as a count, since one series per peer would be unbounded.
+ */
+function resourceGauges(host: Host, registry: Registry): void {
+  const scopes = () => {
+    const stat = host.resourceManager.stat()
+    return [
+      ['system', stat.system],
+      ['transient', stat.transient],
+      ...Object.entries(stat.protocols).map(([protocol, scope]) => [`protocol:${protocol}`, scope] as const),
+    ] as const
+  }
+  new Gauge({
+    name: 'weft_resource_usage',
+    help: 'Resources held in each resource-manager scope (memory in bytes)',
+    labelNames: ['scope', 'resource'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [scope, { usage }] of scopes())
+        for (const [resource, value] of Object.entries(usage)) this.set({ scope, resource }, value)
+    },
+  })
+  new Gauge({
+    name: 'weft_resource_limit',
+    help: 'Limits of each resource-manager scope (unlimited ones are left out)',
+    labelNames: ['scope', 'resource'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [scope, { limits }] of scopes())
+        for (const [resource, value] of Object.entries(limits))
+          if (Number.isFinite(value)) this.set({ scope, resource }, value)
+    },
+  })
+  new Gauge({
+    name: 'weft_resource_refusals',
+    help: 'Reservations the resource manager refused since start, by kind of scope and resource',
+    labelNames: ['scope', 'resource'] as const,
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const { scope, resource, count } of host.resourceManager.stat().refusals)
+        this.set({ scope, resource }, count)
+    },
+  })
+  new Gauge({
+    name: 'weft_resource_peer_scopes',
+    help: 'Remote peers holding resources in the resource manager',
+    registers: [registry],
+    collect() {
+      this.set(Object.keys(host.resourceManager.stat().peers).length)
+    },
+  })
 }
