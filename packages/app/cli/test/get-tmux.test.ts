@@ -3,23 +3,17 @@
  * runs in a tmux pane (its own server socket in a temporary folder, killed
  * at the end) and the screen is read with capture-pane. Without tmux the
  * suite is not run and says so in its title, except in CI, where it runs
- * and fails (the rule of @weft/testkit's `notRunReason`, copied: the CLI
- * does not depend on the testkit).
+ * and fails (@weft/testkit's `notRunReason`).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { notRunReason } from '@weft/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundleCli, type CliProcess, spawnCli, tempDir } from './helpers.js'
 
-function notRunReason(tool: string): string {
-  const ci = process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false'
-  if (ci) return ''
-  return spawnSync(tool, ['-V'], { stdio: 'ignore' }).status === 0 ? '' : ` (not run: needs ${tool})`
-}
-
-const notRun = notRunReason('tmux')
+const notRun = notRunReason(['tmux'])
 const LOOPBACK = ['--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0']
 const MiB = 1024 * 1024
 
