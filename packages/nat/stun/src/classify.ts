@@ -11,7 +11,11 @@
  *   port), preserving (mapped − local is one constant), independent (each
  *   new mapping = the previous + delta, whatever the local port), dependent
  *   (the step between mappings = the step between local ports + delta),
- *   random.
+ *   random. A port-preserving NAT gives another port when the local one is
+ *   taken (another LAN host, or this socket's mapping towards another
+ *   destination): when a strict majority of the samples share one offset,
+ *   it is still equal or preserving, and the other samples are counted as
+ *   collisions.
  */
 import type { TransportAddress } from './attributes.js'
 
@@ -80,10 +84,23 @@ export interface AllocationResult {
   allocation: PortAllocation
   /** preserving: mapped − local; independent: the step between mappings; dependent: the step beyond the local step; else 0 */
   delta: number
+  /** equal or preserving: the samples that did not get the offset the majority got (their port was taken); else 0 */
+  collisions: number
 }
 
 function constant(values: number[]): number | undefined {
   return values.every((value) => value === values[0]) ? values[0] : undefined
+}
+
+/** The offset (mapped − local) a strict majority of at least two samples share, and how many share it. */
+function majorityOffset(samples: readonly PortSample[]): { offset: number; count: number } | undefined {
+  const counts = new Map<number, number>()
+  for (const sample of samples) {
+    const offset = sample.mappedPort - sample.localPort
+    counts.set(offset, (counts.get(offset) ?? 0) + 1)
+  }
+  for (const [offset, count] of counts) if (count >= 2 && count * 2 > samples.length) return { offset, count }
+  return undefined
 }
 
 /** Port allocation from at least two samples, in the order they were taken. */
@@ -91,9 +108,9 @@ export function portAllocation(samples: readonly PortSample[]): AllocationResult
   if (samples.length < 2)
     throw new RangeError(`port allocation needs two samples or more, got ${samples.length}`)
   if (samples.every((sample) => sample.mappedPort === sample.localPort))
-    return { allocation: 'equal', delta: 0 }
+    return { allocation: 'equal', delta: 0, collisions: 0 }
   const offset = constant(samples.map((sample) => sample.mappedPort - sample.localPort))
-  if (offset != null) return { allocation: 'preserving', delta: offset }
+  if (offset != null) return { allocation: 'preserving', delta: offset, collisions: 0 }
   const mappedSteps: number[] = []
   const extraSteps: number[] = []
   for (let i = 1; i < samples.length; i++) {
@@ -102,8 +119,16 @@ export function portAllocation(samples: readonly PortSample[]): AllocationResult
     extraSteps.push(step - (samples[i]!.localPort - samples[i - 1]!.localPort))
   }
   const step = constant(mappedSteps)
-  if (step != null && step !== 0) return { allocation: 'independent', delta: step }
+  if (step != null && step !== 0) return { allocation: 'independent', delta: step, collisions: 0 }
   const extra = constant(extraSteps)
-  if (extra != null && extra !== 0) return { allocation: 'dependent', delta: extra }
-  return { allocation: 'random', delta: 0 }
+  if (extra != null && extra !== 0) return { allocation: 'dependent', delta: extra, collisions: 0 }
+  // after the sequences, so a NAT counting up is never read as one that preserves with collisions
+  const majority = majorityOffset(samples)
+  if (majority != null)
+    return {
+      allocation: majority.offset === 0 ? 'equal' : 'preserving',
+      delta: majority.offset,
+      collisions: samples.length - majority.count,
+    }
+  return { allocation: 'random', delta: 0, collisions: 0 }
 }

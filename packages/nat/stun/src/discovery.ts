@@ -63,6 +63,8 @@ export interface NatReport {
   allocation?: AllocationResult['allocation']
   /** see `AllocationResult.delta` */
   delta?: number
+  /** see `AllocationResult.collisions`: samples whose port a port-preserving NAT could not keep */
+  collisions?: number
   samples: PortSample[]
 }
 
@@ -173,6 +175,7 @@ export async function discoverNat(options: DiscoveryOptions): Promise<NatReport>
       classic: classicType(natted, mapping, filtering),
       allocation: allocation?.allocation,
       delta: allocation?.delta,
+      collisions: allocation?.collisions,
       samples,
     }
   } finally {

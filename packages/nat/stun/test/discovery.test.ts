@@ -101,7 +101,72 @@ describe('classification', () => {
     ],
   ] as const)('port allocation: %s', (_, pairs, allocation, delta) => {
     const samples = pairs.map(([localPort, mappedPort]) => ({ localPort, mappedPort }))
-    expect(portAllocation(samples)).toEqual({ allocation, delta })
+    expect(portAllocation(samples)).toEqual({ allocation, delta, collisions: 0 })
+  })
+
+  it.each([
+    // a symmetric NAT that keeps free ports: the third socket's port was taken
+    [
+      'equal',
+      [
+        [40001, 40001],
+        [40002, 40002],
+        [40003, 1234],
+        [40004, 40004],
+        [40005, 40005],
+      ],
+      0,
+      1,
+    ],
+    [
+      'equal',
+      [
+        [4000, 4000],
+        [5000, 5000],
+        [4500, 23456],
+      ],
+      0,
+      1,
+    ],
+    [
+      'preserving',
+      [
+        [4000, 14000],
+        [5000, 15000],
+        [4500, 9999],
+        [4200, 14200],
+        [4300, 7777],
+      ],
+      10000,
+      2,
+    ],
+  ] as const)('port allocation: %s with collisions %j', (allocation, pairs, delta, collisions) => {
+    const samples = pairs.map(([localPort, mappedPort]) => ({ localPort, mappedPort }))
+    expect(portAllocation(samples)).toEqual({ allocation, delta, collisions })
+  })
+
+  it('counts collisions only for a strict majority of two or more', () => {
+    const half = [
+      [4000, 4000],
+      [5000, 5000],
+      [4500, 31234],
+      [4700, 9876],
+    ].map(([localPort, mappedPort]) => ({ localPort: localPort!, mappedPort: mappedPort! }))
+    expect(portAllocation(half)).toEqual({ allocation: 'random', delta: 0, collisions: 0 })
+    // two samples: one kept, one moved reads as a step, not as a collision
+    expect(portAllocation(half.slice(1, 3))).toEqual({
+      allocation: 'independent',
+      delta: 26234,
+      collisions: 0,
+    })
+  })
+
+  it('reads a counting NAT as independent even when some local ports happen to match', () => {
+    const samples = [20000, 20001, 20002, 20003].map((mappedPort, i) => ({
+      localPort: i < 2 ? mappedPort : 50000 + i,
+      mappedPort,
+    }))
+    expect(portAllocation(samples)).toEqual({ allocation: 'independent', delta: 1, collisions: 0 })
   })
 
   it('needs two samples', () => {
