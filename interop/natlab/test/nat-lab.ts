@@ -24,6 +24,13 @@
  *   20000..20063 (xt_statistic nth rules), whatever the destination, and
  *   each new TCP connection the next of 30000..30063;
  * - 'udp-blocked': MASQUERADE, and every UDP packet from the LAN dropped.
+ * One type only the STUN lab builds, and not a `NatType` at all (suites key
+ * records on `NatType`), so only a `NatLab<LabNatType>` can hold it:
+ * - 'symmetric-preserving': a new mapping per destination that keeps the
+ *   LAN source port when no earlier mapping has used it; a port already
+ *   used (by this socket towards another destination, or by another LAN
+ *   host) collides, and the mapping gets a random WAN port of
+ *   `COLLISION_PORTS` instead (see `preservingRules`).
  * Routers DROP unsolicited inbound packets (no RST, no ICMP), as home routers
  * do: a RST would make conntrack remap the peer's punch.
  *
@@ -52,6 +59,12 @@ export type NatType =
   | 'symmetric-sequential'
   | 'udp-blocked'
 
+/** The STUN lab's router type that no other suite builds (see the file comment). */
+export type StunOnlyNatType = 'symmetric-preserving'
+
+/** Every router type a lab can build. */
+export type LabNatType = NatType | StunOnlyNatType
+
 export const NAT_TYPES: readonly NatType[] = ['none', 'port-restricted', 'full-cone', 'symmetric']
 
 /** Every type the lab can build: `NAT_TYPES` and the STUN lab's extra ones. */
@@ -61,6 +74,37 @@ export const ALL_NAT_TYPES: readonly NatType[] = [
   'symmetric-sequential',
   'udp-blocked',
 ]
+
+/** The STUN lab's types: `ALL_NAT_TYPES` and 'symmetric-preserving'. */
+export const STUN_NAT_TYPES: readonly LabNatType[] = [...ALL_NAT_TYPES, 'symmetric-preserving']
+
+/**
+ * The WAN ports a 'symmetric-preserving' router gives a mapping whose LAN
+ * port collided: below Linux's ephemeral range (32768..60999), so a collided
+ * mapping never takes a port a fresh socket will ask to keep.
+ */
+export const COLLISION_PORTS = { first: 1_024, last: 32_767 } as const
+
+/** How long a 'symmetric-preserving' router remembers that a LAN port was used, ms (longer than conntrack keeps a UDP flow). */
+const PORT_MEMORY_MS = 600_000
+
+/**
+ * The SNAT rules of a 'symmetric-preserving' router, per protocol. Linux
+ * keeps the source port whenever the whole 5-tuple stays unique, so plain
+ * MASQUERADE reuses one port for every destination (endpoint-independent).
+ * Here an xt_hashlimit bucket per LAN source port (one token, refilled once
+ * a day) lets only the first new flow from that port through to MASQUERADE;
+ * every later one, whichever LAN host or destination, has collided with it
+ * and goes to a random port of `COLLISION_PORTS` (`--random-fully` so Linux
+ * does not reuse that socket's earlier collided port either).
+ */
+function preservingRules(wanAddress: string): string[] {
+  const { first, last } = COLLISION_PORTS
+  return ['udp', 'tcp'].flatMap((protocol) => [
+    `-A POSTROUTING -o wan -p ${protocol} -m hashlimit --hashlimit-name kept-${protocol} --hashlimit-mode srcport --hashlimit-upto 1/day --hashlimit-burst 1 --hashlimit-htable-expire ${PORT_MEMORY_MS} --hashlimit-htable-max 4096 -j MASQUERADE`,
+    `-A POSTROUTING -o wan -p ${protocol} -j SNAT --to-source ${wanAddress}:${first}-${last} --random-fully`,
+  ])
+}
 
 /** The WAN ports a 'symmetric-sequential' router hands out, in turn. */
 export const SEQUENTIAL_PORTS = { first: 20_000, count: 64 } as const
@@ -96,9 +140,9 @@ function sequentialRules(wanAddress: string): string[] {
 /** The public namespace's addresses: three, so probes can come from distinct endpoints. */
 export const PUBLIC_ADDRESSES = ['198.51.100.1', '198.51.100.2', '198.51.100.3'] as const
 
-export interface LabHost {
+export interface LabHost<T extends LabNatType = NatType> {
   name: string
-  nat: NatType
+  nat: T
   /** the namespace the host's programs run in */
   namespace: string
   /** the host's own address (private behind a NAT) */
@@ -158,7 +202,7 @@ async function inNamespace(
 }
 
 /** The iptables-restore ruleset of a router of `nat` type whose LAN host is `lanHost`. */
-export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string, wanAddress = ''): string {
+export function routerRules(nat: Exclude<LabNatType, 'none'>, lanHost: string, wanAddress = ''): string {
   const masquerade =
     nat === 'symmetric' || nat === 'symmetric-sequential' ? 'MASQUERADE --random-fully' : 'MASQUERADE'
   const forwardsAll = nat === 'full-cone' || nat === 'address-restricted'
@@ -170,6 +214,7 @@ export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string, wanA
     ':POSTROUTING ACCEPT [0:0]',
     ...(nat === 'symmetric-sequential' ? sequentialRules(wanAddress) : []),
     ...(nat === 'symmetric-sequential' ? sequentialTcpRules(wanAddress) : []),
+    ...(nat === 'symmetric-preserving' ? preservingRules(wanAddress) : []),
     `-A POSTROUTING -o wan -j ${masquerade}`,
     ...(forwardsAll ? [`-A PREROUTING -i wan -j DNAT --to-destination ${lanHost}`] : []),
     'COMMIT',
@@ -206,10 +251,11 @@ export function routerRules(nat: Exclude<NatType, 'none'>, lanHost: string, wanA
   ].join('\n')
 }
 
-export class NatLab {
+/** A lab; `T` widens to `LabNatType` only for the STUN lab (`NatLab.create<LabNatType>`). */
+export class NatLab<T extends LabNatType = NatType> {
   readonly prefix: string
   readonly publicNamespace: string
-  readonly hosts = new Map<string, LabHost>()
+  readonly hosts = new Map<string, LabHost<T>>()
   private readonly namespaces: string[] = []
   private readonly children = new Set<ChildProcess>()
 
@@ -219,9 +265,9 @@ export class NatLab {
   }
 
   /** Builds the public namespace and one host per entry of `hosts` (name → NAT type). */
-  static async create(hosts: Record<string, NatType>): Promise<NatLab> {
+  static async create<T extends LabNatType = NatType>(hosts: Record<string, NoInfer<T>>): Promise<NatLab<T>> {
     installExitHook()
-    const lab = new NatLab()
+    const lab = new NatLab<T>()
     try {
       await lab.addNamespace(lab.publicNamespace)
       const pub = lab.publicNamespace
@@ -238,7 +284,7 @@ export class NatLab {
     return lab
   }
 
-  host(name: string): LabHost {
+  host(name: string): LabHost<T> {
     const host = this.hosts.get(name)
     if (host == null) throw new Error(`the lab has no host ${name}`)
     return host
@@ -307,7 +353,7 @@ export class NatLab {
     await ip('-n', namespace, 'link', 'set', 'lo', 'up')
   }
 
-  private async addHost(name: string, nat: NatType, index: number): Promise<void> {
+  private async addHost(name: string, nat: T, index: number): Promise<void> {
     const pub = this.publicNamespace
     const wanAddress = `198.51.100.${10 + index}`
     const namespace = `${this.prefix}-${name}`
