@@ -64,8 +64,9 @@ export function metricDefs(muxers: readonly string[]): MetricDef[] {
       label: 'Set-up through the delay proxy (median), round trips',
       unit: 'RTT',
       better: 'lower',
-      absoluteTarget: 2.2,
-      absoluteNote: '≤ 2.2 (+1 TCP handshake ≤ 3.2)',
+      // the target; the floor here is ≈ 2.116 (proxy 2.096 + handshake crypto), see report.ts
+      absoluteTarget: 2.1,
+      absoluteNote: '≤ 2.1 (+1 TCP handshake ≤ 3.1)',
     },
     {
       id: 'streams/rate',
