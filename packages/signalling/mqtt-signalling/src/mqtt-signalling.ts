@@ -1,9 +1,10 @@
 /**
- * The MQTT signalling service: our topic on every configured broker, sending
- * to a peer's topic on every connected broker, and the checks on what
- * arrives (signal.ts, then rate and replay). On top: request/reply (a
- * reply names its request's nonce), findPeer (peer routing by peer id
- * alone) and reverse connect (requestDialBack / DialBackServer).
+ * The MQTT signalling service: our topic on every configured broker
+ * (broker-pool.ts), sending to a peer's topic on every connected broker
+ * (outbox.ts), and the checks on what arrives (inbound-checks.ts: signal.ts,
+ * then rate and replay). On top: request/reply (a reply names its request's
+ * nonce), findPeer (peer routing by peer id alone) and reverse connect
+ * (requestDialBack / DialBackServer).
  */
 import {
   type AbortOptions,
@@ -23,13 +24,13 @@ import {
   type TypedEventTarget,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { anySignal, raceSignal } from '@weft/utils'
-import { Broker } from './broker.js'
+import { anySignal } from '@weft/utils'
+import { BrokerPool } from './broker-pool.js'
 import { type MqttSignallingConfig, type MqttSignallingInit, resolveConfig } from './config.js'
 import { type DialBackComponents, DialBackServer } from './dial-back.js'
-import { MAX_TYPE_LENGTH } from './envelope.js'
-import { NoBrokerError, SignallingStoppedError, SignalRateLimitError, SignalTooLargeError } from './errors.js'
+import { SignallingStoppedError } from './errors.js'
 import type { MqttSignallingEvents } from './events.js'
+import { InboundChecks } from './inbound-checks.js'
 import {
   DIAL_BACK,
   DIAL_BACK_REPLY,
@@ -41,23 +42,14 @@ import {
   FIND_PEER_REPLY,
   RESERVED_PREFIX,
 } from './messages.js'
-import { KeyedRateLimiter, TokenBucket } from './rate-limiter.js'
-import { ReplayCache } from './replay-cache.js'
-import { Requests } from './requests.js'
+import { Outbox } from './outbox.js'
 import {
   awaitDialBack,
   connectionLadderRungSymbol,
   type ReverseConnectRung,
   reverseConnectRung,
 } from './reverse-connect.js'
-import {
-  createSignal,
-  type OpenedSignal,
-  openSignal,
-  type SealKeys,
-  type SignalMessage,
-  sealKeys,
-} from './signal.js'
+import { type OpenedSignal, type SealKeys, type SignalMessage, sealKeys } from './signal.js'
 import { emptyStats, rejectReason, type SignallingStats } from './stats.js'
 
 export interface MqttSignallingComponents extends DialBackComponents {
@@ -74,12 +66,10 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
   readonly [serviceCapabilities]: string[] = ['@weft/mqtt-signalling', '@libp2p/peer-routing']
   readonly config: MqttSignallingConfig
   private readonly log: Logger
-  private brokers: Broker[] = []
+  private readonly brokers: BrokerPool
   private keys?: SealKeys
-  private readonly replays: ReplayCache
-  private readonly senders: KeyedRateLimiter
-  private global: TokenBucket
-  private readonly requests: Requests
+  private readonly inbound: InboundChecks
+  private readonly outbox: Outbox
   private readonly dialBacks: DialBackServer
   private shutdown = new AbortController()
   private started = false
@@ -94,14 +84,18 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
     super()
     this.config = resolveConfig(init)
     this.log = components.logger.forComponent('weft:mqtt-signalling')
-    this.replays = new ReplayCache(this.config.replayCacheSize, this.config.clockSkew)
-    this.senders = new KeyedRateLimiter(
-      this.config.senderRate,
-      this.config.senderBurst,
-      this.config.maxTrackedSenders,
-    )
-    this.global = new TokenBucket(this.config.globalRate, this.config.globalBurst, Date.now())
-    this.requests = new Requests(this.config.maxPendingRequests)
+    this.brokers = new BrokerPool(this.log)
+    this.inbound = new InboundChecks(this.config)
+    this.outbox = new Outbox({
+      peerId: components.peerId,
+      privateKey: components.privateKey,
+      brokers: this.brokers,
+      config: this.config,
+      log: this.log,
+      onSent: () => {
+        this.counters.sent++
+      },
+    })
     this.dialBacks = new DialBackServer(components, {
       policy: {
         allowPrivateAddresses: this.config.allowPrivateAddresses,
@@ -127,7 +121,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
 
   /** The topic a peer listens on. */
   topicOf(peerId: PeerId): string {
-    return `${this.config.topicPrefix}/${peerId.toString()}`
+    return this.outbox.topicOf(peerId)
   }
 
   /** Counters of what was sent, accepted and rejected (by reason). */
@@ -137,7 +131,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
 
   /** The URLs of the brokers connected now. */
   get connectedBrokers(): string[] {
-    return this.brokers.filter((broker) => broker.connected).map((broker) => broker.url)
+    return this.brokers.connected
   }
 
   isStarted(): boolean {
@@ -148,26 +142,21 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
     if (this.started) return
     this.keys = sealKeys(this.components.peerId, this.components.privateKey)
     this.shutdown = new AbortController()
-    this.global = new TokenBucket(this.config.globalRate, this.config.globalBurst, Date.now())
-    const topic = this.topicOf(this.components.peerId)
-    this.brokers = this.config.brokers.map(
-      (url) =>
-        new Broker({
-          url,
-          topic,
-          ...this.config,
-          log: this.log,
-          onMessage: (payload) => this.receive(payload),
-          onConnect: () => this.safeDispatch('broker:connect', { url }),
-          onDisconnect: (error) => this.safeDispatch('broker:disconnect', { url, error }),
-        }),
-    )
+    this.inbound.start(Date.now())
     this.started = true
-    for (const broker of this.brokers) broker.start()
+    this.outbox.start(this.shutdown.signal)
+    this.brokers.start(this.config.brokers, {
+      ...this.config,
+      topic: this.topicOf(this.components.peerId),
+      log: this.log,
+      onMessage: (payload) => this.receive(payload),
+      onConnect: (url) => this.safeDispatch('broker:connect', { url }),
+      onDisconnect: (url, error) => this.safeDispatch('broker:disconnect', { url, error }),
+    })
     // a host starts even with every broker down: they keep reconnecting, and sends say NoBrokerError meanwhile
     const wait = anySignal([options.signal, this.shutdown.signal])
     try {
-      await Promise.race(this.brokers.map(async (broker) => broker.waitReady(this.config.startTimeout, wait)))
+      await this.brokers.waitReady(this.config.startTimeout, wait)
     } finally {
       wait.clear()
     }
@@ -179,11 +168,9 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
     if (!this.started) return
     this.started = false
     this.shutdown.abort(new SignallingStoppedError('the signalling service stopped'))
-    this.requests.rejectAll(new SignallingStoppedError('the signalling service stopped'))
-    await Promise.all(this.brokers.map(async (broker) => broker.stop()))
-    this.brokers = []
-    // the replay cache outlives a restart: a message accepted before stop() must not be accepted after start()
-    this.senders.clear()
+    this.outbox.stop(new SignallingStoppedError('the signalling service stopped'))
+    await this.brokers.stop()
+    this.inbound.stop()
   }
 
   /**
@@ -191,17 +178,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
    * one broker acknowledged it; `NoBrokerError` when none is connected.
    */
   async send(peerId: PeerId, message: SignalMessage, options: AbortOptions = {}): Promise<void> {
-    if (
-      typeof message.type !== 'string' ||
-      message.type === '' ||
-      Buffer.byteLength(message.type) > MAX_TYPE_LENGTH ||
-      message.type.startsWith(RESERVED_PREFIX)
-    ) {
-      throw new RangeError(
-        `type: expected 1 to ${MAX_TYPE_LENGTH} bytes not starting with ${RESERVED_PREFIX}, got ${String(message.type)}`,
-      )
-    }
-    await this.publish(peerId, message, undefined, options)
+    await this.outbox.send(peerId, message, options)
   }
 
   /** Adds a listener and returns the function that removes it. */
@@ -222,7 +199,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
   async findPeer(peerId: PeerId, options: AbortOptions = {}): Promise<PeerInfo> {
     if (peerId.equals(this.components.peerId))
       throw new RangeError('findPeer: cannot look up our own peer id')
-    const reply = await this.request(
+    const reply = await this.outbox.request(
       peerId,
       { type: FIND_PEER, payload: new Uint8Array(0) },
       FIND_PEER_REPLY,
@@ -242,7 +219,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
       this.started &&
       peerId.type === 'Ed25519' &&
       !peerId.equals(this.components.peerId) &&
-      this.brokers.some((broker) => broker.connected) &&
+      this.brokers.anyConnected &&
       this.components.addressManager.getAddresses().length > 0
     )
   }
@@ -267,7 +244,7 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
         signal,
         ask: async () => {
           const message = { type: DIAL_BACK, payload: encodeAddressList(offered) }
-          const reply = await this.request(peerId, message, DIAL_BACK_REPLY, { signal })
+          const reply = await this.outbox.request(peerId, message, DIAL_BACK_REPLY, { signal })
           return decodeDialBackResult(reply.payload)
         },
       })
@@ -276,87 +253,14 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
     }
   }
 
-  private async request(
-    peerId: PeerId,
-    message: SignalMessage,
-    replyType: string,
-    options: AbortOptions,
-  ): Promise<OpenedSignal> {
-    const signal = anySignal([options.signal, this.shutdown.signal], this.config.requestTimeout)
-    try {
-      const pending = this.requests.open(peerId, replyType, signal)
-      try {
-        await this.publish(peerId, message, undefined, { signal }, pending.nonce)
-      } catch (err) {
-        pending.cancel()
-        throw err
-      }
-      return await pending.reply
-    } finally {
-      signal.clear()
-    }
-  }
-
-  private async publish(
-    peerId: PeerId,
-    message: SignalMessage,
-    inReplyTo: Uint8Array | undefined,
-    options: AbortOptions,
-    nonce?: Uint8Array,
-  ): Promise<void> {
-    if (!this.started) throw new SignallingStoppedError('the signalling service is not started')
-    options.signal?.throwIfAborted()
-    const { bytes } = createSignal({
-      from: this.components.peerId,
-      privateKey: this.components.privateKey,
-      to: peerId,
-      message,
-      expiry: Date.now() + this.config.messageTtl,
-      nonce,
-      inReplyTo,
-    })
-    if (bytes.byteLength > this.config.maxMessageSize)
-      throw new SignalTooLargeError(bytes.byteLength, this.config.maxMessageSize)
-    const brokers = this.brokers.filter((broker) => broker.connected)
-    if (brokers.length === 0)
-      throw new NoBrokerError(`none of the ${this.brokers.length} brokers is connected`)
-    const topic = this.topicOf(peerId)
-    // each publish is bounded by publishTimeout; the caller's signal may end the wait sooner
-    const results = await raceSignal(
-      Promise.allSettled(brokers.map(async (broker) => broker.publish(topic, bytes))),
-      options.signal,
-    )
-    const failures = results
-      .filter((result) => result.status === 'rejected')
-      .map((result) => result.reason as Error)
-    if (failures.length === results.length)
-      throw failures.length === 1
-        ? failures[0]
-        : new AggregateError(failures, 'every broker failed the publish')
-    for (const failure of failures) this.log('a broker failed a publish: %s', failure.message)
-    this.counters.sent++
-  }
-
   private receive(bytes: Uint8Array): void {
     if (!this.started || this.keys === undefined) return
     this.counters.received++
     const now = Date.now()
     let opened: OpenedSignal | undefined
     try {
-      // the global budget is spent before any crypto: it bounds what a flood of junk costs
-      if (!this.global.take(now)) throw new SignalRateLimitError('over the global inbound rate')
-      opened = openSignal(bytes, {
-        keys: this.keys,
-        now,
-        maxSize: this.config.maxMessageSize,
-        maxTtl: this.config.maxTtl,
-        clockSkew: this.config.clockSkew,
-      })
-      const sender = opened.from.toString()
-      // replays first: a replayed genuine message must not spend its sender's budget
-      this.replays.remember(`${sender}/${Buffer.from(opened.nonce).toString('hex')}`, opened.expiry, now)
-      // after the signature: a forger cannot spend someone else's budget either
-      if (!this.senders.take(sender, now)) throw new SignalRateLimitError(`${sender} is over its rate`)
+      opened = this.inbound.open(bytes, this.keys, now)
+      this.inbound.admit(opened, now)
       this.counters.accepted++
       this.dispatchSignal(opened)
     } catch (err) {
@@ -366,14 +270,14 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
 
   private dispatchSignal(signal: OpenedSignal): void {
     if (signal.inReplyTo !== undefined) {
-      this.requests.settle(signal)
+      this.outbox.settle(signal)
       return
     }
     switch (signal.type) {
       case FIND_PEER:
         if (this.config.answerFindPeer) {
           const payload = encodeAddressList(this.components.addressManager.getAddresses())
-          this.reply(signal, { type: FIND_PEER_REPLY, payload })
+          this.outbox.reply(signal, { type: FIND_PEER_REPLY, payload })
         }
         return
       case DIAL_BACK:
@@ -408,16 +312,8 @@ export class MqttSignalling extends TypedEventEmitter<MqttSignallingEvents> impl
         address: result.address,
         error: result.error,
       })
-      this.reply(request, { type: DIAL_BACK_REPLY, payload: encodeDialBackResult(result) })
+      this.outbox.reply(request, { type: DIAL_BACK_REPLY, payload: encodeDialBackResult(result) })
     })
-  }
-
-  private reply(request: OpenedSignal, message: SignalMessage): void {
-    this.publish(request.from, message, request.nonce, { signal: this.shutdown.signal }).catch(
-      (err: Error) => {
-        this.log('replying %s to %p failed: %s', message.type, request.from, err.message)
-      },
-    )
   }
 
   private reject(error: Error, from?: PeerId): void {
