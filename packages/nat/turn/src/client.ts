@@ -1,9 +1,10 @@
 /**
  * The TURN client (RFC 8656): one allocation on one server. It authenticates
- * with long-term credentials (401 → REALM and NONCE → the request again,
- * signed; 438 → the new NONCE; a 401 to signed credentials → fresh ones from
- * the source, on a new 5-tuple when no allocation exists yet), refreshes the allocation before it expires, keeps
- * permissions and channels alive on their own timers, sends with Send
+ * with long-term credentials (authenticator.ts: 401 → REALM and NONCE → the
+ * request again, signed; 438 → the new NONCE; a 401 to signed credentials →
+ * fresh ones from the source, on a new 5-tuple when no allocation exists
+ * yet), refreshes the allocation before it expires, keeps permissions and
+ * channels alive on their own timers (peer-bindings.ts), sends with Send
  * indications or ChannelData and reports what peers send as `'data'` events.
  * `close()` deletes the allocation (Refresh, LIFETIME 0) and clears every
  * timer. RFC 6062 TCP allocations: see `connect()` and `accept()`.
@@ -13,7 +14,6 @@ import {
   type Attribute,
   type Endpoint,
   findAttribute,
-  longTermKey,
   type Message,
   type RetransmissionInit,
   type TransportAddress,
@@ -21,20 +21,13 @@ import {
   TurnMethod,
 } from '@weft/stun'
 import { logger as createLogger, LightEventTarget, throwIfAborted } from '@weft/utils'
-import type { CredentialSource, Credentials } from './credentials.js'
-import { errorForCode, TurnClosedError, TurnLimitError, UnauthorizedError } from './errors.js'
-import { type ChannelData, encodeChannelData, MAX_CHANNEL, MIN_CHANNEL } from './framing.js'
+import { Authenticator } from './authenticator.js'
+import type { CredentialSource } from './credentials.js'
+import { errorForCode, TurnClosedError } from './errors.js'
+import { type ChannelData, encodeChannelData } from './framing.js'
 import { Link } from './link.js'
-import {
-  attribute,
-  findOther,
-  lifetimeOf,
-  methodName,
-  peerAttributes,
-  textOf,
-  u32,
-  xorAddressOf,
-} from './wire.js'
+import { PeerBindings } from './peer-bindings.js'
+import { attribute, findOther, lifetimeOf, peerAttributes, u32, xorAddressOf } from './wire.js'
 
 export interface TurnClientInit extends RetransmissionInit {
   server: Endpoint
@@ -85,29 +78,15 @@ export interface TurnClientEvents {
   close: CustomEvent<{ error?: Error }>
 }
 
-interface Auth {
-  credentials: Credentials
-  realm?: string
-  nonce?: string
-  key?: Uint8Array
-}
-
-const key = (peer: TransportAddress): string => `${peer.address}|${peer.port}`
-
 export class TurnClient extends LightEventTarget<TurnClientEvents> {
   allocation?: Allocation
   /** how often the server sent 438 (a nonce expired) and the source gave new credentials after a 401 */
   readonly stats = { staleNonces: 0, credentialRenewals: 0 }
   private link?: Link
-  private auth?: Auth
   private closed = false
   private allocationTimer?: ReturnType<typeof setTimeout>
-  /** peer IP → its refresh timer */
-  private readonly permissions = new Map<string, ReturnType<typeof setInterval>>()
-  /** "ip|port" → channel number, and back */
-  private readonly channels = new Map<string, { channel: number; timer: ReturnType<typeof setInterval> }>()
-  private readonly peersByChannel = new Map<number, TransportAddress>()
-  private nextChannel = MIN_CHANNEL
+  private readonly authenticator: Authenticator
+  private readonly bindings: PeerBindings
   readonly log: Logger
 
   constructor(readonly init: TurnClientInit) {
@@ -115,6 +94,29 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
     if (init.relay === 'tcp' && init.transport !== 'tcp')
       throw new RangeError('a TCP allocation (RFC 6062) needs transport: "tcp" to the server')
     this.log = init.logger ?? createLogger('weft:turn')
+    this.authenticator = new Authenticator({
+      credentials: init.credentials,
+      software: init.software,
+      log: this.log,
+      stats: this.stats,
+      link: () => this.link,
+      onUsernameChange: async (link, signal) => {
+        // a server ties a 5-tuple to the first username it saw (coturn answers 437):
+        // new credentials get a new 5-tuple
+        if (this.allocation != null) return
+        this.link = undefined
+        link.close()
+        await this.openLink(signal)
+      },
+    })
+    this.bindings = new PeerBindings({
+      request: async (method, attributes, signal) => this.authenticator.request(method, attributes, signal),
+      maxPermissions: init.maxPermissions ?? 64,
+      maxChannels: init.maxChannels ?? 64,
+      permissionRefresh: init.permissionRefresh ?? 240_000,
+      channelRefresh: init.channelRefresh ?? 540_000,
+      log: this.log,
+    })
   }
 
   /** Connects to the server and makes the allocation. */
@@ -123,7 +125,7 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
     if (this.closed) throw new TurnClosedError()
     if (this.allocation != null) return this.allocation
     await this.openLink(options.signal)
-    const response = await this.request(
+    const response = await this.authenticator.request(
       TurnMethod.ALLOCATE,
       () => [
         attribute(
@@ -167,7 +169,7 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
   /** Refreshes the allocation now (RFC 8656 §8); the timer does it before expiry. */
   async refresh(options: { signal?: AbortSignal; lifetime?: number } = {}): Promise<number> {
     if (this.allocation == null) throw new TurnClosedError('no allocation to refresh')
-    const response = await this.request(
+    const response = await this.authenticator.request(
       TurnMethod.REFRESH,
       () => [attribute(TurnAttributeType.LIFETIME, u32(options.lifetime ?? this.init.lifetime ?? 600))],
       options.signal,
@@ -182,47 +184,21 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
   /** Installs (and keeps refreshing) a permission for `peer`'s IP (RFC 8656 §10). */
   async createPermission(peer: TransportAddress, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertAllocated()
-    const existing = this.permissions.has(peer.address)
-    if (!existing && this.permissions.size >= (this.init.maxPermissions ?? 64))
-      throw new TurnLimitError(`already ${this.permissions.size} permissions`)
-    await this.request(TurnMethod.CREATE_PERMISSION, (id) => peerAttributes(peer, id), options.signal)
-    if (existing || this.closed) return
-    const timer = setInterval(() => {
-      this.createPermission(peer).catch((err) =>
-        this.log('refreshing the permission for %s failed: %e', peer.address, err),
-      )
-    }, this.init.permissionRefresh ?? 240_000)
-    this.permissions.set(peer.address, timer)
+    await this.bindings.permit(peer, options.signal)
   }
 
   /** Binds a channel to `peer` (RFC 8656 §12); data to it then goes as ChannelData. Returns the number. */
   async bindChannel(peer: TransportAddress, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertAllocated()
-    const bound = this.channels.get(key(peer))
-    if (bound != null) return bound.channel
-    if (this.channels.size >= (this.init.maxChannels ?? 64) || this.nextChannel > MAX_CHANNEL)
-      throw new TurnLimitError(`already ${this.channels.size} channels`)
-    const channel = this.nextChannel++
-    await this.channelBindRequest(channel, peer, options.signal)
-    if (this.closed) return channel
-    const timer = setInterval(() => {
-      this.channelBindRequest(channel, peer).catch((err) =>
-        this.log('refreshing channel 0x%s failed: %e', channel.toString(16), err),
-      )
-    }, this.init.channelRefresh ?? 540_000)
-    this.channels.set(key(peer), { channel, timer })
-    this.peersByChannel.set(channel, peer)
-    // a channel binding installs a permission too; keep it alive on the permission timer
-    if (!this.permissions.has(peer.address)) await this.createPermission(peer, options)
-    return channel
+    return this.bindings.bind(peer, options.signal)
   }
 
   /** Sends `data` to `peer` through the relay: ChannelData when a channel is bound, else a Send indication. */
   send(peer: TransportAddress, data: Uint8Array): void {
     this.assertAllocated()
-    const bound = this.channels.get(key(peer))
-    if (bound != null) {
-      this.link?.write(encodeChannelData(bound.channel, data, this.init.transport === 'tcp'))
+    const channel = this.bindings.channelOf(peer)
+    if (channel != null) {
+      this.link?.write(encodeChannelData(channel, data, this.init.transport === 'tcp'))
       return
     }
     this.link?.indicate(TurnMethod.SEND, (id) => [
@@ -234,7 +210,11 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
   /** RFC 6062 §4.3: asks the server to open a TCP connection to `peer`; resolves with its CONNECTION-ID. */
   async connectPeer(peer: TransportAddress, options: { signal?: AbortSignal } = {}): Promise<number> {
     this.assertAllocated()
-    const response = await this.request(TurnMethod.CONNECT, (id) => peerAttributes(peer, id), options.signal)
+    const response = await this.authenticator.request(
+      TurnMethod.CONNECT,
+      (id) => peerAttributes(peer, id),
+      options.signal,
+    )
     const id = findOther(response, TurnAttributeType.CONNECTION_ID)
     if (id == null || id.length !== 4)
       throw errorForCode(500, 'the Connect response has no CONNECTION-ID', 'Connect')
@@ -243,22 +223,12 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
 
   /** The signing state a ConnectionBind on another connection needs (RFC 6062 §4.3). */
   authAttributes(): { attributes: Attribute[]; key?: Uint8Array } {
-    const auth = this.auth
-    if (auth?.realm == null || auth.nonce == null || auth.key == null) return { attributes: [] }
-    return {
-      key: auth.key,
-      attributes: [
-        { type: 'username', value: auth.credentials.username },
-        attribute(TurnAttributeType.REALM, new TextEncoder().encode(auth.realm)),
-        attribute(TurnAttributeType.NONCE, new TextEncoder().encode(auth.nonce)),
-      ],
-    }
+    return this.authenticator.attributes()
   }
 
   /** Takes the NONCE (and REALM) of a 438 seen elsewhere (a ConnectionBind). */
   updateNonce(response: Message): void {
-    const nonce = textOf(response, TurnAttributeType.NONCE)
-    if (nonce != null && this.auth != null) this.auth.nonce = nonce
+    this.authenticator.updateNonce(response)
   }
 
   /** Deletes the allocation (Refresh with LIFETIME 0, best effort), clears every timer, closes the link. */
@@ -266,12 +236,14 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
     if (this.closed) return
     const link = this.link
     if (this.allocation != null && link != null) {
-      await this.request(
-        TurnMethod.REFRESH,
-        () => [attribute(TurnAttributeType.LIFETIME, u32(0))],
-        options.signal,
-        2_000,
-      ).catch((err) => this.log.trace('deleting the allocation failed: %e', err))
+      await this.authenticator
+        .request(
+          TurnMethod.REFRESH,
+          () => [attribute(TurnAttributeType.LIFETIME, u32(0))],
+          options.signal,
+          2_000,
+        )
+        .catch((err) => this.log.trace('deleting the allocation failed: %e', err))
     }
     this.shutdown()
   }
@@ -280,11 +252,7 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.allocationTimer)
-    for (const timer of this.permissions.values()) clearInterval(timer)
-    for (const { timer } of this.channels.values()) clearInterval(timer)
-    this.permissions.clear()
-    this.channels.clear()
-    this.peersByChannel.clear()
+    this.bindings.close()
     this.allocation = undefined
     this.link?.close()
     this.dispatchEvent(new CustomEvent('close', { detail: { error } }))
@@ -315,107 +283,6 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
     )
   }
 
-  private async channelBindRequest(
-    channel: number,
-    peer: TransportAddress,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    await this.request(
-      TurnMethod.CHANNEL_BIND,
-      (id) => [
-        attribute(TurnAttributeType.CHANNEL_NUMBER, Uint8Array.of(channel >> 8, channel & 0xff, 0, 0)),
-        ...peerAttributes(peer, id),
-      ],
-      signal,
-    )
-  }
-
-  private async renewCredentials(signal?: AbortSignal): Promise<boolean> {
-    const source = this.init.credentials
-    if (typeof source !== 'function') return false
-    const credentials = await source({ signal })
-    const auth = this.auth
-    if (auth == null) return true
-    const changed =
-      credentials.username !== auth.credentials.username || credentials.password !== auth.credentials.password
-    if (changed) this.stats.credentialRenewals++
-    auth.credentials = credentials
-    if (auth.realm != null) auth.key = longTermKey(credentials.username, auth.realm, credentials.password)
-    return changed
-  }
-
-  /**
-   * One authenticated request (RFC 8656 §9.2): signed when a realm and nonce
-   * are known; 401 teaches them (or, once known, asks for fresh credentials),
-   * 438 brings a new nonce. At most four tries. Error responses become
-   * typed errors.
-   */
-  private async request(
-    method: number,
-    attributes: (transactionId: Uint8Array) => Attribute[],
-    signal?: AbortSignal,
-    timeout?: number,
-  ): Promise<Message> {
-    if (this.link == null) throw new TurnClosedError()
-    this.auth ??= {
-      credentials:
-        typeof this.init.credentials === 'function'
-          ? await this.init.credentials({ signal })
-          : this.init.credentials,
-    }
-    const auth = this.auth
-    const deadline =
-      timeout == null
-        ? signal
-        : AbortSignal.any([AbortSignal.timeout(timeout), ...(signal == null ? [] : [signal])])
-    let renewed = false
-    for (let attempt = 0; ; attempt++) {
-      const signed = auth.key != null
-      const link = this.link
-      if (link == null) throw new TurnClosedError()
-      const response = await link.transact(
-        method,
-        (id) => {
-          const list = attributes(id)
-          if (this.init.software != null) list.push({ type: 'software', value: this.init.software })
-          return [...list, ...this.authAttributes().attributes]
-        },
-        auth.key,
-        deadline,
-      )
-      if (response.class === 'success') return response
-      const error = findAttribute(response, 'error-code')
-      const code = error?.code ?? 0
-      const reason = error?.reason ?? 'no ERROR-CODE'
-      if (attempt < 3 && (code === 401 || code === 438)) {
-        const realm = textOf(response, TurnAttributeType.REALM) ?? auth.realm
-        const nonce = textOf(response, TurnAttributeType.NONCE)
-        if (realm != null && nonce != null) {
-          const username = auth.credentials.username
-          const retry = code === 438 || !signed || (!renewed && (await this.renewCredentials(signal)))
-          if (retry && username !== auth.credentials.username && this.allocation == null) {
-            // a server ties a 5-tuple to the first username it saw (coturn answers 437):
-            // new credentials get a new 5-tuple
-            this.link = undefined
-            link.close()
-            await this.openLink(signal)
-          }
-          if (code === 401 && signed) renewed = true
-          if (code === 438) this.stats.staleNonces++
-          if (retry) {
-            auth.realm = realm
-            auth.nonce = nonce
-            auth.key = longTermKey(auth.credentials.username, realm, auth.credentials.password)
-            this.log.trace('%s: %d, again with realm %s', methodName(method), code, realm)
-            continue
-          }
-        }
-      }
-      if (code === 401) throw new UnauthorizedError(code, reason, methodName(method))
-      throw errorForCode(code, reason, methodName(method))
-    }
-  }
-
   private onIndication(message: Message): void {
     if (message.method === TurnMethod.DATA) {
       const peer = xorAddressOf(message, TurnAttributeType.XOR_PEER_ADDRESS)
@@ -432,7 +299,7 @@ export class TurnClient extends LightEventTarget<TurnClientEvents> {
   }
 
   private onChannelData(frame: ChannelData): void {
-    const peer = this.peersByChannel.get(frame.channel)
+    const peer = this.bindings.peerOf(frame.channel)
     if (peer == null) return
     this.dispatchEvent(new CustomEvent('data', { detail: { peer, data: frame.data } }))
   }
