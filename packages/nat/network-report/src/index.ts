@@ -47,12 +47,11 @@ export { getNetworkReport, type ReportOptions } from './report.js'
 export {
   type NetworkReportComponents,
   type NetworkReportEvents,
-  type NetworkReportInit,
   NetworkReportService,
   networkReport,
   type ReportChange,
-  type SourceOption,
 } from './service.js'
+export type { NetworkReportInit, SourceOption } from './settings.js'
 export {
   type AddressReachabilitySource,
   findSources,

@@ -4,8 +4,8 @@
  */
 import { networkInterfaces } from 'node:os'
 import { throwIfAborted } from '@weft/utils'
-import { type InterfaceTable, probeTargets, readInterfaces } from './interfaces.js'
-import { checkServers, type Discover, type OpenClient, probeNat } from './nat-probe.js'
+import { type InterfaceTable, type ProbeTarget, probeTargets, readInterfaces } from './interfaces.js'
+import { checkServers, type Discover, type OpenClient, probeNat, serversOf } from './nat-probe.js'
 import type { Sources } from './sources.js'
 import { checkTurn, type TurnCheckOptions } from './turn-check.js'
 import {
@@ -14,6 +14,7 @@ import {
   type NetworkReport,
   type PortMappingEntry,
   type ReachabilityEntry,
+  type ReportPart,
   SCHEMA,
   type ServerAddress,
   type TurnEntry,
@@ -98,6 +99,43 @@ export function reachabilityOf(sources: Sources, hostVerdict?: ReachabilityEntry
     perAddressPresent: sources.autonatV2 != null,
     addresses,
   }
+}
+
+/** An entry per target: the first of `lists` that has one for its address, else pending (or unconfigured). */
+export function natEntriesFor(
+  targets: readonly ProbeTarget[],
+  stunServers: readonly ServerAddress[],
+  ...lists: NatEntry[][]
+): NatEntry[] {
+  return targets.map((target) => {
+    for (const list of lists) {
+      const found = list.find(
+        (entry) =>
+          entry.interface === target.interface &&
+          entry.family === target.family &&
+          entry.localAddress === target.localAddress,
+      )
+      if (found != null) return found
+    }
+    const configured = serversOf(stunServers, target.family).length > 0
+    return { ...target, status: configured ? 'pending' : 'unconfigured', classic: 'unknown' }
+  })
+}
+
+/** A part's identity for change detection: without times and round-trip times. */
+function partKey(report: NetworkReport, part: ReportPart): string {
+  return JSON.stringify(report[part], (key, value: unknown) =>
+    key === 'measuredAt' || key === 'rtt' ? undefined : value,
+  )
+}
+
+/** Those of `parts` that differ between `before` and `after`; timestamps and round-trip times alone are no change. */
+export function changedParts(
+  before: NetworkReport,
+  after: NetworkReport,
+  parts: readonly ReportPart[],
+): ReportPart[] {
+  return parts.filter((part) => partKey(after, part) !== partKey(before, part))
 }
 
 /** The whole report, measured now. Probe failures are reported in their entries, not thrown. */
