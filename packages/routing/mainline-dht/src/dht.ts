@@ -1,20 +1,14 @@
 /**
- * A Mainline DHT node: the KRPC layer, the routing table, the peer store and
- * the lookups, wired together; start it, bootstrap it from the nodes you
- * name, then find nodes, get peers and announce.
+ * A Mainline DHT node: the KRPC layer, the routing table (who enters it:
+ * node-admission.ts; kept fresh: refresher.ts), the query handlers
+ * (responder.ts), the peer store and the lookups, wired together; start it,
+ * bootstrap it from the nodes you name, then find nodes, get peers and
+ * announce.
  */
 import { setMaxListeners } from 'node:events'
 import type { Logger } from '@libp2p/interface'
 import { logger as defaultLogger, LightEventTarget } from '@weft/utils'
-import {
-  type Address,
-  addressKey,
-  decodeNodes,
-  type Family,
-  familyOf,
-  ID_LENGTH,
-  type NodeContact,
-} from './address.js'
+import { type Address, addressKey, type Family, familyOf, ID_LENGTH, type NodeContact } from './address.js'
 import type { Bencodable } from './bencode.js'
 import type { ItemSigner } from './bep44.js'
 import type {
@@ -24,9 +18,9 @@ import type {
   LookupOptions,
   MainlineDHTEvents,
 } from './dht-types.js'
-import { DHTStoppedError, ErrorCode, KrpcError } from './errors.js'
+import { DHTStoppedError, KrpcError } from './errors.js'
 import { ExternalAddressVotes } from './external-address.js'
-import { builtInHandlers, decodePeers } from './handlers.js'
+import { builtInHandlers } from './handlers.js'
 import {
   type GetImmutableResult,
   type GetMutableOptions,
@@ -41,20 +35,19 @@ import {
 } from './item-client.js'
 import { itemHandlers } from './item-handlers.js'
 import { ItemStore } from './item-store.js'
-import { type LookupReply, type LookupResult, lookup } from './lookup.js'
+import { type LookupReply, type LookupResult, lookup, lookupReply } from './lookup.js'
 import type { Query, Response } from './message.js'
+import { NodeAdmission } from './node-admission.js'
 import { equalIds, idToHex, randomId, secureId } from './node-id.js'
-import type { MainlineDHTInit, QueryHandler } from './options.js'
+import { type MainlineDHTInit, type QueryHandler, rpcInit } from './options.js'
 import { PeerStore } from './peer-store.js'
+import { Refresher } from './refresher.js'
+import { Responder } from './responder.js'
 import { RoutingTable } from './routing-table.js'
 import { type QueryOptions, Rpc, type RpcCounters } from './rpc.js'
 import { InfohashSampler, sampleHandler } from './samples.js'
 import { Tokens } from './tokens.js'
 import { dgramSocket } from './udp.js'
-
-const VERSION = Uint8Array.of(0x57, 0x46, 0, 1) // 'WF' 0.1
-/** Pings of unknown queriers in flight at once. */
-const MAX_VERIFYING = 16
 
 export type { AbortOptions, AnnounceOptions, AnnounceResult, LookupOptions, MainlineDHTEvents }
 
@@ -65,12 +58,11 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   readonly items: ItemStore
   private readonly log: Logger
   private readonly tokens: Tokens
-  private readonly handlers = new Map<string, QueryHandler>()
+  private readonly responder: Responder
+  private readonly admission: NodeAdmission
+  private readonly refresher: Refresher
   private rpc?: Rpc
-  private families: Family[] = []
-  private readonly timers: ReturnType<typeof setInterval>[] = []
-  private readonly pinging = new Set<string>()
-  private readonly verifying = new Set<string>()
+  private readonly families: Family[] = []
   private readonly votes: ExternalAddressVotes
   private readonly lifetime = new AbortController()
 
@@ -103,8 +95,26 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
         new InfohashSampler(() => this.peers.infohashes(), init.samples),
       ),
     }
-    for (const [method, handler] of Object.entries(builtIn)) this.handlers.set(method, handler)
-    for (const [method, handler] of Object.entries(init.handlers ?? {})) this.handlers.set(method, handler)
+    this.responder = new Responder({ id, log: this.log }, builtIn, init.handlers ?? {})
+    this.admission = new NodeAdmission({
+      table: this.table,
+      families: this.families,
+      ping: async (node) => this.query(node, 'ping', {}),
+    })
+    this.refresher = new Refresher({
+      table: this.table,
+      bootstrapNodes: init.bootstrap ?? [],
+      refreshInterval: init.refreshInterval ?? 60_000,
+      bucketStaleAfter: init.bucketStaleAfter,
+      signal: this.lifetime.signal,
+      running: () => this.running,
+      bootstrap: async (nodes, options) => this.bootstrap(nodes, options),
+      findNode: async (target, options) => this.findNode(target, options),
+      sweep: () => {
+        this.peers.sweep()
+        this.items.sweep()
+      },
+    })
   }
 
   get id(): Uint8Array {
@@ -139,11 +149,11 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
 
   /** Registers (or replaces) the handler of a query type, e.g. BEP44's `get`/`put`. */
   handle(method: string, handler: QueryHandler): void {
-    this.handlers.set(method, handler)
+    this.responder.handle(method, handler)
   }
 
   unhandle(method: string): void {
-    this.handlers.delete(method)
+    this.responder.unhandle(method)
   }
 
   /** Binds the socket, starts the timers and, when bootstrap nodes were given, bootstraps. */
@@ -152,39 +162,15 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     const socket =
       this.init.socket ??
       (await dgramSocket({ host: this.init.host, host6: this.init.host6, port: this.init.port }))
-    this.rpc = new Rpc(
-      socket,
-      {
-        timeout: this.init.timeout,
-        retries: this.init.retries,
-        maxInFlight: this.init.maxInFlight,
-        rateLimit: this.init.rateLimit,
-        decodeLimits: {
-          maxBytes: this.init.maxMessageSize ?? 2048,
-          maxDepth: this.init.maxDepth ?? 8,
-          maxItems: 1024,
-        },
-        readOnly: this.init.readOnly,
-        version: this.init.version ?? VERSION,
-      },
-      this.init.hooks ?? {},
-      this.log,
-    )
+    this.rpc = new Rpc(socket, rpcInit(this.init), this.init.hooks ?? {}, this.log)
     this.families.length = 0
     for (const address of socket.addresses()) {
       const family = familyOf(address.host) ?? 4
       if (!this.families.includes(family)) this.families.push(family)
     }
-    this.rpc.queryHandler = (query, from) => void this.answer(query, from)
+    this.rpc.queryHandler = (query, from) => this.answer(query, from)
     this.rpc.responseObserver = (response, from) => this.heard(response, from)
-    const refresh = this.init.refreshInterval ?? 60_000
-    if (refresh > 0) this.timers.push(setInterval(() => void this.refresh(), refresh))
-    this.timers.push(
-      setInterval(() => {
-        this.peers.sweep()
-        this.items.sweep()
-      }, 60_000),
-    )
+    this.refresher.start()
     this.log('started as %s on %s', idToHex(this.id), socket.addresses().map(addressKey).join(', '))
     if ((this.init.bootstrap ?? []).length > 0) await this.bootstrap(this.init.bootstrap ?? [], options)
   }
@@ -194,8 +180,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     if (rpc === undefined) return
     this.rpc = undefined
     this.lifetime.abort(new DHTStoppedError())
-    for (const timer of this.timers) clearInterval(timer)
-    this.timers.length = 0
+    this.refresher.stop()
     await rpc.close()
     this.log('stopped')
   }
@@ -320,19 +305,14 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     const ask = async (node: NodeContact, signal: AbortSignal): Promise<LookupReply> => {
       const response = await this.query(node, method, { ...args, want }, { signal })
       options.onResponse?.(response, node)
-      const nodes = [
-        ...(response.values.nodes instanceof Uint8Array ? decodeNodes(response.values.nodes, 4, 2 * k) : []),
-        ...(response.values.nodes6 instanceof Uint8Array
-          ? decodeNodes(response.values.nodes6, 6, 2 * k)
-          : []),
-      ].filter(
+      return lookupReply(
+        response,
+        k,
         (contact) =>
           this.families.includes(familyOf(contact.host) ?? 4) &&
           !equalIds(contact.id, this.id) &&
           !own.has(addressKey(contact)),
       )
-      const token = response.values.token instanceof Uint8Array ? response.values.token : undefined
-      return { nodes, token, peers: decodePeers(response.values.values) }
     }
     return lookup({
       target,
@@ -344,64 +324,16 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     })
   }
 
-  private async answer(query: Query, from: Address): Promise<void> {
+  private answer(query: Query, from: Address): void {
     const rpc = this.rpc
     if (rpc === undefined) return
-    if (!query.readOnly) this.offer({ id: query.id, host: from.host, port: from.port }, false)
-    const handler = this.handlers.get(query.method)
-    if (handler === undefined) {
-      rpc.respondError(
-        from,
-        query.transactionId,
-        ErrorCode.methodUnknown,
-        `method unknown: ${query.method.slice(0, 32)}`,
-      )
-      return
-    }
-    try {
-      const values = await handler(query, from)
-      rpc.respond(from, query, { ...values, id: this.id })
-    } catch (err) {
-      if (err instanceof KrpcError) rpc.respondError(from, query.transactionId, err.code, err.message)
-      else {
-        this.log.error('handler of %s failed: %e', query.method, err)
-        rpc.respondError(from, query.transactionId, ErrorCode.server, 'server error')
-      }
-    }
+    if (!query.readOnly) this.admission.offer({ id: query.id, host: from.host, port: from.port }, false)
+    void this.responder.answer(rpc, query, from)
   }
 
   private heard(response: Response, from: Address): void {
-    this.offer({ id: response.id, host: from.host, port: from.port }, true)
+    this.admission.offer({ id: response.id, host: from.host, port: from.port }, true)
     if (response.ip !== undefined) this.vote(response.ip.host, from.host)
-  }
-
-  private offer(contact: NodeContact, responded: boolean): void {
-    if (!this.families.includes(familyOf(contact.host) ?? 4)) return
-    if (!responded && this.table.get(contact.id) === undefined) {
-      // a query's source address may be forged: a new node enters only by answering a ping
-      this.verify(contact)
-      return
-    }
-    const result = this.table.add(contact, responded)
-    if (result.status !== 'ping') return
-    const key = idToHex(result.node.id)
-    if (this.pinging.has(key)) return
-    this.pinging.add(key)
-    this.query(result.node, 'ping', {})
-      .then((response) => {
-        if (!equalIds(response.id, result.node.id)) this.table.failed(result.node.id)
-      })
-      .catch(() => {})
-      .finally(() => this.pinging.delete(key))
-  }
-
-  private verify(contact: NodeContact): void {
-    const key = addressKey(contact)
-    if (this.verifying.size >= MAX_VERIFYING || this.verifying.has(key)) return
-    this.verifying.add(key)
-    this.query(contact, 'ping', {})
-      .catch(() => {})
-      .finally(() => this.verifying.delete(key))
   }
 
   /** BEP42 `ip`: adopt an external address once several distinct responders agree. */
@@ -409,16 +341,5 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     if (!this.votes.vote(address, voter)) return
     this.log('external address %s', address)
     this.safeDispatchEvent('external-address', { detail: address })
-  }
-
-  private async refresh(): Promise<void> {
-    if (this.table.size === 0 && (this.init.bootstrap ?? []).length > 0) {
-      await this.bootstrap(this.init.bootstrap ?? [], { signal: this.lifetime.signal }).catch(() => {})
-      return
-    }
-    for (const target of this.table.staleTargets(this.init.bucketStaleAfter).slice(0, 8)) {
-      if (this.rpc === undefined) return
-      await this.findNode(target, { signal: this.lifetime.signal }).catch(() => {})
-    }
   }
 }

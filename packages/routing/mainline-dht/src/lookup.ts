@@ -5,14 +5,35 @@
  * supplies `ask`, so the same loop serves find_node, get_peers and, later,
  * BEP44 get.
  */
-import { type Address, addressKey, type NodeContact } from './address.js'
+import { type Address, addressKey, decodeNodes, type NodeContact } from './address.js'
 import { AbortError } from './errors.js'
+import { decodePeers } from './handlers.js'
+import type { Response } from './message.js'
 import { distance, idToHex } from './node-id.js'
 
 export interface LookupReply {
   readonly nodes: readonly NodeContact[]
   readonly token?: Uint8Array
   readonly peers?: readonly Address[]
+}
+
+/**
+ * What a find_node or get_peers response gives a lookup: the nodes of
+ * `nodes` and BEP32 `nodes6` (at most `2k` of each) that `accept` lets
+ * through, the token and the peers.
+ */
+export function lookupReply(
+  response: Response,
+  k: number,
+  accept: (contact: NodeContact) => boolean,
+): LookupReply {
+  const { values } = response
+  const nodes = [
+    ...(values.nodes instanceof Uint8Array ? decodeNodes(values.nodes, 4, 2 * k) : []),
+    ...(values.nodes6 instanceof Uint8Array ? decodeNodes(values.nodes6, 6, 2 * k) : []),
+  ].filter(accept)
+  const token = values.token instanceof Uint8Array ? values.token : undefined
+  return { nodes, token, peers: decodePeers(values.values) }
 }
 
 export interface LookupInit {

@@ -7,7 +7,7 @@ import type { Query } from './message.js'
 import type { PeerStoreInit } from './peer-store.js'
 import type { RateLimiterInit } from './rate-limiter.js'
 import type { SecureIdPolicy } from './routing-table.js'
-import type { Hooks } from './rpc.js'
+import type { Hooks, RpcInit } from './rpc.js'
 import type { SamplesInit } from './samples.js'
 import type { UdpSocket } from './udp.js'
 
@@ -74,4 +74,23 @@ export interface MainlineDHTInit {
   /** Client version `v` (default 'WF' and 0.1). */
   version?: Uint8Array
   logger?: ComponentLogger
+}
+
+const VERSION = Uint8Array.of(0x57, 0x46, 0, 1) // 'WF' 0.1
+
+/** The KRPC layer's settings, from the node's options and their defaults. */
+export function rpcInit(init: MainlineDHTInit): RpcInit {
+  return {
+    timeout: init.timeout,
+    retries: init.retries,
+    maxInFlight: init.maxInFlight,
+    rateLimit: init.rateLimit,
+    decodeLimits: {
+      maxBytes: init.maxMessageSize ?? 2048,
+      maxDepth: init.maxDepth ?? 8,
+      maxItems: 1024,
+    },
+    readOnly: init.readOnly,
+    version: init.version ?? VERSION,
+  }
 }
