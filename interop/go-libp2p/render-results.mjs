@@ -11,7 +11,7 @@ import { CACHE, exec, ROOT } from '../runner/peers.mjs'
 
 export const BEGIN = '<!-- protocol tables: begin (interop/go-libp2p/render-results.mjs) -->'
 export const END = '<!-- protocol tables: end -->'
-const TABLES = ['kad-dht', 'gossipsub', 'circuit-relay']
+const TABLES = ['kad-dht', 'gossipsub', 'circuit-relay', 'dcutr']
 const RESULTS_DIR = join(CACHE, 'protocol-results')
 const GO_MOD = join(ROOT, 'interop', 'go-peer', 'go.mod')
 const MODULES = [

@@ -12,6 +12,8 @@
  * or a direct dial of its own. The lab keeps a documentation range on
  * purpose: its traffic must never look like the real internet's.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Agent } from './agent.js'
@@ -62,6 +64,18 @@ const CASES: Case[] = [
 ]
 
 const matrix: string[] = []
+/**
+ * The cells of interop/RESULTS.md's `dcutr` table (interop/go-libp2p/render-results.mjs
+ * renders it), in the format of interop/go-libp2p/test/results.ts: ✅ when the
+ * pair ended as this test expects, with the path and the reason.
+ */
+const cells: Array<{ row: string; column: string; ok: boolean; note: string }> = []
+const COLUMN = 'go-libp2p v0.51.0 (DCUtR, NAT lab)'
+const CAPTION =
+  "weft and go-libp2p hosts behind the NAT lab's routers, a weft relay on the public segment (interop/natlab/test/go-dcutr-lab.test.ts). " +
+  "A public go dialer is reached directly by the weft listener's unilateral upgrade. Every other pair stays relayed because go-libp2p counts the " +
+  "lab's documentation range 198.51.100.0/24 as unroutable (go-multiaddr v0.16.1 net/private.go line 40, go-libp2p addrs_manager.go line 498, " +
+  'holepunch/svc.go waitForPublicAddr), so it never registers /libp2p/dcutr; the lab keeps documentation ranges on purpose (interop/natlab/README.md).'
 let lab: NatLab
 let relayId: string
 let goBinary: string
@@ -85,6 +99,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.destroy()
+  if (cells.length > 0) {
+    const { CACHE } = (await import(PEERS)) as { CACHE: string }
+    const dir = join(CACHE, 'protocol-results')
+    mkdirSync(dir, { recursive: true })
+    const table = { table: 'dcutr', caption: CAPTION, at: new Date().toISOString(), cells }
+    writeFileSync(join(dir, 'dcutr.json'), `${JSON.stringify(table, null, 2)}\n`)
+  }
   if (matrix.length > 0) {
     console.log(
       [
@@ -107,56 +128,78 @@ describe.skipIf(LAB_NOT_RUN !== '')(`DCUtR between weft and go-libp2p in the lab
   CASES.forEach((c, i) => {
     const title = `${c.listener} listener behind ${c.listenerNat}, ${c.dialer} dialer behind ${c.dialerNat}: ${c.outcome}`
     it(title, { timeout: 90_000 }, async () => {
-      const circuit = `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit`
-      const listener = await agent(c.listener, lab.host(`l${i}`).namespace, `${c.listener}-listener-${i}`)
-      const { peerId: listenerId } = await listener.request<{ peerId: string }>('start', {
-        listen: ['/ip4/0.0.0.0/tcp/4001', ...(c.listener === 'weft' ? [circuit] : [])],
-      })
-      if (c.listener === 'go')
-        await listener.request('reserve', { addr: circuit.replace('/p2p-circuit', '') })
-      const dialer = await agent(c.dialer, lab.host(`d${i}`).namespace, `${c.dialer}-dialer-${i}`)
-      const { peerId: dialerId } = await dialer.request<{ peerId: string }>('start', {
-        listen: ['/ip4/0.0.0.0/tcp/4001'],
-      })
-      const relayed = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
-        addr: `${circuit}/p2p/${listenerId}`,
-        size: 1024,
-      })
-      expect(relayed).toMatchObject({ limited: true, echoed: true })
-
-      // the listener received the relayed connection: its DCUtR runs the upgrade
-      const outcome = await listener.request<{ outcome: string; method?: string; error?: string } | null>(
-        'outcome',
-        { peer: dialerId, timeout: c.listener === 'go' ? 15_000 : 45_000 },
-        50_000,
-      )
-      const connections =
-        await dialer.request<Array<{ remotePeer: string; limited: boolean; direct: boolean }>>('connections')
-      const toListener = connections.filter((connection) => connection.remotePeer === listenerId)
-      const direct = toListener.some((connection) => connection.direct && !connection.limited)
-      matrix.push(
-        `| ${c.listener} | ${c.listenerNat} | ${c.dialer} | ${c.dialerNat} | ${direct ? 'direct' : 'relay'} | ${outcome?.method ?? '—'} |`,
-      )
-      if (c.outcome === 'direct') {
-        expect(outcome, listener.log).toMatchObject({ outcome: 'direct', method: c.method })
-        expect(direct).toBe(true)
-      } else {
-        // weft reports the relay outcome; go reports nothing, as it never starts
-        if (c.listener === 'weft') {
-          expect(outcome, listener.log).toMatchObject({ outcome: 'relay' })
-          // go answers "na" to /libp2p/dcutr: it never registered the protocol
-          expect(outcome?.error).toMatch(/supports none of the proposed protocols/)
-        } else expect(outcome).toBeNull()
-        expect(direct).toBe(false)
-        // the relayed connection goes on working
-        const again = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
-          addr: `${circuit}/p2p/${listenerId}`,
-          size: 1024,
+      const row = `${c.listener} listener behind ${c.listenerNat}, ${c.dialer} dialer behind ${c.dialerNat}`
+      try {
+        const path = await runCase(c, i)
+        const note = path.direct
+          ? `direct (${path.method ?? '?'})`
+          : c.listener === 'weft'
+            ? 'relay: go answers na to /libp2p/dcutr'
+            : 'relay: go starts no hole punch'
+        cells.push({ row, column: COLUMN, ok: true, note })
+      } catch (err) {
+        cells.push({
+          row,
+          column: COLUMN,
+          ok: false,
+          note: ((err as Error).message.split('\n')[0] ?? '').slice(0, 160),
         })
-        expect(again).toMatchObject({ limited: true, echoed: true })
+        throw err
       }
-      await dialer.request('stop')
-      await listener.request('stop')
     })
   })
 })
+
+/** One pair: relayed echo, the listener's DCUtR outcome, the path the dialer ends on (asserted). */
+async function runCase(c: Case, i: number): Promise<{ direct: boolean; method?: string }> {
+  const circuit = `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit`
+  const listener = await agent(c.listener, lab.host(`l${i}`).namespace, `${c.listener}-listener-${i}`)
+  const { peerId: listenerId } = await listener.request<{ peerId: string }>('start', {
+    listen: ['/ip4/0.0.0.0/tcp/4001', ...(c.listener === 'weft' ? [circuit] : [])],
+  })
+  if (c.listener === 'go') await listener.request('reserve', { addr: circuit.replace('/p2p-circuit', '') })
+  const dialer = await agent(c.dialer, lab.host(`d${i}`).namespace, `${c.dialer}-dialer-${i}`)
+  const { peerId: dialerId } = await dialer.request<{ peerId: string }>('start', {
+    listen: ['/ip4/0.0.0.0/tcp/4001'],
+  })
+  const relayed = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
+    addr: `${circuit}/p2p/${listenerId}`,
+    size: 1024,
+  })
+  expect(relayed).toMatchObject({ limited: true, echoed: true })
+
+  // the listener received the relayed connection: its DCUtR runs the upgrade
+  const outcome = await listener.request<{ outcome: string; method?: string; error?: string } | null>(
+    'outcome',
+    { peer: dialerId, timeout: c.listener === 'go' ? 15_000 : 45_000 },
+    50_000,
+  )
+  const connections =
+    await dialer.request<Array<{ remotePeer: string; limited: boolean; direct: boolean }>>('connections')
+  const toListener = connections.filter((connection) => connection.remotePeer === listenerId)
+  const direct = toListener.some((connection) => connection.direct && !connection.limited)
+  matrix.push(
+    `| ${c.listener} | ${c.listenerNat} | ${c.dialer} | ${c.dialerNat} | ${direct ? 'direct' : 'relay'} | ${outcome?.method ?? '—'} |`,
+  )
+  if (c.outcome === 'direct') {
+    expect(outcome, listener.log).toMatchObject({ outcome: 'direct', method: c.method })
+    expect(direct).toBe(true)
+  } else {
+    // weft reports the relay outcome; go reports nothing, as it never starts
+    if (c.listener === 'weft') {
+      expect(outcome, listener.log).toMatchObject({ outcome: 'relay' })
+      // go answers "na" to /libp2p/dcutr: it never registered the protocol
+      expect(outcome?.error).toMatch(/supports none of the proposed protocols/)
+    } else expect(outcome).toBeNull()
+    expect(direct).toBe(false)
+    // the relayed connection goes on working
+    const again = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
+      addr: `${circuit}/p2p/${listenerId}`,
+      size: 1024,
+    })
+    expect(again).toMatchObject({ limited: true, echoed: true })
+  }
+  await dialer.request('stop')
+  await listener.request('stop')
+  return { direct, method: outcome?.method }
+}
