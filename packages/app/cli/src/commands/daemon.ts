@@ -10,6 +10,7 @@ import { startDaemon } from '../daemon/daemon.js'
 import { loadOrCreateToken } from '../daemon/security.js'
 import { CliError } from '../errors.js'
 import { defaultConfigDir, loadOrCreateIdentity } from '../identity.js'
+import { checkIntegerFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 
 interface DaemonOptions extends GlobalOptions {
@@ -67,8 +68,7 @@ export function builder(yargs: Argv<GlobalOptions>): Argv<DaemonOptions> {
 
 export async function handler(args: ArgumentsCamelCase<DaemonOptions>): Promise<void> {
   const port = args.apiPort
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new CliError(`--api-port must be 0–65535, got ${port}`)
+  checkIntegerFlag('api-port', port, 0, 65535)
   const identity = await loadOrCreateIdentity(args.key)
   const { token, created } = await loadOrCreateToken(args.tokenFile)
   const daemon = await startDaemon({

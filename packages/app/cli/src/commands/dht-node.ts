@@ -8,6 +8,7 @@ import { type MainlineDHT, mainlineDHT, PUBLIC_BOOTSTRAP_NODES } from '@weft/mai
 import type { Argv } from 'yargs'
 import { CliError } from '../errors.js'
 import { parseHostPort, resolveHost } from '../host-port.js'
+import { checkIntegerFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 
 export interface DhtOptions extends GlobalOptions {
@@ -48,10 +49,8 @@ export async function startDht(args: DhtOptions, signal: AbortSignal): Promise<M
       'weft dht needs --bootstrap host:port (the public DHT is contacted only with --public-bootstrap)',
     )
   }
-  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
-    throw new CliError(`--port must be 0–65535, got ${args.port}`)
-  if (!Number.isInteger(args.nodesPerIp) || args.nodesPerIp < 1 || args.nodesPerIp > 1024)
-    throw new CliError(`--nodes-per-ip must be 1–1024, got ${args.nodesPerIp}`)
+  checkIntegerFlag('port', args.port, 0, 65535)
+  checkIntegerFlag('nodes-per-ip', args.nodesPerIp, 1, 1024)
   const named = args.bootstrap.map((text) => parseHostPort(text, '--bootstrap'))
   // KRPC accepts an answer only from the address asked, so names become addresses first
   const bootstrap = await Promise.all(named.map((node) => resolveHost(node, 'bootstrap node')))

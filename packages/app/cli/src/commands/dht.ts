@@ -10,6 +10,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs'
 import { CliError } from '../errors.js'
 import { stopSignal } from '../signals.js'
 import { type DhtOptions, parseInfohash, startDht, withDhtOptions } from './dht-node.js'
+import { checkNumberFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 
 interface GetPeersOptions extends DhtOptions {
@@ -25,14 +26,9 @@ interface CrawlOptions extends DhtOptions {
   list: boolean
 }
 
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (!Number.isFinite(value) || value < min || value > max)
-    throw new CliError(`--${name} must be ${min} to ${max}, got ${value}`)
-}
-
 async function getPeers(args: ArgumentsCamelCase<GetPeersOptions>): Promise<void> {
   const infohash = parseInfohash(args.infohash)
-  checkRange('timeout', args.timeout, 1, 3600)
+  checkNumberFlag('timeout', args.timeout, 1, 3600)
   const hex = Buffer.from(infohash).toString('hex')
   const stop = stopSignal()
   const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(args.timeout * 1000)])
@@ -71,10 +67,10 @@ function minuteLine(minute: number, count: number, partialSeconds?: number): str
 }
 
 async function crawl(args: ArgumentsCamelCase<CrawlOptions>): Promise<void> {
-  checkRange('duration', args.duration, 1, 86_400)
-  checkRange('max', args.max, 1, 10_000_000)
-  checkRange('max-nodes', args.maxNodes, 1, 10_000_000)
-  checkRange('rate', args.rate, 1, 1000)
+  checkNumberFlag('duration', args.duration, 1, 86_400)
+  checkNumberFlag('max', args.max, 1, 10_000_000)
+  checkNumberFlag('max-nodes', args.maxNodes, 1, 10_000_000)
+  checkNumberFlag('rate', args.rate, 1, 1000)
   const stop = stopSignal()
   // with --list, stdout is the infohashes and the counts go to stderr
   const report = args.list || args.json ? process.stderr : process.stdout

@@ -13,6 +13,7 @@ import { CliError } from '../errors.js'
 import { formatBytes, formatRate, progressView } from '../progress.js'
 import { stopSignal } from '../signals.js'
 import { type FilesOptions, withFilesOptions } from './files-app.js'
+import { checkNumberFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 import { asCliError, checkAddresses, playgroundOptions, withPeerOptions } from './peer-options.js'
 
@@ -74,8 +75,7 @@ export async function handler(args: ArgumentsCamelCase<GetOptions>): Promise<voi
   } catch (err) {
     throw new CliError(`not a file id: ${args.id} (${(err as Error).message})`)
   }
-  if (!Number.isFinite(args.timeout) || args.timeout <= 0 || args.timeout > 86_400)
-    throw new CliError(`--timeout must be 0 to 86400 seconds, got ${args.timeout}`)
+  checkNumberFlag('timeout', args.timeout, 1, 86_400)
   checkAddresses(args.from, '--from')
   if (args.from.length === 0 && !args.mdns)
     throw new CliError('name a sharer with --from <address> (or leave mDNS on to find one on the LAN)')

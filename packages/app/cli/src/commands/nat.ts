@@ -12,6 +12,7 @@ import { discoverNat, type Endpoint, type NatReport } from '@weft/stun'
 import type { ArgumentsCamelCase, Argv } from 'yargs'
 import { CliError } from '../errors.js'
 import { parseHostPort, resolveHost } from '../host-port.js'
+import { checkIntegerFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 
 interface NatOptions extends GlobalOptions {
@@ -89,9 +90,7 @@ async function networkReportHandler(args: ArgumentsCamelCase<NatOptions>): Promi
 }
 
 export async function handler(args: ArgumentsCamelCase<NatOptions>): Promise<void> {
-  if (!Number.isInteger(args.samples) || args.samples < 0 || args.samples > 16) {
-    throw new CliError(`--samples must be an integer from 0 to 16, got ${args.samples}`)
-  }
+  checkIntegerFlag('samples', args.samples, 0, 16)
   if (args.report) return networkReportHandler(args)
   if (args.stun.length === 0) {
     throw new CliError(

@@ -4,6 +4,7 @@ import type { ArgumentsCamelCase, Argv } from 'yargs'
 import { CliError } from '../errors.js'
 import { loadOrCreateIdentity } from '../identity.js'
 import { createNode } from '../node.js'
+import { checkIntegerFlag } from './flags.js'
 import type { GlobalOptions } from './global.js'
 
 interface PingOptions extends GlobalOptions {
@@ -24,9 +25,7 @@ export function builder(yargs: Argv<GlobalOptions>): Argv<PingOptions> {
 }
 
 export async function handler(args: ArgumentsCamelCase<PingOptions>): Promise<void> {
-  if (!Number.isInteger(args.count) || args.count < 1 || args.count > 1000) {
-    throw new CliError(`--count must be an integer from 1 to 1000, got ${args.count}`)
-  }
+  checkIntegerFlag('count', args.count, 1, 1000)
   let address: ReturnType<typeof multiaddr>
   try {
     address = multiaddr(args.address)
