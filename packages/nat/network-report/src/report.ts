@@ -3,7 +3,7 @@
  * (service.ts) keeps one up to date from the same pieces.
  */
 import { networkInterfaces } from 'node:os'
-import { throwIfAborted } from '@weft/utils'
+import { checkInteger, throwIfAborted } from '@weft/utils'
 import { type InterfaceTable, type ProbeTarget, probeTargets, readInterfaces } from './interfaces.js'
 import { checkServers, type Discover, type OpenClient, probeNat, serversOf } from './nat-probe.js'
 import type { Sources } from './sources.js'
@@ -39,10 +39,7 @@ export interface ReportOptions extends Sources {
 }
 
 export function checkAllocationSamples(value: number | undefined): number {
-  const samples = value ?? 5
-  if (!Number.isInteger(samples) || samples < 0 || samples > 16)
-    throw new RangeError(`allocationSamples must be an integer 0..16, got ${samples}`)
-  return samples
+  return checkInteger('allocationSamples', value ?? 5, 0, 16)
 }
 
 export function localAddressesOf(interfaces: readonly InterfaceEntry[]): string[] {

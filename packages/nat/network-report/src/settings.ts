@@ -2,6 +2,7 @@
  * The service's options and their checks: a bad option throws naming it and
  * what it must be.
  */
+import { checkInteger } from '@weft/utils'
 import { ADVERTISE_MODES, type AdvertiseMode } from './advertise.js'
 import { checkServers } from './nat-probe.js'
 import { checkAllocationSamples, type ReportOptions } from './report.js'
@@ -35,6 +36,7 @@ export interface Settings {
   advertise: AdvertiseMode
 }
 
+/** An interval in whole ms from `min` to `max` (`fallback` when not given). */
 function interval(
   name: string,
   value: number | undefined,
@@ -42,10 +44,7 @@ function interval(
   min: number,
   max: number,
 ): number {
-  const ms = value ?? fallback
-  if (!Number.isFinite(ms) || ms < min || ms > max)
-    throw new RangeError(`${name} must be ${min}..${max} ms, got ${ms}`)
-  return ms
+  return checkInteger(`${name} (ms)`, value ?? fallback, min, max)
 }
 
 /** Checks `init`; `hasAddressManager` says whether the host gave the component `advertise` needs. */
