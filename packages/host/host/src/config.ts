@@ -308,6 +308,8 @@ export interface ResourceManagerInit {
   transient?: ScopeLimitsInit
   /** each remote peer */
   peer?: ScopeLimitsInit
+  /** each remote peer's streams not yet negotiated (its share of `transient`) */
+  peerTransient?: ScopeLimitsInit
   /** each protocol, unless `protocols` names it */
   protocol?: ScopeLimitsInit
   /** limits of their own, by protocol id */
@@ -342,6 +344,7 @@ export function resolveResourceManagerConfig(
     system: mergeLimits('resources.system', defaults.system, init.system),
     transient: mergeLimits('resources.transient', defaults.transient, init.transient),
     peer: mergeLimits('resources.peer', defaults.peer, init.peer),
+    peerTransient: mergeLimits('resources.peerTransient', defaults.peerTransient, init.peerTransient),
     protocol: mergeLimits('resources.protocol', defaults.protocol, init.protocol),
     protocols,
     connection: mergeLimits('resources.connection', defaults.connection, init.connection),

@@ -54,6 +54,12 @@ export interface LimitSet {
   transient: ScopeLimits
   /** each remote peer's scope */
   peer: ScopeLimits
+  /**
+   * each remote peer's share of the transient scope (`transient:<id>`): its
+   * streams not yet negotiated, so one peer cannot fill the transient scope
+   * and have every other peer's new streams refused
+   */
+  peerTransient: ScopeLimits
   /** each protocol's scope, unless `protocols` names it */
   protocol: ScopeLimits
   /** limits of their own for named protocols */
@@ -87,6 +93,7 @@ export function unlimitedLimitSet(): LimitSet {
     system: unlimited(),
     transient: unlimited(),
     peer: unlimited(),
+    peerTransient: unlimited(),
     protocol: unlimited(),
     protocols: new Map(),
     connection: unlimited(),
@@ -118,9 +125,17 @@ export function scaledLimits(machine: MachineInfo): LimitSet {
       connections: 64,
       connectionsInbound: 32,
       connectionsOutbound: 64,
-      streams: 256,
-      streamsInbound: 128,
-      streamsOutbound: 256,
+      streams: 1024,
+      streamsInbound: 512,
+      streamsOutbound: 1024,
+    },
+    // a stream is negotiated within a round trip or two: 32 at once is a busy peer, more is a flood
+    peerTransient: {
+      ...unlimited(),
+      memory: Math.round(memory / 128),
+      streams: 64,
+      streamsInbound: 32,
+      streamsOutbound: 64,
     },
     peer: {
       memory: Math.round(memory / 8),

@@ -14,6 +14,7 @@
  * charges them, so `stat()` stays bounded by the limits themselves.
  */
 import type { MessageStreamDirection, PeerId } from '@libp2p/interface'
+import type { ResourceScopes } from '@weft/utils'
 import type { ResourceLimitError } from '../errors.js'
 import type { LimitSet, Resource, ScopeKind } from './limits.js'
 import { Scope } from './scope.js'
@@ -50,10 +51,14 @@ export class ConnectionScope extends Span {
   }
 }
 
-/** A stream's span: transient until its protocol is agreed, then in the protocol's scope. */
+/**
+ * A stream's span: transient (and in its peer's transient share) until its
+ * protocol is agreed, then in the protocol's scope.
+ */
 export class StreamScope extends Span {
   constructor(
     private readonly manager: ResourceManager,
+    private readonly peerTransient: Scope,
     parents: Scope[],
     hooks: SpanHooks,
   ) {
@@ -62,13 +67,17 @@ export class StreamScope extends Span {
 
   setProtocol(protocol: string): void {
     this.move(this.manager.transient, this.manager.protocolScope(protocol))
+    this.leave(this.peerTransient)
   }
 }
 
-export class ResourceManager {
+/** `ResourceScopes` (@weft/utils): what muxers and encrypters below the host see of it. */
+export class ResourceManager implements ResourceScopes {
   readonly system: Scope
   readonly transient: Scope
   private readonly peers = new Map<string, Scope>()
+  /** `transient:<peer>`: each peer's streams not yet negotiated */
+  private readonly peerTransients = new Map<string, Scope>()
   private readonly protocols = new Map<string, Scope>()
   /** refusals by `<scope kind>/<resource>`: at most 6 × 8 keys */
   private readonly refusals = new Map<string, number>()
@@ -118,14 +127,18 @@ export class ResourceManager {
   }
 
   /**
-   * Reserves a new stream with `peer` in the transient, peer and system scopes.
+   * Reserves a new stream with `peer` in the transient scope and the peer's
+   * share of it, the peer's scope and the system's.
    *
    * @throws ResourceLimitError when a scope is full; nothing is held then
    */
   openStream(peer: PeerId | string, direction: MessageStreamDirection): StreamScope {
+    const id = peer.toString()
+    const share = this.peerTransientScope(id)
     const span = new StreamScope(
       this,
-      [this.transient, this.peerScope(peer.toString()), this.system],
+      share,
+      [this.transient, share, this.peerScope(id), this.system],
       this.hooks,
     )
     this.openStreams++
@@ -166,6 +179,16 @@ export class ResourceManager {
     return scope
   }
 
+  /** One peer's share of the transient scope, created on first use (dropped again when idle). */
+  peerTransientScope(peer: string): Scope {
+    let scope = this.peerTransients.get(peer)
+    if (scope == null) {
+      scope = new Scope(`transient:${peer}`, this.config.limits.peerTransient)
+      this.peerTransients.set(peer, scope)
+    }
+    return scope
+  }
+
   protocolScope(protocol: string): Scope {
     let scope = this.protocols.get(protocol)
     if (scope == null) {
@@ -200,6 +223,8 @@ export class ResourceManager {
     if (!scope.isIdle()) return
     const id = scope.name.slice(scope.name.indexOf(':') + 1)
     if (scope.name.startsWith('peer:') && this.peers.get(id) === scope) this.peers.delete(id)
+    else if (scope.name.startsWith('transient:') && this.peerTransients.get(id) === scope)
+      this.peerTransients.delete(id)
     else if (scope.name.startsWith('protocol:') && this.protocols.get(id) === scope) this.protocols.delete(id)
   }
 }

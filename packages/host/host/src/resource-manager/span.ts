@@ -6,6 +6,7 @@
  * (`releaseMemory`); `done()` gives back everything the span still holds,
  * once, however many times it is called.
  */
+import type { MemoryScope } from '@weft/utils'
 import type { ResourceLimitError } from '../errors.js'
 import {
   emptyUsage,
@@ -46,7 +47,8 @@ export interface SpanHooks {
   ended(span: Span): void
 }
 
-export class Span implements ResourceScope {
+/** A `MemoryScope` (@weft/utils) too, so muxers below the host reserve through it without depending on it. */
+export class Span implements ResourceScope, MemoryScope {
   private readonly own: Scope
   private parents: Scope[]
   private readonly held = emptyUsage()
@@ -129,6 +131,17 @@ export class Span implements ResourceScope {
     release([from], this.held)
     this.parents[index] = to
     to.refs++
+    from.refs--
+    this.hooks.detached(from)
+  }
+
+  /** Stops charging parent `from` (a stream leaving its peer's transient share once negotiated). */
+  leave(from: Scope): void {
+    if (this.finished) return
+    const index = this.parents.indexOf(from)
+    if (index === -1) return
+    release([from], this.held)
+    this.parents.splice(index, 1)
     from.refs--
     this.hooks.detached(from)
   }
