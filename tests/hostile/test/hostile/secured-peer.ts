@@ -32,9 +32,16 @@ export interface SecuredPeer {
 
 let identity: Promise<PrivateKey> | undefined
 
-async function openSocket(port: number): Promise<Socket> {
+export interface SecuredPeerOptions {
+  /** the source address to bind (any of 127.0.0.0/8 on Linux); default the system's choice */
+  localAddress?: string
+  /** the identity to handshake with; default one key shared by every secured peer */
+  privateKey?: PrivateKey
+}
+
+async function openSocket(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket = connect({ host: '127.0.0.1', port, localAddress })
     socket.once('error', reject)
     socket.once('connect', () => {
       socket.off('error', reject)
@@ -43,11 +50,15 @@ async function openSocket(port: number): Promise<Socket> {
   })
 }
 
-export async function securedPeer(port: number, muxer?: string): Promise<SecuredPeer> {
+export async function securedPeer(
+  port: number,
+  muxer?: string,
+  options: SecuredPeerOptions = {},
+): Promise<SecuredPeer> {
   identity ??= generateKeyPair('Ed25519')
-  const privateKey = await identity
+  const privateKey = options.privateKey ?? (await identity)
   const logger = defaultLogger()
-  const socket = await openSocket(port)
+  const socket = await openSocket(port, options.localAddress)
   const closed = deferred<void>()
   let isClosed = false
   socket.on('close', () => {
@@ -64,10 +75,18 @@ export async function securedPeer(port: number, muxer?: string): Promise<Secured
     allowHalfOpen: false,
   })
   const signal = AbortSignal.timeout(10_000)
-  await select(raw, '/noise', { signal })
-  const encrypter = noise()({ privateKey, peerId: peerIdFromPrivateKey(privateKey), logger })
-  const result = await encrypter.secureOutbound(raw, { signal, skipStreamMuxerNegotiation: true })
-  if (muxer != null) await select(result.connection, muxer, { signal })
+  const handshake = async () => {
+    await select(raw, '/noise', { signal })
+    const encrypter = noise()({ privateKey, peerId: peerIdFromPrivateKey(privateKey), logger })
+    const secured = await encrypter.secureOutbound(raw, { signal, skipStreamMuxerNegotiation: true })
+    if (muxer != null) await select(secured.connection, muxer, { signal })
+    return secured
+  }
+  const result = await handshake().catch((err: unknown) => {
+    // a host that refused the connection: leave no socket behind
+    socket.destroy()
+    throw err
+  })
   return {
     socket,
     raw,

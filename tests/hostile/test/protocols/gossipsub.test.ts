@@ -13,7 +13,17 @@ import { generateKeyPair } from '@weft/crypto'
 import { peerIdFromPrivateKey } from '@weft/peer-id'
 import { buildMessage, encodeRpc, StrictSign } from '@weft/pubsub'
 import { describe, expect, it } from 'vitest'
-import { freshDials, MiB, memoryReturned, type Peer, pingWhile, startPeer, useTarget } from './harness.js'
+import {
+  describePings,
+  freshDials,
+  MiB,
+  memoryReturned,
+  type Peer,
+  pingWhile,
+  sampleWhile,
+  startPeer,
+  useTarget,
+} from './harness.js'
 
 const MESHSUB = '/meshsub/1.1.0'
 const TOPIC = 'hostile'
@@ -26,6 +36,8 @@ const RPCS_PER_ATTACKER = 3
 const PING_BOUND_MS = 500
 /** the target's RSS once the attackers have left, over its baseline (issue 13's acceptance bound) */
 const MEMORY_BOUND = 50 * MiB
+/** its RSS during the attack, sampled without a GC, over the baseline (issue 22's flood budget) */
+const MEMORY_DURING_BOUND = 96 * MiB
 
 const target = useTarget()
 
@@ -74,6 +86,7 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     }
 
     const pings = pingWhile(honest, target())
+    const usage = sampleWhile(target())
     await settle(300)
     await Promise.all(
       connections.map(async (connection) =>
@@ -85,6 +98,10 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     )
     await settle(500)
     const report = await pings.stop()
+    const peak = await usage.stop()
+    console.log(
+      `during the attack: rss +${((peak.rss - baseline.rss) / MiB).toFixed(1)} MiB at most; honest ${describePings(report)}`,
+    )
 
     const memory = await target().memory()
     console.log(
@@ -98,6 +115,7 @@ describe('gossipsub: one valid message repeated thousands of times', { timeout: 
     expect(memory.delivered).toBe(baseline.delivered + 1)
     expect(report.failures).toBe(0)
     expect(report.max).toBeLessThan(PING_BOUND_MS)
+    expect(peak.rss - baseline.rss).toBeLessThan(MEMORY_DURING_BOUND)
 
     for (const attacker of attackers) await attacker.stop()
     // three at once: the target upgrades at most three inbound connections from one address at a time

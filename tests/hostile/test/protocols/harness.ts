@@ -34,6 +34,17 @@ export interface Memory {
   delivered: number
 }
 
+/** What the target holds at one moment, read without a GC (`Target.usage`). */
+export interface Usage {
+  rss: number
+  heapUsed: number
+  connections: number
+  /** streams open on all its connections */
+  streams: number
+  /** circuit relay reservations it holds */
+  reservations: number
+}
+
 export interface Target {
   peerId: PeerId
   address: Multiaddr
@@ -41,6 +52,8 @@ export interface Target {
   events: TargetEvent[]
   /** the target's memory after a forced GC */
   memory(): Promise<Memory>
+  /** what the target holds now, without a GC: cheap enough to sample during an attack */
+  usage(): Promise<Usage>
   /** uncaught exceptions and unhandled rejections the target reported */
   processErrors(): TargetEvent[]
   /** whether the target process has exited */
@@ -85,6 +98,14 @@ export async function startTarget(config: TargetConfig = {}): Promise<Target> {
       const { rss, heapUsed, arrayBuffers, external, delivered } = event
       return { rss, heapUsed, arrayBuffers, external, delivered }
     },
+    async usage() {
+      const id = ++requests
+      child.send(`usage ${id}`)
+      const event = await child.waitFor((e) => e.event === 'usage' && e.id === id, 10_000)
+      if (event.event !== 'usage') throw new Error('unreachable')
+      const { rss, heapUsed, connections, streams, reservations } = event
+      return { rss, heapUsed, connections, streams, reservations }
+    },
     processErrors: () =>
       child.events.filter((e) => e.event === 'uncaughtException' || e.event === 'unhandledRejection'),
     exited: () => child.exitCode() !== undefined,
@@ -113,6 +134,10 @@ export function useTarget(config: TargetConfig = {}): () => Target {
   }, 30_000)
   afterAll(async () => {
     await stopPeers()
+    await Promise.all([...apart].map(async (child) => child.stop()))
+    apart.clear()
+    honestBundle?.remove()
+    honestBundle = undefined
     await target?.stop()
   }, 30_000)
   return () => {
@@ -157,6 +182,8 @@ export interface PingReport {
   failures: number
   /** the longest wait seen, ms: a failed ping counts as its full wait */
   max: number
+  /** why pings failed: the first few distinct messages */
+  errors: string[]
 }
 
 /**
@@ -166,6 +193,7 @@ export interface PingReport {
  */
 export function pingWhile(peer: Peer, target: Target, interval = 50): { stop(): Promise<PingReport> } {
   const rtts: number[] = []
+  const errors = new Set<string>()
   let failures = 0
   let max = 0
   let running = true
@@ -175,8 +203,9 @@ export function pingWhile(peer: Peer, target: Target, interval = 50): { stop(): 
       try {
         await peer.services.ping.ping(target.peerId, { signal: AbortSignal.timeout(5_000) })
         rtts.push(performance.now() - started)
-      } catch {
+      } catch (err) {
         failures++
+        if (errors.size < 5) errors.add(`${(err as Error).name}: ${(err as Error).message}`)
       }
       max = Math.max(max, performance.now() - started)
       await new Promise((resolve) => setTimeout(resolve, interval))
@@ -186,7 +215,42 @@ export function pingWhile(peer: Peer, target: Target, interval = 50): { stop(): 
     async stop() {
       running = false
       await loop
-      return { rtts, failures, max }
+      return { rtts, failures, max, errors: [...errors] }
+    },
+  }
+}
+
+type HonestEvent = { event: 'ready' } | ({ event: 'report' } & PingReport)
+
+let honestBundle: { file: string; remove(): void } | undefined
+const apart = new Set<NamespaceProcess<HonestEvent>>()
+
+/**
+ * Like `pingWhile`, from an honest peer in a process of its own
+ * (honest-program.ts): its round trips are the target's latency, not the
+ * test process's, which the attackers keep busy. Stopped by `stop()` or,
+ * at the latest, with the target's file (`useTarget`).
+ */
+export async function pingApart(target: Target, interval = 50): Promise<{ stop(): Promise<PingReport> }> {
+  honestBundle ??= bundleScript(fileURLToPath(new URL('./honest-program.ts', import.meta.url)), {
+    root,
+    external: ['datastore-level'],
+  })
+  const child = spawnProgram<HonestEvent>([honestBundle.file, target.address.toString(), String(interval)], {
+    cwd: root,
+    label: 'honest peer',
+  })
+  apart.add(child)
+  await child.waitFor((event) => event.event === 'ready', 10_000)
+  return {
+    async stop() {
+      child.send('stop')
+      const event = await child.waitFor((e) => e.event === 'report', 10_000)
+      await child.stop()
+      apart.delete(child)
+      if (event.event !== 'report') throw new Error('unreachable')
+      const { rtts, failures, max, errors } = event
+      return { rtts, failures, max, errors }
     },
   }
 }
@@ -235,4 +299,68 @@ export async function memoryReturned(
     memory = await target.memory()
   }
   return memory
+}
+
+/** The highest of each figure `sampleWhile` read, and how many samples it took. */
+export interface UsagePeak extends Usage {
+  samples: number
+}
+
+/**
+ * Reads the target's usage every `interval` ms until `stop()`, keeping the
+ * highest of each figure: the RSS an attack drives the target to is seen
+ * while it lasts, not only after the attackers left.
+ */
+export function sampleWhile(target: Target, interval = 200): { stop(): Promise<UsagePeak> } {
+  const peak: UsagePeak = { rss: 0, heapUsed: 0, connections: 0, streams: 0, reservations: 0, samples: 0 }
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const usage = await target.usage()
+      for (const key of ['rss', 'heapUsed', 'connections', 'streams', 'reservations'] as const) {
+        peak[key] = Math.max(peak[key], usage[key])
+      }
+      peak.samples++
+      await sleep(interval)
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return peak
+    },
+  }
+}
+
+/** The `p`-th percentile (0–100, nearest rank) of `values`; 0 for none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
+}
+
+/** One line for the log: how many pings, p50, p99 and the longest wait. */
+export function describePings(report: PingReport): string {
+  const ms = (value: number) => `${value.toFixed(0)} ms`
+  return (
+    `${report.rtts.length} pings ok, ${report.failures} failed, p50 ${ms(percentile(report.rtts, 50))}, ` +
+    `p99 ${ms(percentile(report.rtts, 99))}, max ${ms(report.max)}` +
+    (report.errors.length > 0 ? `; errors: ${report.errors.join(' | ')}` : '')
+  )
+}
+
+/**
+ * The target's usage once `done` holds for it, polled every 100 ms for up to
+ * `ms`; the last reading when it never does (the caller's assertion then
+ * fails with it).
+ */
+export async function usageWhen(target: Target, done: (usage: Usage) => boolean, ms = 5_000): Promise<Usage> {
+  const deadline = Date.now() + ms
+  let usage = await target.usage()
+  while (!done(usage) && Date.now() < deadline) {
+    await sleep(100)
+    usage = await target.usage()
+  }
+  return usage
 }

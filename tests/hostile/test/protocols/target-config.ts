@@ -1,7 +1,7 @@
 /**
  * What the protocol-level hostile tests may set on the host under attack
- * (JSON, passed to the child process): each service's init object and the
- * connection manager's options.
+ * (JSON, passed to the child process): each service's init object, the
+ * connection manager's options and other host options.
  */
 export interface TargetConfig {
   services?: {
@@ -17,6 +17,8 @@ export interface TargetConfig {
     rendezvous?: Record<string, unknown>
   }
   connectionManager?: Record<string, unknown>
+  /** other `createHost` options, e.g. `resources` or `inboundUpgradeTimeout` */
+  host?: Record<string, unknown>
 }
 
 /** One JSON line of the host under attack. */
@@ -32,5 +34,17 @@ export type TargetEvent =
       external: number
       /** gossipsub messages delivered to the target's own subscription */
       delivered: number
+    }
+  | {
+      event: 'usage'
+      id: number
+      /** read without a GC: what the process holds at that moment */
+      rss: number
+      heapUsed: number
+      /** connections open, and streams open on them all */
+      connections: number
+      streams: number
+      /** circuit relay reservations held */
+      reservations: number
     }
   | { event: 'uncaughtException' | 'unhandledRejection'; name: string; message: string; stack?: string }

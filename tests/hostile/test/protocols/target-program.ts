@@ -8,7 +8,9 @@
  *
  * usage: node --expose-gc program.mjs '<TargetConfig JSON>'
  * stdout, one JSON object a line (`TargetEvent`); stdin, one command a line:
- * `memory` (answered by a `memory` event after a forced GC). The program
+ * `memory <id>` (answered by a `memory` event after a forced GC), `usage <id>`
+ * (a `usage` event, read at once, no GC: cheap enough to sample during an
+ * attack). The program
  * stops the host and exits when stdin closes.
  */
 import { createInterface } from 'node:readline'
@@ -48,6 +50,7 @@ const config = JSON.parse(process.argv[2] ?? '{}') as TargetConfig
 const init = (name: keyof NonNullable<TargetConfig['services']>): any => config.services?.[name] ?? {}
 
 const host = await createHost({
+  ...config.host,
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp(), circuitRelayTransport(init('relayTransport'))],
   connectionEncrypters: [noise()],
@@ -88,6 +91,14 @@ function memory(id: number): void {
   report('memory', { id, rss, heapUsed, arrayBuffers, external, delivered })
 }
 
+function usage(id: number): void {
+  const { rss, heapUsed } = process.memoryUsage()
+  const connections = host.getConnections()
+  const streams = connections.reduce((total, connection) => total + connection.streams.length, 0)
+  const reservations = host.services.relay.reservationCount
+  report('usage', { id, rss, heapUsed, connections: connections.length, streams, reservations })
+}
+
 let stopping = false
 async function shutdown(): Promise<void> {
   if (stopping) return
@@ -101,5 +112,6 @@ const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
   const [command, id] = line.trim().split(' ')
   if (command === 'memory') memory(Number(id))
+  if (command === 'usage') usage(Number(id))
 })
 lines.on('close', () => void shutdown())
