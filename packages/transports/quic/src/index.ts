@@ -31,6 +31,11 @@
  * packet protection and key update, the TLS 1.3 client and server state
  * machines, and the sans-I/O `QuicConnection`.
  *
+ * Hole punching: `QuicTransport.sendDatagram(host, port, bytes)` sends a
+ * small non-QUIC probe from the listening socket (the endpoint drops such
+ * datagrams unread), and a dial's `socket` option dials from an already
+ * bound `dgram.Socket`, which the transport then owns.
+ *
  * Errors: connection errors are `QuicTransportError`s carrying the RFC 9000
  * §20 code; packets that cannot be read or opened are dropped.
  *
@@ -39,7 +44,7 @@
 
 import type { Transport } from '@libp2p/interface'
 import type { QuicInit } from './transport/config.js'
-import { type QuicComponents, QuicTransport } from './transport/transport.js'
+import { type QuicComponents, type QuicDialOptions, QuicTransport } from './transport/transport.js'
 
 export { AckTracker } from './ack-tracker.js'
 export { ByteReader } from './byte-reader.js'
@@ -80,7 +85,7 @@ export { type QuicConfig, type QuicInit, resolveConfig } from './transport/confi
 export { MUXER_PROTOCOL } from './transport/muxer.js'
 export * from './transport-parameters.js'
 export * from './varint.js'
-export { type QuicComponents, QuicTransport }
+export { type QuicComponents, type QuicDialOptions, QuicTransport }
 
 /** The QUIC transport factory: `quic(init)(components)`. */
 export function quic(init: QuicInit = {}): (components: QuicComponents) => Transport {

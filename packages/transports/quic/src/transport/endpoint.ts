@@ -46,6 +46,12 @@ export interface EndpointInit extends EndpointLimits {
   certificate: Certificate
   connection: ConnectionOptions
   log: Logger
+  /**
+   * an already bound socket to adopt instead of binding a new one (a hole
+   * punch dials from the socket whose path it found open); `host` and
+   * `port` are then ignored
+   */
+  socket?: Socket
 }
 
 /** Called for each server connection created by an Initial; the listener drives it from here. */
@@ -61,6 +67,8 @@ const SEND_DRAIN_TIMEOUT = 1000
 const MAX_DRAIN = 3_000
 /** stateless resets this socket sends per second at most */
 const RESETS_PER_SECOND = 10
+/** bytes a raw (non-QUIC) datagram may have at most: probes, not payloads */
+export const MAX_RAW_DATAGRAM = 64
 
 export class UdpEndpoint {
   readonly socket: Socket
@@ -88,12 +96,14 @@ export class UdpEndpoint {
   private socketClosed = false
 
   constructor(private readonly init: EndpointInit) {
-    this.socket = createSocket({ type: init.family === 4 ? 'udp4' : 'udp6', ipv6Only: init.family === 6 })
+    this.socket =
+      init.socket ?? createSocket({ type: init.family === 4 ? 'udp4' : 'udp6', ipv6Only: init.family === 6 })
     this.socket.on('message', (message, remote) => this.onDatagram(message, remote))
     this.socket.on('error', (err) => init.log.error('socket error: %s', err.message))
   }
 
   async bind(): Promise<void> {
+    if (this.init.socket != null) return // adopted: bound already
     await new Promise<void>((resolve, reject) => {
       this.socket.once('error', reject)
       this.socket.bind({ address: this.init.host, port: this.init.port, exclusive: true }, () => {
@@ -132,6 +142,24 @@ export class UdpEndpoint {
     const connection = this.create('client', { address: host, port })
     connection.start()
     return connection
+  }
+
+  /**
+   * Sends `datagram`, which is not QUIC, to `host:port` from this socket: a
+   * hole punch's probe that opens our NAT towards the peer. It needs fewer
+   * than 9 bytes or a first byte with the top bit clear and no connection
+   * ID of ours for the peer's endpoint to drop it unread (onDatagram).
+   */
+  sendRaw(datagram: Uint8Array, host: string, port: number): void {
+    if (datagram.length > MAX_RAW_DATAGRAM) {
+      throw new RangeError(`a raw datagram has at most ${MAX_RAW_DATAGRAM} bytes, not ${datagram.length}`)
+    }
+    if (this.closed || this.socketClosed) throw new Error('the socket is closed')
+    this.pendingSends++
+    this.socket.send(datagram, port, host, (err) => {
+      if (err != null) this.init.log('raw send to %s:%d failed: %s', host, port, err.message)
+      if (--this.pendingSends === 0) this.sendsDone?.()
+    })
   }
 
   async close(): Promise<void> {

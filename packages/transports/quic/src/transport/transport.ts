@@ -5,6 +5,8 @@
  * through one shared ephemeral socket per family that closes when its last
  * connection ends. The certificate is made once from the host key.
  */
+
+import type { Socket } from 'node:dgram'
 import {
   type ComponentLogger,
   type Connection,
@@ -34,9 +36,25 @@ import { attach } from './session.js'
  */
 export const SECURED = { skipEncryption: true, skipProtection: true, encryption: '/tls/1.0.0' } as const
 
+/**
+ * A dial's options: with `socket`, an already bound UDP socket of the
+ * target's family, the dial goes out from it (the transport adopts it and
+ * closes it when the connection ends, or at once if the dial cannot start).
+ */
+export type QuicDialOptions = DialTransportOptions & { socket?: Socket }
+
 export interface QuicComponents {
   privateKey: PrivateKey
   logger: ComponentLogger
+}
+
+/** Closes a socket handed to a dial that will not use it; one closed already stays so. */
+function closeQuietly(socket: Socket | undefined): void {
+  try {
+    socket?.close()
+  } catch {
+    // closed before it was handed over
+  }
 }
 
 export class QuicTransport implements Transport {
@@ -56,12 +74,25 @@ export class QuicTransport implements Transport {
     this.log = components.logger.forComponent('weft:quic')
   }
 
-  async dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+  async dial(ma: Multiaddr, options: QuicDialOptions): Promise<Connection> {
+    if (options.signal?.aborted === true) closeQuietly(options.socket)
     throwIfAborted(options.signal)
     const target = toUdpTarget(ma)
-    if (target.port === 0) throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
-    const endpoint = await this.dialEndpoint(target.family)
-    const connection = endpoint.dial(target.host, target.port)
+    if (target.port === 0) {
+      closeQuietly(options.socket)
+      throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
+    }
+    const endpoint =
+      options.socket == null
+        ? await this.dialEndpoint(target.family)
+        : await this.adopt(options.socket, target.family)
+    let connection: ReturnType<UdpEndpoint['dial']>
+    try {
+      connection = endpoint.dial(target.host, target.port)
+    } catch (err) {
+      if (options.socket != null) await endpoint.close()
+      throw err
+    }
     const session = attach(connection, endpoint, ma.decapsulateCode(421), 'outbound')
     const deadline = anySignal([options.signal], this.config.dialTimeout)
     let established: Awaited<ReturnType<typeof session.established>>
@@ -97,6 +128,22 @@ export class QuicTransport implements Transport {
     })
   }
 
+  /**
+   * Sends `datagram` (a small probe, not QUIC) to `host:port` from a
+   * listening socket of `host`'s family, the one dials go out from: hole
+   * punching opens our NAT's mapping of that socket towards the peer with
+   * it. False when no such socket listens.
+   */
+  sendDatagram(host: string, port: number, datagram: Uint8Array): boolean {
+    const family = host.includes(':') ? 6 : 4
+    for (const endpoint of this.listening) {
+      if (endpoint.family !== family) continue
+      endpoint.sendRaw(datagram, host, port)
+      return true
+    }
+    return false
+  }
+
   listenFilter = (multiaddrs: Multiaddr[]): Multiaddr[] => multiaddrs.filter(isQuicAddress)
 
   dialFilter = (multiaddrs: Multiaddr[]): Multiaddr[] => multiaddrs.filter(isDialable)
@@ -120,7 +167,25 @@ export class QuicTransport implements Transport {
     return socket
   }
 
-  private async endpoint(host: string, port: number, family: 4 | 6): Promise<UdpEndpoint> {
+  /** An endpoint on `socket` for one dial: it closes with its connection. */
+  private async adopt(socket: Socket, family: 4 | 6): Promise<UdpEndpoint> {
+    const bound = socket.address()
+    if ((bound.family === 'IPv6') !== (family === 6)) {
+      closeQuietly(socket)
+      throw new InvalidMultiaddrError(`the given socket is ${bound.family}, the target IPv${family}`)
+    }
+    let endpoint: UdpEndpoint
+    try {
+      endpoint = await this.endpoint(bound.address, bound.port, family, socket)
+    } catch (err) {
+      closeQuietly(socket) // the endpoint never took it (no certificate)
+      throw err
+    }
+    endpoint.onIdle = () => void endpoint.close()
+    return endpoint
+  }
+
+  private async endpoint(host: string, port: number, family: 4 | 6, socket?: Socket): Promise<UdpEndpoint> {
     this.certificate ??= generateCertificate(this.components.privateKey)
     const endpoint = new UdpEndpoint({
       host,
@@ -132,6 +197,7 @@ export class QuicTransport implements Transport {
       maxHandshakes: this.config.maxHandshakes,
       handshakeTimeout: this.config.handshakeTimeout,
       log: this.log.newScope(`udp:${host}:${port}`),
+      socket,
     })
     try {
       await endpoint.bind()
