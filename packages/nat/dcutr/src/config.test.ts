@@ -14,6 +14,7 @@ describe('resolveConfig', () => {
       allowPrivateAddresses: false,
       natInfo: undefined,
       quicHeadStart: 500,
+      birthday: { sockets: 256, probes: 2_000, probesPerTick: 5, tickInterval: 10, timeout: 4_000 },
       predictionWindow: 6,
       upgradeRetries: 2,
       upgradeRetryDelay: 10_000,
@@ -34,5 +35,17 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ upgradeRetryDelay: 0 })).toThrow(RangeError)
     expect(() => resolveConfig({ quicHeadStart: -1 })).toThrow(RangeError)
     expect(resolveConfig({ quicHeadStart: 0 }).quicHeadStart).toBe(0)
+    expect(() => resolveConfig({ birthday: { sockets: 0 } })).toThrow(RangeError)
+    expect(() => resolveConfig({ birthday: { probes: 100_000 } })).toThrow(RangeError)
+    expect(() => resolveConfig({ birthday: { timeout: 0 } })).toThrow(RangeError)
+  })
+
+  it('turns the birthday search off, or changes its limits', () => {
+    expect(resolveConfig({ birthday: false }).birthday).toBe(false)
+    expect(resolveConfig({ birthday: true }).birthday).toMatchObject({ sockets: 256 })
+    expect(resolveConfig({ birthday: { sockets: 64 } }).birthday).toMatchObject({
+      sockets: 64,
+      probes: 2_000,
+    })
   })
 })

@@ -36,3 +36,9 @@ export class HolePunchSkippedError extends Error {
   static override name = 'HolePunchSkippedError'
   override name = 'HolePunchSkippedError'
 }
+
+/** A birthday search (birthday.ts) ended without a probe coming through: time up, or no socket bound. */
+export class BirthdayFailedError extends Error {
+  static override name = 'BirthdayFailedError'
+  override name = 'BirthdayFailedError'
+}

@@ -34,14 +34,17 @@
  * (500 ms), `natInfo` (none: a
  * callback returning our NAT report), `predictionWindow` (6),
  * `upgradeRetries` (2) and `upgradeRetryDelay` (10 s, doubling),
- * `rungTimeout` (10 s).
+ * `rungTimeout` (10 s), `birthday` (on: 256 sockets, 2 000 probes at
+ * 500/s, 4 s; `false` turns it off).
  *
  * Punch planning (punch-plan.ts): with `natInfo`, each `Connect` carries our
  * NAT's mapping, filtering, port allocation and delta (nat-info.ts; field
  * 1001, skipped by other stacks). Both sides then agree: mapped ports between
- * cones, the observed port + delta × 1…window for a sequential NAT, no punch
- * at all when a randomising NAT faces one that filters (the connection stays
- * relayed at once; a UDP birthday search over many sockets is not built). A relayed
+ * cones, the observed port + delta × 1…window for a sequential NAT, a UDP
+ * birthday search over QUIC (birthday.ts) when a randomising NAT faces a
+ * filtering cone and both sides offer QUIC, no punch at all otherwise when a
+ * randomising NAT faces one that filters (the connection stays relayed at
+ * once). A relayed
  * connection that stays relayed is tried again in the background
  * (`upgradeRetries`).
  *
@@ -78,6 +81,15 @@ export {
   punchAddresses,
   relayOf,
 } from './addresses.js'
+export {
+  type BirthdayLimits,
+  DEFAULT_BIRTHDAY,
+  hitProbability,
+  openMappings,
+  PROBE,
+  probePorts,
+  sprayProbes,
+} from './birthday.js'
 export {
   DCUtR,
   type DCUtRComponents,

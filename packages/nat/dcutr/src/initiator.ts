@@ -18,6 +18,7 @@ import {
   quicFirst,
   tcpPort,
 } from './addresses.js'
+import { birthdayPunch, canSearch, withSearch } from './birthday-punch.js'
 import { HolePunchFailedError, HolePunchSkippedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { PROTOCOL, readHolePunch, writeHolePunch } from './messages.js'
@@ -203,13 +204,14 @@ export class Initiator {
     const exchange = anySignal([options.signal, this.context.service.signal], config.exchangeTimeout)
     let theirs: Multiaddr[]
     let rtt: number
+    let strategy: PunchStrategy
     const plan = addresses.punchPlan(relayed)
     let stream: Stream | undefined
     try {
       stream = await relayed.newStream(PROTOCOL, { signal: exchange, runOnLimitedConnection: true })
       const reader = new StreamReader(stream)
       const sent = performance.now()
-      const local = config.natInfo?.()
+      const local = withSearch(config.natInfo?.(), canSearch(this.context, plan.addrs))
       await writeHolePunch(
         stream,
         { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
@@ -218,7 +220,7 @@ export class Initiator {
       )
       const response = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
       rtt = performance.now() - sent
-      const strategy = planPunch(local, response.nat, config.predictionWindow)
+      strategy = planPunch(local, response.nat, config.predictionWindow)
       this.strategies.set(relayed.id, strategy.kind)
       if (strategy.kind === 'skip') {
         // the peer planned the same from the same two reports: it expects no Sync
@@ -242,6 +244,9 @@ export class Initiator {
     }
     if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address we may dial')
     await delay(rtt / 2, { signal: anySignal([options.signal, this.context.service.signal]) })
+    if (strategy.kind === 'birthday') {
+      return birthdayPunch(this.context, relayed.remotePeer, theirs, strategy.role, options)
+    }
     // Those on a port the peer listens on (identify over the relayed
     // connection) also get a plain dial as the client: a listener, not a
     // punching socket, answers there (a full-cone mapping of the listen port

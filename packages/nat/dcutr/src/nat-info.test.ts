@@ -14,6 +14,7 @@ describe('NAT information in a HolePunch', () => {
       filtering: 'address-dependent',
       allocation: 'independent',
       delta: -3,
+      birthday: true,
     }
     expect(readNatInfo(appendNatInfo(CONNECT, info))).toEqual(info)
     expect(readNatInfo(appendNatInfo(CONNECT, { allocation: 'random' }))).toEqual({ allocation: 'random' })

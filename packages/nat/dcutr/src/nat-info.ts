@@ -14,6 +14,7 @@
  *     Behaviour filtering = 2;  // 2 address-dependent, 3 address-and-port-dependent
  *     Allocation allocation = 3; // 0 unknown, 1 equal, 2 preserving, 3 independent, 4 dependent, 5 random
  *     sint32 delta = 4;
+ *     bool birthday = 5;        // takes part in a UDP birthday search (birthday.ts)
  *   }
  */
 
@@ -26,6 +27,11 @@ export interface NatInfo {
   allocation?: Allocation
   /** see @weft/stun's `AllocationResult.delta`: the step between mappings when `independent` */
   delta?: number
+  /**
+   * this side takes part in a UDP birthday search over QUIC (birthday.ts):
+   * DCUtR sets it when the search is on and it offers a QUIC address
+   */
+  birthday?: boolean
 }
 
 /** The HolePunch field number weft's NAT information travels in. */
@@ -73,6 +79,7 @@ function encodeInfo(info: NatInfo): Uint8Array {
     const delta = Math.max(-0x8000, Math.min(0x7fff, info.delta))
     field(4, delta >= 0 ? delta * 2 : -delta * 2 - 1) // zigzag
   }
+  if (info.birthday === true) field(5, 1)
   return Uint8Array.from(out)
 }
 
@@ -90,6 +97,7 @@ function decodeInfo(bytes: Uint8Array): NatInfo | undefined {
     else if (number === 2) info.filtering = BEHAVIOURS[value.value - 1]
     else if (number === 3) info.allocation = ALLOCATIONS[value.value - 1]
     else if (number === 4) info.delta = value.value % 2 === 0 ? value.value / 2 : -(value.value + 1) / 2
+    else if (number === 5) info.birthday = value.value === 1
   }
   return info
 }

@@ -77,10 +77,32 @@ describe('planPunch', () => {
     expect(planPunch(sequential, random)).toMatchObject({ kind: 'skip' })
   })
 
+  it('plans a birthday search for a random NAT against a filtering cone when both take part', () => {
+    const on = (info: NatInfo): NatInfo => ({ ...info, birthday: true })
+    expect(planPunch(on(random), on(portRestricted))).toEqual({ kind: 'birthday', role: 'sockets' })
+    expect(planPunch(on(portRestricted), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
+    expect(planPunch(on(addressRestricted), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
+    expect(planPunch(on(firewalled), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
+    // off on either side, both random, or a sequential NAT: still no punch
+    expect(planPunch(on(random), portRestricted)).toMatchObject({ kind: 'skip' })
+    expect(planPunch(random, on(portRestricted))).toMatchObject({ kind: 'skip' })
+    expect(planPunch(on(random), on(random))).toMatchObject({ kind: 'skip', reason: /both NATs/ })
+    expect(planPunch(on(sequential), on(random))).toMatchObject({ kind: 'skip' })
+    // a side that filters nothing needs no search
+    expect(planPunch(on(random), on(fullCone))).toEqual({ kind: 'mapped' })
+  })
+
   it('is symmetric: both peers reach the same kind of plan from the same two reports', () => {
-    for (const a of Object.values(ALL)) {
-      for (const b of Object.values(ALL)) {
+    const reports = Object.values(ALL).flatMap((info) =>
+      info == null ? [info] : [info, { ...info, birthday: true }],
+    )
+    for (const a of reports) {
+      for (const b of reports) {
         expect(planPunch(a, b).kind).toBe(planPunch(b, a).kind)
+        const ab = planPunch(a, b)
+        const ba = planPunch(b, a)
+        // the two sides of a birthday search take opposite roles
+        if (ab.kind === 'birthday' && ba.kind === 'birthday') expect(ab.role).not.toBe(ba.role)
       }
     }
   })

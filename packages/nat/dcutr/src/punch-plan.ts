@@ -17,11 +17,16 @@
  *   only the other's predicted ports, in order: socket k of each side then
  *   leaves from the k-th next port and aims at the peer's k-th next port, so
  *   the two k-th sockets meet.
- * - `skip`: both sides randomise (or one randomises and the other filters on
- *   the remote port and address): no TCP punch can meet, so none is tried and
- *   the connection goes to relay or TURN at once. One randomising NAT with a
- *   cone one needs a birthday search over many UDP sockets, which the QUIC
- *   punch (one listening socket) does not do: not built.
+ * - `birthday`: one side randomises its ports, the other keeps one mapping
+ *   per socket but filters (a port- or address-restricted cone), and both
+ *   said they take part in a UDP birthday search (`NatInfo.birthday`: the
+ *   search is on and they offer a QUIC address): the random side opens many
+ *   sockets (`role: 'sockets'`), the cone side sprays probes from its QUIC
+ *   socket (`role: 'probes'`), see birthday.ts.
+ * - `skip`: both sides randomise, or one randomises and the other filters
+ *   and the search is off on either side (or the other side is sequential:
+ *   its probes would each leave from a new port): no punch can meet, so none
+ *   is tried and the connection goes to relay or TURN at once.
  */
 import type { NatInfo } from './nat-info.js'
 
@@ -32,6 +37,11 @@ export type PunchStrategy =
       /** whose ports to predict: `remote` (we dial more), `local` (the peer does), or both */
       predict: 'remote' | 'local' | 'both'
       window: number
+    }
+  | {
+      kind: 'birthday'
+      /** ours: open many sockets (our NAT randomises) or spray probes (we are the cone) */
+      role: 'sockets' | 'probes'
     }
   | { kind: 'skip'; reason: string }
 
@@ -64,11 +74,15 @@ export function planPunch(
   if (ours === 'open-filter' || theirs === 'open-filter') return { kind: 'mapped' }
   if (ours === 'random' || theirs === 'random') {
     const both = ours === 'random' && theirs === 'random'
+    const other = ours === 'random' ? theirs : ours
+    if (!both && other === 'cone' && local?.birthday === true && remote?.birthday === true) {
+      return { kind: 'birthday', role: ours === 'random' ? 'sockets' : 'probes' }
+    }
     return {
       kind: 'skip',
       reason: both
         ? 'both NATs allocate ports at random'
-        : 'one NAT allocates ports at random and the other filters by address and port (a UDP birthday search would be needed)',
+        : 'one NAT allocates ports at random and the other filters, and no UDP birthday search can be run (off, no QUIC, or a sequential NAT)',
     }
   }
   if (ours === 'sequential' || theirs === 'sequential') {

@@ -161,7 +161,7 @@ export async function punch(
  * Resolves with a direct (not relayed) open connection with `peer`, one that
  * exists already or the next that opens; rejects when `signal` aborts.
  */
-function directConnectionOpened(
+export function directConnectionOpened(
   components: DCUtRComponents,
   peer: PeerId,
   signal: AbortSignal,

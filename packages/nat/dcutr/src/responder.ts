@@ -8,11 +8,12 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { anySignal, StreamReader } from '@weft/utils'
 import { MAX_OBSERVED } from './address-book.js'
 import { isPunchableQuic, isRelayed } from './addresses.js'
+import { birthdayPunch, canSearch, withSearch } from './birthday-punch.js'
 import { HolePunchFailedError, HolePunchRefusedError } from './errors.js'
 import { HolePunch } from './holepunch.pb.js'
 import { type ReceivedHolePunch, readHolePunch, writeHolePunch } from './messages.js'
 import { dialableAddresses, type PunchContext, punch, strategyAddresses } from './punch.js'
-import { planPunch } from './punch-plan.js'
+import { type PunchStrategy, planPunch } from './punch-plan.js'
 import { Rounds } from './rounds.js'
 
 export class Responder {
@@ -68,14 +69,20 @@ export class Responder {
     try {
       // each pass takes one of the connection's `attempts` rounds or leaves
       while (true) {
-        const theirs = await this.answerRound(stream, reader, connection, round.signal)
-        if (theirs === 'skip') {
+        const answer = await this.answerRound(stream, reader, connection, round.signal)
+        if (answer === 'skip') {
           this.onSkip(connection)
           return
         }
-        if (theirs == null) return
+        if (answer == null) return
+        const { theirs, strategy } = answer
         try {
           const plan = addresses.punchPlan(connection)
+          if (strategy.kind === 'birthday') {
+            const signal = round.signal
+            await birthdayPunch(this.context, connection.remotePeer, theirs, strategy.role, { signal })
+            return
+          }
           await punch(this.context, connection.remotePeer, theirs, plan.localPort, true, {
             signal: round.signal,
             // both sides offered QUIC (punch() checks theirs)
@@ -111,7 +118,7 @@ export class Responder {
 
   /**
    * One Connect/Connect/Sync exchange as A, counted against the connection's
-   * `attempts` rounds; the addresses to dial, or undefined when B ended the
+   * `attempts` rounds; the addresses to dial and the plan, or undefined when B ended the
    * stream between rounds or named none we may dial; `'skip'` when both
    * sides' NAT information says no punch can work (B sends no Sync then).
    *
@@ -122,7 +129,7 @@ export class Responder {
     reader: StreamReader,
     connection: Connection,
     cancel: AbortSignal,
-  ): Promise<Multiaddr[] | 'skip' | undefined> {
+  ): Promise<{ theirs: Multiaddr[]; strategy: PunchStrategy } | 'skip' | undefined> {
     const { config, addresses } = this.context
     const exchange = anySignal([this.context.service.signal, cancel], config.exchangeTimeout)
     try {
@@ -137,14 +144,14 @@ export class Responder {
       if (!this.rounds.count(connection.id)) {
         throw new HolePunchRefusedError(`no more than ${config.attempts} rounds per connection`)
       }
-      const local = config.natInfo?.()
+      const plan = addresses.punchPlan(connection)
+      const local = withSearch(config.natInfo?.(), canSearch(this.context, plan.addrs))
       const strategy = planPunch(local, request.nat, config.predictionWindow)
       const theirs = strategyAddresses(
         await dialableAddresses(this.context, connection.remotePeer, request.ObsAddrs),
         request.nat,
         strategy,
       )
-      const plan = addresses.punchPlan(connection)
       await writeHolePunch(
         stream,
         { type: HolePunch.Type.CONNECT, ObsAddrs: plan.addrs.map((address) => address.bytes) },
@@ -156,7 +163,7 @@ export class Responder {
         return 'skip'
       }
       await readHolePunch(reader, HolePunch.Type.SYNC, { signal: exchange })
-      return theirs.length === 0 ? undefined : theirs
+      return theirs.length === 0 ? undefined : { theirs, strategy }
     } finally {
       exchange.clear()
     }

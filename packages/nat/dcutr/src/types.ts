@@ -15,6 +15,7 @@ import type {
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { HandlerRegistrar } from '@weft/utils'
+import type { BirthdayLimits } from './birthday.js'
 import type { NatInfo } from './nat-info.js'
 import type { PunchStrategy } from './punch-plan.js'
 
@@ -52,6 +53,14 @@ export interface DCUtRInit {
    * offered QUIC addresses (default 500): where both would work, QUIC wins
    */
   quicHeadStart?: number
+  /**
+   * the UDP birthday search (birthday.ts) between a NAT that randomises its
+   * ports and a filtering cone: `false` turns it off, an object changes its
+   * limits (default on, 256 sockets, 2 000 probes, 500 probes/s, 4 s). It
+   * runs only when both sides have a QUIC listener to offer and said so in
+   * their `Connect` (needs `natInfo`)
+   */
+  birthday?: boolean | Partial<BirthdayLimits>
   /** predicted ports dialed for a peer whose NAT allocates in sequence (default 6) */
   predictionWindow?: number
   /**
