@@ -64,7 +64,9 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   private rpc?: Rpc
   private readonly families: Family[] = []
   private readonly votes: ExternalAddressVotes
-  private readonly lifetime = new AbortController()
+  /** ends the timers and lookups of one run, from start() to stop(); renewed by the next start() */
+  private lifetime = new AbortController()
+  private stoppedOnce = false
 
   constructor(private readonly init: MainlineDHTInit = {}) {
     super()
@@ -106,7 +108,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
       bootstrapNodes: init.bootstrap ?? [],
       refreshInterval: init.refreshInterval ?? 60_000,
       bucketStaleAfter: init.bucketStaleAfter,
-      signal: this.lifetime.signal,
+      signal: () => this.lifetime.signal,
       running: () => this.running,
       bootstrap: async (nodes, options) => this.bootstrap(nodes, options),
       findNode: async (target, options) => this.findNode(target, options),
@@ -159,6 +161,15 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
   /** Binds the socket, starts the timers and, when bootstrap nodes were given, bootstraps. */
   async start(options: AbortOptions = {}): Promise<void> {
     if (this.rpc !== undefined) return
+    // stop() closed the socket it was given; one it opened itself is opened anew
+    if (this.stoppedOnce && this.init.socket !== undefined)
+      throw new DHTStoppedError(
+        'a Mainline DHT given its socket cannot start again after stop(): create a new one',
+      )
+    if (this.lifetime.signal.aborted) {
+      this.lifetime = new AbortController()
+      setMaxListeners(Number.POSITIVE_INFINITY, this.lifetime.signal)
+    }
     const socket =
       this.init.socket ??
       (await dgramSocket({ host: this.init.host, host6: this.init.host6, port: this.init.port }))
@@ -179,6 +190,7 @@ export class MainlineDHT extends LightEventTarget<MainlineDHTEvents> {
     const rpc = this.rpc
     if (rpc === undefined) return
     this.rpc = undefined
+    this.stoppedOnce = true
     this.lifetime.abort(new DHTStoppedError())
     this.refresher.stop()
     await rpc.close()

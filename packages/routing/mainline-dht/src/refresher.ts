@@ -16,8 +16,8 @@ export interface RefresherInit {
   refreshInterval: number
   /** a bucket unchanged this long is refreshed */
   bucketStaleAfter?: number
-  /** ends every lookup of a round (the node's lifetime) */
-  signal: AbortSignal
+  /** ends every lookup of a round: the signal of the node's current run (renewed by each start) */
+  signal: () => AbortSignal
   /** whether the node still runs: a round stops between lookups when it no longer does */
   running(): boolean
   bootstrap(nodes: readonly Address[], options: AbortOptions): Promise<unknown>
@@ -43,7 +43,8 @@ export class Refresher {
   }
 
   private async refresh(): Promise<void> {
-    const { table, bootstrapNodes, signal } = this.init
+    const { table, bootstrapNodes } = this.init
+    const signal = this.init.signal()
     if (table.size === 0 && bootstrapNodes.length > 0) {
       await this.init.bootstrap(bootstrapNodes, { signal }).catch(() => {})
       return

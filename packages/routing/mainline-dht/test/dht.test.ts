@@ -216,6 +216,21 @@ describe('MainlineDHT on a memory network', () => {
     expect(a.inFlight).toBe(0)
     await a.stop()
     await expect(a.getPeers(infohash(3))).rejects.toMatchObject({ name: 'DHTStoppedError' })
+    // it was given its socket, which stop() closed
+    await expect(a.start()).rejects.toThrow(/cannot start again/)
+  })
+
+  it('starts again after stop() with a socket of its own, and answers', async () => {
+    const a = mainlineDHT({ host: '127.0.0.1', port: 0, refreshInterval: 0 })
+    await a.start()
+    await a.stop()
+    await a.start()
+    started.push(a)
+    const b = mainlineDHT({ host: '127.0.0.1', port: 0, refreshInterval: 0 })
+    await b.start()
+    started.push(b)
+    const [address] = a.addresses()
+    await expect(b.ping(address!)).resolves.toBeDefined()
   })
 
   it('carries well-formed KRPC on the wire', async () => {
