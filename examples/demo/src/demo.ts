@@ -1,9 +1,9 @@
 /**
- * weft's first demo: two hosts on loopback connect over TCP, agree on Noise
+ * weft's in-process demo: two hosts on loopback connect over TCP, agree on Noise
  * and yamux, identify each other, ping, and echo a message on a new stream.
  * Every step prints with its time.
  *
- *   npx --yes pnpm@10.34.8 install && npx --yes pnpm@10.34.8 demo
+ *   npx --yes pnpm@10.34.8 install && npx --yes pnpm@10.34.8 demo:hosts
  */
 import type { IdentifyResult, Stream } from '@libp2p/interface'
 import { createHost } from '@weft/host'
@@ -13,18 +13,9 @@ import { noise } from '@weft/noise'
 import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
+import { step } from './step.js'
 
 const ECHO = '/weft-demo/echo/1.0.0'
-const started = performance.now()
-let last = started
-
-function step(text: string): void {
-  const now = performance.now()
-  const total = (now - started).toFixed(1).padStart(7)
-  const delta = (now - last).toFixed(1).padStart(6)
-  process.stdout.write(`${total} ms  (+${delta} ms)  ${text}\n`)
-  last = now
-}
 
 function makeHost(name: string) {
   return createHost({
