@@ -9,6 +9,9 @@
  *   (`ProtobufReader`, `ProtobufWriter`), `concatBytes` / `equalBytes`;
  * - `LightEventTarget`: a small `TypedEventTarget` for per-connection objects,
  *   and `endOnListenerError` for those whose throwing listener must end them;
+ * - `MemoryScope` / `ResourceScopes`: what a muxer or service needs of the
+ *   host's resource manager to reserve memory before it buffers, and
+ *   `MemoryReservation`, one stream's reservations released exactly once;
  * - signals (`anySignal`, `raceSignal`, `delay`, `deferred`), a
  *   `DEBUG`-driven logger, and `streamPair()` for tests.
  *
@@ -34,6 +37,7 @@ export * from './options.js'
 export * from './progress.js'
 export * from './protobuf.js'
 export * from './protocol-handler.js'
+export * from './resource-scope.js'
 export * from './signals.js'
 export * from './stream.js'
 export * from './stream-pair.js'
