@@ -10,77 +10,47 @@
  * stateless reset. Servers issue spare connection IDs (`issued-ids.ts`).
  *
  * Receiving is in `receiver.ts` and `frame-handler.ts`, sending in
- * `sender.ts`, streams and flow control in `streams.ts`.
+ * `sender.ts`, streams and flow control in `streams.ts`, our transport
+ * parameters in `connection-parameters.ts`.
  */
 import { randomBytes } from 'node:crypto'
 import type { Logger } from '@libp2p/interface'
-import type { Certificate } from '@weft/tls'
 import { ConnectionClosedError, QuicTransportError, TransportErrorCode } from '../errors.js'
 import type { Frame } from '../frame.js'
-import { KeyPhase } from '../key-phase.js'
-import { derivePacketKeys, initialKeys, type PacketKeys } from '../packet-keys.js'
+import type { KeyPhase } from '../key-phase.js'
+import { initialKeys } from '../packet-keys.js'
 import { Pacer } from '../recovery/congestion.js'
 import { LossDetection } from '../recovery/loss-detection.js'
 import type { EncryptionLevel, HandshakeEvent, HandshakeResult } from '../tls/handshake-endpoint.js'
 import { TlsClient } from '../tls/tls-client.js'
 import { TlsServer } from '../tls/tls-server.js'
-import { encodeTransportParameters, type TransportParameters } from '../transport-parameters.js'
-import { ACTIVE_CONNECTION_ID_LIMIT, PeerConnectionIds } from './connection-ids.js'
+import type { TransportParameters } from '../transport-parameters.js'
+import { PeerConnectionIds } from './connection-ids.js'
+import type { ConnectionEvents, ConnectionInit } from './connection-init.js'
+import { checkServerConnectionIds, localTransportParameters } from './connection-parameters.js'
+import { DeadlineTimer } from './deadline-timer.js'
 import { ackDeadline, idleDeadline, keepAliveDeadline } from './deadlines.js'
+import { HandshakeKeys } from './handshake-keys.js'
+import { Inbox } from './inbox.js'
 import { issueConnectionIds } from './issued-ids.js'
 import { LocalConnectionIds } from './local-connection-ids.js'
 import { PacketSpace } from './packet-space.js'
 import { receiveDatagram } from './receiver.js'
+import { Retransmission } from './retransmission.js'
 import { flush } from './sender.js'
-import { newConnectionId, newResetKey, resetToken } from './stateless-reset.js'
-import type { StreamState } from './stream-state.js'
-import { type StreamLimits, StreamManager } from './streams.js'
+import { newConnectionId, newResetKey } from './stateless-reset.js'
+import { StreamManager } from './streams.js'
 
 export const CONNECTION_ID_LENGTH = 8
 /** datagrams queued for one connection between two turns of the event loop */
 const INBOX_LIMIT = 256
 
-export interface ConnectionOptions {
-  /** ms without traffic before the connection ends (we advertise it; the lower of both applies) */
-  idleTimeout: number
-  /** PING at half the idle timeout so an idle connection stays up */
-  keepAlive: boolean
-  /** 1-RTT packets sent under one key phase before we update keys (RFC 9001 §6) */
-  keyUpdateInterval: number
-  limits: StreamLimits
-}
-
-export interface ConnectionInit extends ConnectionOptions {
-  role: 'client' | 'server'
-  certificate: Certificate
-  send: (datagram: Uint8Array) => void
-  log: Logger
-  /** server: the client's first DCID (Initial keys come from it) and its SCID */
-  clientDcid?: Uint8Array
-  clientScid?: Uint8Array
-  /** the endpoint's static stateless reset key (RFC 9000 §10.3.2); a random one when absent */
-  resetKey?: Uint8Array
-  /** issue spare connection IDs once the handshake is confirmed (default: servers only) */
-  issueConnectionIds?: boolean
-  /** the socket's routing table, told of the IDs we issue and the peer's reset token in use */
-  routing?: ConnectionRouting
-}
-
-export interface ConnectionRouting {
-  route(id: Uint8Array): void
-  /** whether `id` already routes somewhere: a new ID must not (only 32 of its bits are random) */
-  isRouted(id: Uint8Array): boolean
-  unroute(id: Uint8Array): void
-  /** the stateless reset token that ends this connection changed (undefined: none) */
-  peerResetToken(token: Uint8Array | undefined): void
-}
-
-export interface ConnectionEvents {
-  established(result: HandshakeResult): void
-  stream(stream: StreamState): void
-  /** the connection is over; `err` unless it closed with NO_ERROR */
-  closed(err?: Error): void
-}
+export type {
+  ConnectionEvents,
+  ConnectionInit,
+  ConnectionOptions,
+  ConnectionRouting,
+} from './connection-init.js'
 
 export class QuicConnection {
   readonly scid: Uint8Array
@@ -123,12 +93,11 @@ export class QuicConnection {
   peerParameters: TransportParameters | undefined
   /** the handshake (the receive path feeds it CRYPTO bytes) */
   readonly tls: TlsClient | TlsServer
-  private oneRttRead: PacketKeys | undefined
-  private oneRttWrite: PacketKeys | undefined
+  private readonly handshakeKeys: HandshakeKeys
   private chain: Promise<void> = Promise.resolve()
-  private readonly inbox: Uint8Array[] = []
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private timerAt = Number.POSITIVE_INFINITY
+  private readonly inbox = new Inbox(INBOX_LIMIT, () => this.serialize(() => this.receiveBatch()))
+  private readonly timer = new DeadlineTimer(() => this.onTimer())
+  private readonly retransmission: Retransmission
   private flushScheduled = false
   /** when the pacer lets the next packet out */
   pacedUntil = 0
@@ -152,21 +121,26 @@ export class QuicConnection {
     const keys = initialKeys(this.originalDcid)
     this.spaces.initial.read = this.isClient ? keys.server : keys.client
     this.spaces.initial.write = this.isClient ? keys.client : keys.server
+    this.handshakeKeys = new HandshakeKeys(this.spaces.handshake, this.recovery)
     this.streams = new StreamManager(this.isClient, init.limits)
     this.streams.onIncoming = (stream) => this.events.stream(stream)
     this.localConnectionIds = new LocalConnectionIds(this.scid, resetKey, isRouted)
-    const transportParameters = encodeTransportParameters({
-      maxIdleTimeout: init.idleTimeout,
-      maxUdpPayloadSize: 1452,
-      activeConnectionIdLimit: ACTIVE_CONNECTION_ID_LIMIT,
-      ...this.streams.parameters(),
-      initialSourceConnectionId: this.scid,
-      ...(this.isClient
-        ? {}
-        : {
-            originalDestinationConnectionId: this.originalDcid,
-            statelessResetToken: resetToken(resetKey, this.scid),
-          }),
+    this.retransmission = new Retransmission(
+      this.spaces,
+      this.recovery,
+      this.localConnectionIds,
+      this.streams,
+      () => {
+        this.handshakeDonePending = true
+      },
+    )
+    const transportParameters = localTransportParameters({
+      isClient: this.isClient,
+      idleTimeout: init.idleTimeout,
+      scid: this.scid,
+      originalDcid: this.originalDcid,
+      resetKey,
+      streams: this.streams.parameters(),
     })
     const tlsInit = { certificate: init.certificate, transportParameters }
     this.tls = this.isClient ? new TlsClient(tlsInit) : new TlsServer(tlsInit)
@@ -181,19 +155,7 @@ export class QuicConnection {
   /** One datagram from the peer. */
   receive(datagram: Uint8Array): void {
     if (this.state === 'closed') return
-    // datagrams that arrive in one turn of the event loop are handled together, then one
-    // flush answers them all (fewer ACK-only packets); beyond the bound they are dropped
-    if (this.inbox.length >= INBOX_LIMIT) return
     this.inbox.push(datagram)
-    if (this.inbox.length > 1) return
-    setImmediate(() =>
-      this.serialize(async () => {
-        for (const next of this.inbox.splice(0)) {
-          await receiveDatagram(this, next)
-          if (this.closed) return
-        }
-      }),
-    )
   }
 
   /** Sends what is queued, soon (coalescing writes of one tick). */
@@ -220,8 +182,7 @@ export class QuicConnection {
   finish(err?: Error): void {
     if (this.state === 'closed') return
     this.state = 'closed'
-    if (this.timer != null) clearTimeout(this.timer)
-    this.timer = undefined
+    this.timer.clear()
     if (err != null) this.log('closed: %s', err.message)
     this.streams.closeAll(err ?? new ConnectionClosedError('the connection closed'))
     this.events.closed(err)
@@ -235,16 +196,8 @@ export class QuicConnection {
       } else if (event.type === 'complete') {
         this.onHandshakeComplete(event.result)
       } else {
-        const keys = derivePacketKeys(event.suite, event.secret)
-        if (event.level === 'handshake') {
-          if (event.type === 'read-keys') this.spaces.handshake.read = keys
-          else this.spaces.handshake.write = keys
-          this.recovery.handshakeKeysReady = true
-        } else if (event.type === 'read-keys') this.oneRttRead = keys
-        else this.oneRttWrite = keys
-        if (this.oneRttRead != null && this.oneRttWrite != null && this.oneRtt == null) {
-          this.oneRtt = new KeyPhase(this.oneRttWrite, this.oneRttRead)
-        }
+        const phase = this.handshakeKeys.install(event)
+        if (phase != null) this.oneRtt = phase
       }
     }
   }
@@ -307,24 +260,18 @@ export class QuicConnection {
     )
   }
 
+  /** The datagrams of one turn of the event loop (`Inbox`), one after another. */
+  private async receiveBatch(): Promise<void> {
+    for (const next of this.inbox.take()) {
+      await receiveDatagram(this, next)
+      if (this.closed) return
+    }
+  }
+
   private onHandshakeComplete(result: HandshakeResult): void {
     const params = result.transportParameters
-    if (this.isClient) {
-      const same = (a?: Uint8Array, b?: Uint8Array): boolean =>
-        a != null && b != null && a.length === b.length && a.every((byte, i) => byte === b[i])
-      if (!same(params.originalDestinationConnectionId, this.originalDcid)) {
-        throw new QuicTransportError(
-          TransportErrorCode.TRANSPORT_PARAMETER_ERROR,
-          'original_destination_connection_id mismatch',
-        )
-      }
-      if (!same(params.initialSourceConnectionId, this.dcid)) {
-        throw new QuicTransportError(
-          TransportErrorCode.TRANSPORT_PARAMETER_ERROR,
-          'initial_source_connection_id mismatch',
-        )
-      }
-    }
+    // the client's DCID is by now the server's SCID (receiver.ts)
+    if (this.isClient) checkServerConnectionIds(params, this.originalDcid, this.dcid)
     this.peerParameters = params
     if (this.isClient && params.statelessResetToken != null) {
       this.peerConnectionIds.setHandshakeToken(params.statelessResetToken)
@@ -368,18 +315,10 @@ export class QuicConnection {
     if (this.pacedUntil > 0) deadlines.push(this.pacedUntil)
     let at = Number.POSITIVE_INFINITY
     for (const deadline of deadlines) if (deadline != null && deadline < at) at = deadline
-    if (at === this.timerAt && this.timer != null) return
-    if (this.timer != null) clearTimeout(this.timer)
-    this.timer = undefined
-    this.timerAt = at
-    if (at === Number.POSITIVE_INFINITY) return
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - Date.now()))
-    this.timer.unref?.()
+    this.timer.set(at)
   }
 
   private onTimer(): void {
-    this.timer = undefined
-    this.timerAt = Number.POSITIVE_INFINITY
     if (this.state === 'closed') return
     const now = Date.now()
     const idle = idleDeadline(this)
@@ -396,35 +335,13 @@ export class QuicConnection {
           timeout.level,
           timeout.lost.flatMap((packet) => packet.frames),
         )
-      else this.sendProbes(timeout.level)
+      else this.retransmission.probe(timeout.level)
     }
     this.flushNow()
   }
 
-  /** A PTO fired: up to two probes carrying the oldest unacknowledged data, or a PING (RFC 9002 §6.2.4). */
-  private sendProbes(level: EncryptionLevel): void {
-    const space = this.spaces[level]
-    space.probes = 2
-    const oldest = this.recovery.oldestUnacked(level, 2)
-    const frames = oldest.flatMap((packet) => packet.frames)
-    // nothing to resend: the probes carry a PING (sender.ts)
-    if (frames.length > 0) this.requeue(level, frames)
-  }
-
-  /** Lost frames go back in front of new data. */
+  /** Lost frames go back in front of new data (`Retransmission`). */
   requeue(level: EncryptionLevel, frames: readonly Frame[]): void {
-    const space = this.spaces[level]
-    if (space.discarded) return
-    for (const frame of frames) {
-      if (frame.type === 'handshake-done') this.handshakeDonePending = true
-      // an ID retired meanwhile is not offered again
-      else if (frame.type === 'new-connection-id' && !this.localConnectionIds.isActive(frame.sequence))
-        continue
-      else if (frame.type === 'crypto') space.retransmit.push(frame)
-      else {
-        const again = this.streams.onLost(frame)
-        if (again != null) space.retransmit.push(again)
-      }
-    }
+    this.retransmission.requeue(level, frames)
   }
 }

@@ -6,6 +6,9 @@
  * round-robin over streams with data. Only bidirectional streams: libp2p
  * uses no others, so we advertise zero unidirectional streams and a peer
  * that opens one breaks our limit (STREAM_LIMIT_ERROR).
+ *
+ * Stream IDs and counts are in `stream-ids.ts`, the control frames owed to
+ * the peer (credit, resets, blocked) in `stream-control.ts`.
  */
 import { QuicTransportError, TransportErrorCode } from '../errors.js'
 import type { Frame } from '../frame.js'
@@ -13,6 +16,8 @@ import { ReassemblyLimitError } from '../reassembly-buffer.js'
 import type { TransportParameters } from '../transport-parameters.js'
 import { varintLength } from '../varint.js'
 import { ConnectionFlow } from './connection-flow.js'
+import { StreamControl } from './stream-control.js'
+import { StreamIds } from './stream-ids.js'
 import { StreamState } from './stream-state.js'
 
 export interface StreamLimits {
@@ -38,25 +43,21 @@ export class StreamManager {
   onIncoming: (stream: StreamState) => void = () => {}
   /** the peer raised MAX_STREAMS: waiting openers may retry */
   onStreamCredit: () => void = () => {}
-  private nextLocal = 0
-  private localLimit = 0
-  private remoteOpened = 0
-  private remoteLimit: number
   /** the peer's initial MAX_STREAM_DATA for streams we open, and for those it opens */
   private peerStreamWindow = 0
   private peerRemoteOpenedWindow = 0
   private readonly flow: ConnectionFlow
+  private readonly ids: StreamIds
+  private readonly control: StreamControl
   private readonly sendOrder: number[] = []
-  private maxStreamsPending = false
-  private readonly maxStreamDataPending = new Set<number>()
-  private readonly control: Frame[] = []
 
   constructor(
-    private readonly isClient: boolean,
+    isClient: boolean,
     readonly limits: StreamLimits,
   ) {
-    this.remoteLimit = limits.maxIncomingStreams
     this.flow = new ConnectionFlow(limits.connectionWindow)
+    this.ids = new StreamIds(isClient, limits.maxIncomingStreams)
+    this.control = new StreamControl(this.flow, this.ids, this.streams)
   }
 
   /** Our transport parameters for streams and flow control. */
@@ -72,13 +73,13 @@ export class StreamManager {
   }
 
   setPeerParameters(params: TransportParameters): void {
-    this.localLimit = params.initialMaxStreamsBidi
+    this.ids.localLimit = params.initialMaxStreamsBidi
     this.flow.raiseLimit(params.initialMaxData)
     // streams we open get the peer's "remote" limit, those it opens its "local" one
     this.peerStreamWindow = params.initialMaxStreamDataBidiRemote
     this.peerRemoteOpenedWindow = params.initialMaxStreamDataBidiLocal
     for (const stream of this.streams.values()) {
-      const local = this.isLocal(stream.id)
+      const local = this.ids.isLocal(stream.id)
       stream.sendLimit = Math.max(
         stream.sendLimit,
         local ? this.peerStreamWindow : this.peerRemoteOpenedWindow,
@@ -87,14 +88,12 @@ export class StreamManager {
   }
 
   get canOpen(): boolean {
-    return this.nextLocal < this.localLimit
+    return this.ids.canOpen
   }
 
   /** Opens a stream of ours; throws a RangeError when the peer's MAX_STREAMS is reached. */
   open(): StreamState {
-    if (!this.canOpen) throw new RangeError(`the peer allows ${this.localLimit} streams`)
-    const id = this.nextLocal * 4 + (this.isClient ? 0 : 1)
-    this.nextLocal++
+    const id = this.ids.openLocal()
     const stream = new StreamState(id, this.limits.streamWindow, this.peerStreamWindow)
     this.streams.set(id, stream)
     return stream
@@ -134,7 +133,7 @@ export class StreamManager {
   /** The reader paused or resumed; resuming may grant credit. */
   setPaused(stream: StreamState, paused: boolean): void {
     stream.paused = paused
-    if (!paused) this.credit(stream)
+    if (!paused) this.control.credit(stream)
   }
 
   /** Handles a stream-related frame from the peer; throws QuicTransportError on a violation. */
@@ -180,8 +179,8 @@ export class StreamManager {
         this.flow.raiseLimit(frame.maximum)
         return
       case 'max-streams':
-        if (frame.bidirectional && frame.maximum > this.localLimit) {
-          this.localLimit = frame.maximum
+        if (frame.bidirectional && frame.maximum > this.ids.localLimit) {
+          this.ids.localLimit = frame.maximum
           this.onStreamCredit()
         }
         return
@@ -235,58 +234,16 @@ export class StreamManager {
 
   /** Control frames to send now (flow-control credit, resets, STOP_SENDING, blocked). */
   takeControl(): Frame[] {
-    const frames = this.control.splice(0)
-    if (this.flow.creditPending) frames.push({ type: 'max-data', maximum: this.flow.advertised })
-    if (this.maxStreamsPending) {
-      frames.push({ type: 'max-streams', bidirectional: true, maximum: this.remoteLimit })
-    }
-    for (const id of this.maxStreamDataPending) {
-      const stream = this.streams.get(id)
-      if (stream != null) frames.push({ type: 'max-stream-data', streamId: id, maximum: stream.receiveLimit })
-    }
-    this.flow.creditPending = false
-    this.maxStreamsPending = false
-    this.maxStreamDataPending.clear()
-    return frames
+    return this.control.take()
   }
 
   get hasControl(): boolean {
-    return (
-      this.control.length > 0 ||
-      this.flow.creditPending ||
-      this.maxStreamsPending ||
-      this.maxStreamDataPending.size > 0
-    )
+    return this.control.pending
   }
 
-  /**
-   * A lost frame: what to send again. Credit frames are re-sent with the
-   * current value; data of a stream we reset is not sent again.
-   */
+  /** A lost frame: what to send again (`StreamControl.onLost`). */
   onLost(frame: Frame): Frame | undefined {
-    switch (frame.type) {
-      case 'max-data':
-        this.flow.creditPending = true
-        return undefined
-      case 'max-streams':
-        this.maxStreamsPending = true
-        return undefined
-      case 'max-stream-data':
-        if (this.streams.has(frame.streamId)) this.maxStreamDataPending.add(frame.streamId)
-        return undefined
-      case 'stream':
-      case 'reset-stream':
-      case 'stop-sending': {
-        const stream = this.streams.get(frame.streamId)
-        if (frame.type === 'stream' && stream?.resetSent === true) return undefined
-        return frame
-      }
-      case 'stream-data-blocked':
-      case 'data-blocked':
-        return undefined
-      default:
-        return frame
-    }
+    return this.control.onLost(frame)
   }
 
   /** Ends every stream: the connection is gone. */
@@ -343,7 +300,7 @@ export class StreamManager {
       this.flow.onConsumed(data.length)
       if (stream.handler != null) stream.handler.onData(data)
       else stream.early.push(data)
-      this.credit(stream)
+      this.control.credit(stream)
     }
     if (stream.finalSize != null && stream.receive.offset === stream.finalSize && !stream.finDelivered) {
       stream.finDelivered = true
@@ -361,21 +318,9 @@ export class StreamManager {
 
   /** The stream `id` refers to, opening streams of the peer up to it; undefined once finished. */
   private lookup(id: number): StreamState | undefined {
-    if ((id & 2) !== 0) {
-      fail(TransportErrorCode.STREAM_LIMIT_ERROR, `unidirectional stream ${id}: we allow none`)
-    }
-    const index = Math.floor(id / 4)
-    if (this.isLocal(id)) {
-      if (index >= this.nextLocal)
-        fail(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} was never opened`)
-      return this.streams.get(id)
-    }
-    if (index >= this.remoteLimit) {
-      fail(TransportErrorCode.STREAM_LIMIT_ERROR, `stream ${id} is beyond MAX_STREAMS ${this.remoteLimit}`)
-    }
-    while (this.remoteOpened <= index) {
-      const openId = this.remoteOpened * 4 + (this.isClient ? 1 : 0)
-      this.remoteOpened++
+    this.ids.check(id)
+    if (this.ids.isLocal(id)) return this.streams.get(id)
+    for (let openId = this.ids.openRemote(id); openId >= 0; openId = this.ids.openRemote(id)) {
       const stream = new StreamState(openId, this.limits.streamWindow, this.peerRemoteOpenedWindow)
       this.streams.set(openId, stream)
       this.onIncoming(stream)
@@ -383,30 +328,15 @@ export class StreamManager {
     return this.streams.get(id)
   }
 
-  private isLocal(id: number): boolean {
-    return (id & 1) === (this.isClient ? 0 : 1)
-  }
-
   private schedule(stream: StreamState): void {
     if (!this.sendOrder.includes(stream.id)) this.sendOrder.push(stream.id)
-  }
-
-  private credit(stream: StreamState): void {
-    if (stream.paused || stream.finalSize != null) return
-    const delivered = stream.receive.offset
-    if (stream.receiveLimit - delivered >= stream.window / 2) return
-    stream.receiveLimit = delivered + stream.window
-    this.maxStreamDataPending.add(stream.id)
   }
 
   /** Forgets a finished stream; a finished stream of the peer's makes room for another. */
   private sweep(stream: StreamState): void {
     if (!stream.done || !this.streams.has(stream.id)) return
     this.streams.delete(stream.id)
-    this.maxStreamDataPending.delete(stream.id)
-    if (!this.isLocal(stream.id)) {
-      this.remoteLimit++
-      this.maxStreamsPending = true
-    }
+    this.control.forget(stream.id)
+    if (!this.ids.isLocal(stream.id)) this.ids.onRemoteFinished()
   }
 }
