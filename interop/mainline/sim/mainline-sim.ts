@@ -283,7 +283,7 @@ export interface SimInit {
   weftNodes?: number
   bittorrentNodes?: number
   lookups?: number
-  /** weft's parallel queries per lookup (default 3, as BEP5 clients use). */
+  /** weft's parallel queries per lookup (default 5, the library's own default). */
   alpha?: number
   log?: (line: string) => void
 }

@@ -14,7 +14,7 @@ restrictions switched off. One JSON object per line each way:
   -> {"cmd": "get_mutable", "public": hex, "salt": hex, "timeout": seconds}
   -> {"cmd": "sample", "host": h, "port": n, "target": hex, "timeout": seconds}  (BEP51)
   -> {"cmd": "quit"}
-<- {"ok": true, ...} or {"ok": false, "error": "..."}; first line: {"ok": true, "port": n, "id": hex}
+<- {"ok": true, ...} or {"ok": false, "error": "..."}; first line: {"ok": true, "port": n, "version": libtorrent's}
 """
 import hashlib
 import json
@@ -81,7 +81,7 @@ def main():
 
 
 def serve(session, downloads):
-    reply({"ok": True, "port": session.listen_port()})
+    reply({"ok": True, "port": session.listen_port(), "version": lt.__version__})
     for line in sys.stdin:
         try:
             command = json.loads(line)

@@ -26,6 +26,8 @@ export class LibtorrentNode {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    /** libtorrent's version, as its bindings report it (e.g. 2.0.8.0). */
+    readonly version: string,
   ) {}
 
   static async start(python: string, bootstrap: LoopbackAddress[]): Promise<LibtorrentNode> {
@@ -41,7 +43,7 @@ export class LibtorrentNode {
       })
       child.once('exit', (code) => reject(new Error(`libtorrent driver exited with ${code}`)))
     })
-    const node = new LibtorrentNode(child, first.port as number)
+    const node = new LibtorrentNode(child, first.port as number, String(first.version))
     lines.on('line', (line) => node.waiting.shift()?.(JSON.parse(line) as Reply))
     return node
   }

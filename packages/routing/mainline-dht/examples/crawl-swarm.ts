@@ -4,7 +4,10 @@
  * from one fresh node that knows a single member, and reports how many
  * infohashes it found and how many per minute.
  *
- *   npx tsx packages/routing/mainline-dht/examples/crawl-swarm.ts [nodes] [torrents]
+ * From the repository root (tsc compiles it to dist/examples/, next to dist/src/):
+ *
+ *   npx tsc -b packages/routing/mainline-dht
+ *   node packages/routing/mainline-dht/dist/examples/crawl-swarm.js [nodes] [torrents]
  */
 import { createHash } from 'node:crypto'
 import { type CrawlResult, crawler, type MainlineDHT, MemoryNetwork, mainlineDHT } from '../src/index.js'
