@@ -1,3 +1,4 @@
+import { generateKeyPair } from '@weft/crypto'
 import { mplex } from '@weft/mplex'
 import { PROTOCOL_ID as MULTISTREAM } from '@weft/multistream'
 import { yamux } from '@weft/yamux'
@@ -440,8 +441,12 @@ describe('a listening host fed hostile input over raw TCP', { timeout: 30_000 },
   })
 
   it('afterwards, maxIncomingPendingConnections peers upgrade at once: no upgrade slot leaked', async () => {
+    // distinct peers, each with a key of its own: one peer id may hold only the
+    // resource manager's per-peer connections (8), fewer than the upgrade slots
     const peers = await Promise.all(
-      Array.from({ length: MAX_INCOMING_PENDING }, async () => attacker.secured(YAMUX)),
+      Array.from({ length: MAX_INCOMING_PENDING }, async () =>
+        attacker.secured(YAMUX, { privateKey: await generateKeyPair('Ed25519') }),
+      ),
     )
     const connections = await Promise.all(peers.map(async (hostile) => target.connection(hostile.localPort)))
     expect(connections.map((connection) => connection.status)).toEqual(

@@ -10,7 +10,7 @@ import { expect } from 'vitest'
 import { CLOSE_BOUND, type HostUnderTest, NEGOTIATION_TIMEOUT, PROBE, streamCloseError } from './hosts.js'
 import { concat, MplexType, mplexFrame, YamuxFrameLog, yamuxOpenWithData } from './muxer-wire.js'
 import { msMessage, msMessages, RawPeer } from './raw-peer.js'
-import { onPlaintext, type SecuredPeer, securedPeer } from './secured-peer.js'
+import { onPlaintext, type SecuredPeer, type SecuredPeerOptions, securedPeer } from './secured-peer.js'
 
 export const YAMUX = '/yamux/1.0.0'
 export const MPLEX = '/mplex/6.7.0'
@@ -58,8 +58,9 @@ export class Attacker {
   }
 
   /** A socket secured with a real Noise handshake, with `muxer` agreed when given. */
-  async secured(muxer?: string): Promise<SecuredPeer> {
-    const peer = await securedPeer(this.target.port, muxer)
+  /** `options.privateKey`: a peer of its own (default: the one identity every attacker shares) */
+  async secured(muxer?: string, options: SecuredPeerOptions = {}): Promise<SecuredPeer> {
+    const peer = await securedPeer(this.target.port, muxer, options)
     this.open.push(peer)
     return peer
   }

@@ -107,7 +107,7 @@ export function scaledLimits(machine: MachineInfo): LimitSet {
   const fd = Math.max(16, Math.floor((machine.fileDescriptors ?? DEFAULT_FILE_DESCRIPTORS * 2) / 2))
   const gib = memory / GiB
   const connections = Math.round(256 + 128 * gib)
-  const streams = Math.round(2048 + 2048 * gib)
+  const streams = Math.round(4096 + 4096 * gib)
   return {
     system: {
       memory,
@@ -125,27 +125,31 @@ export function scaledLimits(machine: MachineInfo): LimitSet {
       connections: 64,
       connectionsInbound: 32,
       connectionsOutbound: 64,
-      streams: 1024,
-      streamsInbound: 512,
-      streamsOutbound: 1024,
+      streams: 8192,
+      streamsInbound: 4096,
+      streamsOutbound: 8192,
     },
-    // a stream is negotiated within a round trip or two: 32 at once is a busy peer, more is a flood
+    // One peer's streams not yet negotiated. Above a muxer's own limit per
+    // connection (1024 in yamux and mplex), so a single connection's flood
+    // meets the muxer first, which ends that connection; well below the
+    // transient scope's, so neither one peer nor a few can fill it.
     peerTransient: {
       ...unlimited(),
-      memory: Math.round(memory / 128),
-      streams: 64,
-      streamsInbound: 32,
-      streamsOutbound: 64,
+      memory: Math.round(memory / 64),
+      streams: 2048,
+      streamsInbound: 1536,
+      streamsOutbound: 2048,
     },
+    // a peer's streams: above a muxer's per-connection limit (1024), which ends a flooding connection first
     peer: {
       memory: Math.round(memory / 8),
       fd: Math.max(4, Math.floor(fd / 16)),
       connections: 8,
       connectionsInbound: 8,
       connectionsOutbound: 8,
-      streams: 1024,
-      streamsInbound: 512,
-      streamsOutbound: 1024,
+      streams: 4096,
+      streamsInbound: 2048,
+      streamsOutbound: 4096,
     },
     protocol: {
       memory: Math.round(memory / 4),
