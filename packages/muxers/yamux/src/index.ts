@@ -10,6 +10,9 @@
  * (up to `maxStreamWindowSize`) while the reader keeps up within four round
  * trips, as go-yamux does. A paused or slow reader stops granting window, so
  * the remote writer stops: a stream never buffers more than its window.
+ * Given a host's `resourceManager` (components), a stream reserves the window
+ * it grants beyond 256 KiB in the connection's scope first, at priority 127
+ * (half a limit); refused, the window stops growing. Released when it closes.
  *
  * @example
  * ```ts
@@ -46,7 +49,7 @@ import {
   type StreamMuxerFactory,
   serviceCapabilities,
 } from '@libp2p/interface'
-import { logger } from '@weft/utils'
+import { logger, type ResourceScopes } from '@weft/utils'
 import { resolveConfig, type YamuxConfig, type YamuxInit } from './config.js'
 import { YAMUX_PROTOCOL, YamuxMuxer } from './muxer.js'
 
@@ -54,11 +57,17 @@ export type { YamuxInit, YamuxStreamOptions } from './config.js'
 export * from './errors.js'
 export { Flag, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW } from './frame.js'
 export { YAMUX_PROTOCOL, YamuxMuxer, type YamuxMuxerEvents } from './muxer.js'
-export { YamuxStream } from './stream.js'
+export { WINDOW_MEMORY_PRIORITY, YamuxStream } from './stream.js'
 
 /** What the factory needs from the host; all optional. */
 export interface YamuxComponents {
   logger?: ComponentLogger
+  /**
+   * The host's resource manager: when the connection has a scope there, each
+   * stream reserves the receive window it grants beyond 256 KiB before
+   * granting it, so a peer cannot make us buffer past our memory budget.
+   */
+  resourceManager?: ResourceScopes
 }
 
 class Yamux implements StreamMuxerFactory<YamuxMuxer> {
@@ -77,7 +86,7 @@ class Yamux implements StreamMuxerFactory<YamuxMuxer> {
       typeof maConn.log?.newScope === 'function'
         ? maConn.log.newScope('yamux')
         : (this.components.logger?.forComponent('weft:yamux') ?? logger('weft:yamux'))
-    return new YamuxMuxer(maConn, this.config, log)
+    return new YamuxMuxer(maConn, this.config, log, this.components.resourceManager?.scopeOf(maConn))
   }
 }
 

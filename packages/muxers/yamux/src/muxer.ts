@@ -42,6 +42,8 @@ import { StreamCloseEvent } from '@libp2p/interface'
 import {
   endOnListenerError,
   LightEventTarget,
+  MemoryReservation,
+  type MemoryScope,
   type MuxerEvents,
   raceSignal,
   throwIfAborted,
@@ -61,7 +63,7 @@ import { Flag, FrameType, GoAwayCode, MAX_UINT32 } from './frame.js'
 import { FrameReader } from './frame-reader.js'
 import { FrameWriter } from './frame-writer.js'
 import { KeepAlive, PingTracker } from './ping.js'
-import { YamuxStream } from './stream.js'
+import { WINDOW_MEMORY_PRIORITY, YamuxStream } from './stream.js'
 import { StreamTable } from './stream-table.js'
 
 export const YAMUX_PROTOCOL = '/yamux/1.0.0'
@@ -89,9 +91,12 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
   private ended = false
   private readonly keepAlive?: KeepAlive
   private closing?: Promise<void>
+  private readonly memory?: MemoryScope
 
-  constructor(conn: MessageStream, config: YamuxConfig, log: Logger) {
+  /** @param memory - the connection's resource scope, where each stream reserves its window beyond 256 KiB */
+  constructor(conn: MessageStream, config: YamuxConfig, log: Logger, memory?: MemoryScope) {
     super()
+    this.memory = memory
     this.conn = conn
     this.config = config
     this.log = log
@@ -330,6 +335,7 @@ export class YamuxMuxer extends LightEventTarget<YamuxMuxerEvents> implements St
       maxWindowSize: config.maxStreamWindowSize,
       firstFlags: direction === 'outbound' ? Flag.SYN : Flag.ACK,
       getRtt: () => this.pings.rtt,
+      memory: new MemoryReservation(this.memory, WINDOW_MEMORY_PRIORITY),
     })
     this.table.add(stream, early)
     stream.addEventListener(

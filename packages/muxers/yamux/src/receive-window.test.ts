@@ -62,4 +62,28 @@ describe('ReceiveWindow', () => {
     expect(window.due(0)).toBe(true)
     expect(window.update(0, 1000, -1, 1024 * KiB)).toBe(768 * KiB)
   })
+
+  it('grows only by what `reserve` grants, asking once per doubling', () => {
+    const window = new ReceiveWindow(256 * KiB, 256 * KiB, 0)
+    const asked: number[] = []
+    let budget = 256 * KiB
+    const reserve = (bytes: number): boolean => {
+      asked.push(bytes)
+      if (bytes > budget) return false
+      budget -= bytes
+      return true
+    }
+    window.receive(256 * KiB)
+    // granted: 256 KiB → 512 KiB, the whole 512 KiB is credit again
+    expect(window.update(0, 10, 5, 4096 * KiB, reserve)).toBe(512 * KiB)
+    window.receive(512 * KiB)
+    // refused: the window stays at 512 KiB and only what was read is granted back
+    expect(window.update(0, 20, 5, 4096 * KiB, reserve)).toBe(512 * KiB)
+    expect(window.size).toBe(512 * KiB)
+    expect(asked).toEqual([256 * KiB, 512 * KiB])
+    // not due: not asked
+    window.receive(100 * KiB)
+    expect(window.update(0, 25, 5, 4096 * KiB, reserve)).toBe(0)
+    expect(asked).toHaveLength(2)
+  })
 })

@@ -11,7 +11,9 @@
  *   which keeps the number of updates small.
  * - Auto-tuning (as go-yamux does): if the reader took half a window in less
  *   than four round trips since the previous update, the window is the
- *   bottleneck, so `size` doubles, up to `maxSize`.
+ *   bottleneck, so `size` doubles, up to `maxSize`, if `reserve` grants the
+ *   memory the larger window may fill; if not, it stays and the sender slows
+ *   down instead of the receiver buffering more.
  */
 export class ReceiveWindow {
   /** the window we aim to grant */
@@ -48,14 +50,23 @@ export class ReceiveWindow {
    * @param buffered - bytes received and not yet consumed by the reader
    * @param rtt - round-trip time in ms, or a negative number when unknown
    * @param maxSize - the largest window allowed now
+   * @param reserve - asked for the bytes a growth adds before the window grows; false keeps the size
    */
-  update(buffered: number, now: number, rtt: number, maxSize: number): number {
+  update(
+    buffered: number,
+    now: number,
+    rtt: number,
+    maxSize: number,
+    reserve: (bytes: number) => boolean = grantAll,
+  ): number {
     let grant = this.size - this.credit - buffered
     if (grant < this.size / 2) return 0
     if (rtt >= 0 && now - this.epochStart < 4 * Math.max(rtt, MIN_RTT) && this.size < maxSize) {
       const grown = Math.min(this.size * 2, maxSize)
-      grant += grown - this.size
-      this.size = grown
+      if (reserve(grown - this.size)) {
+        grant += grown - this.size
+        this.size = grown
+      }
     }
     this.credit += grant
     this.epochStart = now
@@ -69,3 +80,5 @@ export class ReceiveWindow {
  * that to every window turn.
  */
 const MIN_RTT = 1
+
+const grantAll = (): boolean => true

@@ -13,13 +13,22 @@
  *   is dropped and its window granted again so the remote writer is not stuck).
  * - The first frame we send carries SYN (we opened the stream) or ACK (we
  *   accept the remote's), as the spec's "Opening a stream" says.
+ * - Memory: the window beyond the spec's 256 KiB is reserved in the
+ *   connection's resource scope (`memory`) before it is granted, at a low
+ *   priority; a refusal keeps the window as it is. What the reader has not
+ *   taken is at most the window, so it is covered too. Once the remote can
+ *   send no more, the reservation shrinks with the read buffer; it is given
+ *   back when the stream closes.
  */
-import { AbstractStream, type SendResult, type StreamInit } from '@weft/utils'
+import { AbstractStream, MemoryReservation, type SendResult, type StreamInit } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { ReceiveWindowExceededError } from './errors.js'
 import { Flag, FrameType, INITIAL_STREAM_WINDOW } from './frame.js'
 import type { DrainListener, FrameWriter } from './frame-writer.js'
 import { ReceiveWindow } from './receive-window.js'
+
+/** Window growth is optional memory: it may fill only half of a scope's limit (priority 127 of 255). */
+export const WINDOW_MEMORY_PRIORITY = 127
 
 export interface YamuxStreamInit extends StreamInit {
   streamId: number
@@ -32,6 +41,8 @@ export interface YamuxStreamInit extends StreamInit {
   firstFlags: number
   /** the session's round-trip time in ms, negative while unknown */
   getRtt: () => number
+  /** reservations for the window beyond 256 KiB (none: nothing is reserved) */
+  memory?: MemoryReservation
 }
 
 export class YamuxStream extends AbstractStream implements DrainListener {
@@ -45,6 +56,7 @@ export class YamuxStream extends AbstractStream implements DrainListener {
   private readonly getRtt: () => number
   private pendingFlags: number
   private windowCheckScheduled = false
+  private readonly memory: MemoryReservation
 
   constructor(init: YamuxStreamInit) {
     super(init)
@@ -54,10 +66,15 @@ export class YamuxStream extends AbstractStream implements DrainListener {
     this.getRtt = init.getRtt
     this.pendingFlags = init.firstFlags
     this.acknowledged = init.direction === 'inbound'
+    this.memory = init.memory ?? new MemoryReservation(undefined)
+    // a larger initial window than the spec's is memory we may be refused
+    const size = this.memory.tryReserve(init.initialWindowSize - INITIAL_STREAM_WINDOW)
+      ? init.initialWindowSize
+      : INITIAL_STREAM_WINDOW
     // an opener announces a larger window in its SYN (see `open`); an
     // acceptor's extra window goes out with its first Window Update
-    const credit = init.direction === 'outbound' ? init.initialWindowSize : INITIAL_STREAM_WINDOW
-    this.receiveWindow = new ReceiveWindow(init.initialWindowSize, credit, performance.now())
+    const credit = init.direction === 'outbound' ? size : INITIAL_STREAM_WINDOW
+    this.receiveWindow = new ReceiveWindow(size, credit, performance.now())
   }
 
   /** Bytes we may still send before the remote grants more. */
@@ -120,6 +137,7 @@ export class YamuxStream extends AbstractStream implements DrainListener {
   protected sendCloseRead(): void {
     // nothing goes on the wire; the dropped bytes free window for the remote
     this.checkWindow()
+    this.trimMemory()
   }
 
   protected override sendResume(): void {
@@ -134,8 +152,16 @@ export class YamuxStream extends AbstractStream implements DrainListener {
 
   override dispatchEvent(event: Event): boolean {
     const result = super.dispatchEvent(event)
-    // bytes left the read buffer: the remote may send more
-    if (event.type === 'message') this.checkWindow()
+    const type = event.type
+    if (type === 'message') {
+      // bytes left the read buffer: the remote may send more, or, once it sends no more, memory is free
+      if (this.remoteWriteStatus === 'closed') this.trimMemory()
+      else this.checkWindow()
+    } else if (type === 'remoteCloseWrite') {
+      this.trimMemory()
+    } else if (type === 'close') {
+      this.memory.releaseAll()
+    }
     return result
   }
 
@@ -193,8 +219,36 @@ export class YamuxStream extends AbstractStream implements DrainListener {
     if (this.status !== 'open' || this.remoteWriteStatus === 'closed' || this.readStatus === 'paused') return
     const buffered = this.readBufferLength
     if (!this.receiveWindow.due(buffered)) return
-    const maxSize = Math.max(Math.min(this.maxWindowSize, this.maxReadBufferLength), INITIAL_STREAM_WINDOW)
-    const delta = this.receiveWindow.update(buffered, performance.now(), this.getRtt(), maxSize)
+    // a closed readable end drops what arrives: a larger window would buy nothing
+    const maxSize =
+      this.readStatus === 'readable'
+        ? Math.max(Math.min(this.maxWindowSize, this.maxReadBufferLength), INITIAL_STREAM_WINDOW)
+        : this.receiveWindow.size
+    const delta = this.receiveWindow.update(
+      buffered,
+      performance.now(),
+      this.getRtt(),
+      maxSize,
+      this.reserveGrowth,
+    )
     if (delta > 0) this.writer.control(FrameType.WindowUpdate, this.takeFlags(), this.streamId, delta)
+  }
+
+  /** Reserves a window growth of `bytes` (one per doubling, never per frame). */
+  private readonly reserveGrowth = (bytes: number): boolean => this.memory.tryReserve(bytes)
+
+  /**
+   * Gives back the reservation the stream no longer needs: while the remote
+   * may send, the whole window beyond 256 KiB; after that, what the unread
+   * bytes take beyond it.
+   */
+  private trimMemory(): void {
+    const receiving =
+      this.status === 'open' &&
+      this.remoteWriteStatus !== 'closed' &&
+      this.readStatus !== 'closing' &&
+      this.readStatus !== 'closed'
+    const needed = receiving ? this.receiveWindow.size : this.readBufferLength
+    this.memory.releaseTo(needed - INITIAL_STREAM_WINDOW)
   }
 }
