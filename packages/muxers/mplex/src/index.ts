@@ -23,9 +23,11 @@
  *
  * mplex has no flow control: the remote cannot be told to stop sending on one
  * stream. A paused stream, or one nobody reads, buffers incoming bytes until
- * `maxStreamBufferSize`, then it is reset; other streams carry on. Writes do
- * see back-pressure: when the connection's `send()` returns false, every
- * stream's `send()` returns false until the connection's `'drain'`.
+ * `maxStreamBufferSize`, or until the host's resource manager
+ * (`components.resourceManager`) refuses the memory for them, then it is
+ * reset; other streams carry on. Writes do see back-pressure: when the
+ * connection's `send()` returns false, every stream's `send()` returns false
+ * until the connection's `'drain'`.
  *
  * Options (`MplexInit`), defaults in brackets:
  * - `maxInboundStreams` [1024]: streams the remote may have open; more are reset.
@@ -44,7 +46,7 @@
  * Errors that close the connection: `InvalidFrameError`, `FrameTooLargeError`, `TooManyStreamResetsError`.
  */
 import type { ComponentLogger, MessageStream, StreamMuxerFactory } from '@libp2p/interface'
-import { logger } from '@weft/utils'
+import { logger, type ResourceScopes } from '@weft/utils'
 import { type MplexConfig, type MplexInit, resolveConfig } from './config.js'
 import { MplexMuxer, PROTOCOL } from './muxer.js'
 
@@ -56,6 +58,12 @@ export { MplexStream } from './stream.js'
 export interface MplexComponents {
   /** used when the connection's own logger cannot make a scope */
   logger?: ComponentLogger
+  /**
+   * The host's resource manager: when the connection has a scope there, a
+   * stream reserves memory before it buffers unread bytes, and is reset when
+   * that is refused, so a peer cannot make us buffer past our memory budget.
+   */
+  resourceManager?: ResourceScopes
 }
 
 export class Mplex implements StreamMuxerFactory<MplexMuxer> {
@@ -74,7 +82,7 @@ export class Mplex implements StreamMuxerFactory<MplexMuxer> {
       typeof maConn.log?.newScope === 'function'
         ? maConn.log.newScope('mplex')
         : (this.components.logger?.forComponent('weft:mplex') ?? logger('weft:mplex'))
-    return new MplexMuxer(maConn, this.limits, log)
+    return new MplexMuxer(maConn, this.limits, log, this.components.resourceManager?.scopeOf(maConn))
   }
 }
 

@@ -20,6 +20,8 @@ import {
 import {
   endOnListenerError,
   LightEventTarget,
+  MemoryReservation,
+  type MemoryScope,
   type MuxerEvents,
   raceSignal,
   throwIfAborted,
@@ -75,6 +77,8 @@ export class MplexMuxer
     private readonly connection: MessageStream,
     private readonly limits: MuxerLimits,
     log: Logger,
+    /** the connection's resource scope: each stream reserves its read buffer here */
+    private readonly memory?: MemoryScope,
   ) {
     super()
     this.log = log
@@ -342,6 +346,7 @@ export class MplexMuxer
       maxWriteBufferLength: streamOptions.maxWriteBufferLength,
       inactivityTimeout: streamOptions.inactivityTimeout,
       maxMessageSize: this.limits.maxSendMessageSize,
+      memory: new MemoryReservation(this.memory),
     })
     const streams = initiator ? this.initiated : this.received
     streams.set(id, stream)
