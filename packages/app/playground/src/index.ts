@@ -27,7 +27,11 @@
  * `privateKey`, `maxPayloadBytes` (64 KiB, at most 512 KiB), `rateLimit`
  * (`{ perSecond: 50, burst: 100, maxPeers: 1024 }` per sending peer),
  * `joinTimeout` (10 s), `state: { store, maxEntries: 10 000, maxValueBytes:
- * 64 KiB, syncInterval: 30 s }`. Logging: `DEBUG=weft:playground`.
+ * 64 KiB, syncInterval: 30 s }`, `mainline` (off; `{ bootstrap: ['host:port'],
+ * port: 0, host: '0.0.0.0', nodesPerIp: 1, lookupInterval: 1 s,
+ * maxLookupInterval: 5 min, maxDialsPerRound: 8 }`: the app name is a topic
+ * on the Mainline DHT, announced and looked up, and the peers found are
+ * dialled). Logging: `DEBUG=weft:playground`.
  */
 export { type ParsedAddress, parseAddress } from './address.js'
 export { assertJson, type Json } from './codec.js'
@@ -37,6 +41,7 @@ export { hashFile } from './file-share.js'
 export { DEFAULT_CHUNK_SIZE, decodeFileId, encodeFileId, type FileId } from './file-tree.js'
 export { compareStamps, HybridClock, type Stamp } from './hlc.js'
 export { type Change, type Digest, LwwMap, type LwwMapInit, type WireEntry } from './lww-map.js'
+export type { MainlineOptions } from './options.js'
 export {
   type MessageHandler,
   type NatStatus,

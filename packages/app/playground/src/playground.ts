@@ -3,7 +3,8 @@
  * messaging, shared state and files on top. Everything of an app is
  * namespaced by its name: protocols `/weft/playground/<app>/{msg,state,file}/1.0.0`,
  * topics `weft/playground/<app>/{msg,state}`. Peers of another app share the
- * network but never see our messages, state or files.
+ * network but never see our messages, state or files. With `mainline`, the
+ * app's name is also a topic on the Mainline DHT, where peers find each other.
  */
 import type { PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -34,6 +35,7 @@ import {
 } from './options.js'
 import { PeerRateLimiter } from './rate-limit.js'
 import { SharedState } from './shared-state.js'
+import { hostTopicDiscovery, resolveMainline, type TopicDiscovery } from './topic-discovery.js'
 
 export async function playground(appName: string, options: PlaygroundOptions = {}): Promise<Playground> {
   if (typeof appName !== 'string' || !APP_NAME.test(appName)) {
@@ -47,15 +49,18 @@ export async function playground(appName: string, options: PlaygroundOptions = {
     throw new RangeError(`maxPayloadBytes is 1 to ${MAX_PAYLOAD}; got ${maxPayloadBytes}`)
   }
   const environment = fromEnvironment()
+  const mainlineOptions = options.mainline ?? environment.mainline
+  const mainline = mainlineOptions != null ? resolveMainline(mainlineOptions) : undefined
   const host = await startHost({
     listen: options.listen ?? environment.listen ?? DEFAULT_LISTEN,
     mdns: options.mdns ?? environment.mdns ?? true,
     dht: options.dht ?? false,
+    ...(mainline != null ? { mainline: { topic: `weft/playground/${appName}`, init: mainline } } : {}),
     privateKey: options.privateKey,
     name: appName,
   })
   try {
-    const node = new Playground(appName, host, options, maxPayloadBytes)
+    const node = new Playground(appName, host, { ...options, mainline: mainlineOptions }, maxPayloadBytes)
     await node.start()
     return node
   } catch (err) {
@@ -83,6 +88,7 @@ export class Playground {
   private topologyId?: string
   private syncTimer?: ReturnType<typeof setInterval>
   private syncTurn = 0
+  private discovery?: TopicDiscovery
   private stopped = false
 
   constructor(
@@ -154,6 +160,11 @@ export class Playground {
     host.services.pubsub.subscribe(this.topics.state)
     const interval = this.options.state?.syncInterval ?? 30_000
     if (interval > 0) this.syncTimer = setInterval(() => this.syncNext(), interval)
+    if (this.options.mainline != null) {
+      const init = resolveMainline(this.options.mainline)
+      this.discovery = hostTopicDiscovery(host, init, this.options.joinTimeout ?? 10_000, this.log)
+      this.discovery?.start()
+    }
   }
 
   /** The addresses others can join us at, with our peer id. */
@@ -278,6 +289,7 @@ export class Playground {
     if (this.stopped) return
     this.stopped = true
     if (this.syncTimer != null) clearInterval(this.syncTimer)
+    await this.discovery?.stop()
     this.host.services.pubsub.removeEventListener('message', this.onPubsubMessage as EventListener)
     if (this.topologyId != null) this.host.unregister(this.topologyId)
     await this.state.stop()
@@ -334,6 +346,8 @@ export class Playground {
   private peerLeft(peer: PeerId): void {
     const key = peer.toString()
     if (!this.appPeers.delete(key)) return
+    // it may come back at another address: look for the app's peers again soon
+    this.discovery?.reset()
     for (const handler of this.peerHandlers.leave) callSafely(this.log, () => handler(key))
   }
 
