@@ -38,6 +38,8 @@ export interface GossipSubComponents extends PubSubComponents {
   /** used to dial peers learned through PX (optional) */
   connectionManager?: {
     openConnection(peer: DialTarget, options?: AbortOptions): Promise<Connection>
+    /** a peer's connections, to reopen the outbound stream on (@weft/pubsub's `PubSubComponents`) */
+    getConnections?(peerId?: PeerId): Connection[]
   }
 }
 

@@ -3,12 +3,23 @@
  * `maxPeers`), made when a topology reports a connection or when the peer
  * opens a stream to us, and the one outbound stream we open to each. What
  * the service does with a peer (its RPCs, its removal) goes through `hooks`.
+ *
+ * A topology hears of a peer once, however many connections it has, so when
+ * the connection our outbound stream ran on closes while another stays (a
+ * relayed connection replaced by a hole-punched one), nobody would open a new
+ * stream: the connector reopens it on the peer's best remaining connection.
+ * A peer whose streams keep closing young is given up after `MAX_REOPENS`
+ * in a row (its removal still comes from the topology).
  */
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import { anySignal } from '@weft/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import { PubSubStoppedError } from './errors.js'
 import { PeerStreams } from './peer-streams.js'
+
+/** reopens in a row for streams that lived less than `SETTLED_MS` before the connector stops trying */
+const MAX_REOPENS = 3
+const SETTLED_MS = 10_000
 
 export interface PeerConnectorInit {
   /** the service's peers by key (the routers read this map) */
@@ -37,10 +48,15 @@ export interface PeerConnectorInit {
     onFrame(peer: PeerStreams, frame: Uint8ArrayList): void
     /** an RPC to a peer was dropped (its outbound buffer was full) */
     onDrop(): void
+    /** the peer's open connections (the host's connection manager), to reopen an outbound stream on */
+    connectionsTo(peer: PeerId): Connection[]
   }
 }
 
 export class PeerConnector {
+  /** short-lived outbound streams in a row, by peer key (only peers being tracked) */
+  private readonly reopens = new Map<string, number>()
+
   constructor(private readonly init: PeerConnectorInit) {}
 
   /** A topology reports a connection to a peer that speaks one of our protocols. */
@@ -108,6 +124,42 @@ export class PeerConnector {
       return
     }
     peer.setOutbound(stream)
+    const opened = Date.now()
+    stream.addEventListener('close', () => this.onOutboundClosed(peer, Date.now() - opened), { once: true })
     hooks.onOutboundReady(peer)
+  }
+
+  /** Our outbound stream to `peer` closed: open another on a connection that is still there. */
+  private onOutboundClosed(peer: PeerStreams, livedMs: number): void {
+    const { hooks, peers } = this.init
+    if (!hooks.isStarted() || peers.get(peer.key) !== peer) {
+      this.reopens.delete(peer.key)
+      return
+    }
+    if (peer.isWritable) return
+    const count = livedMs >= SETTLED_MS ? 1 : (this.reopens.get(peer.key) ?? 0) + 1
+    if (count > MAX_REOPENS) {
+      this.init.log('not reopening a pubsub stream to %p: %d closed young in a row', peer.id, count - 1)
+      return
+    }
+    const connection = this.bestConnection(peer.id)
+    if (connection == null || !peer.beginOpen()) return
+    this.reopens.set(peer.key, count)
+    this.init.log('reopening the pubsub stream to %p on %a', peer.id, connection.remoteAddr)
+    void this.openOutbound(peer, connection).finally(() => peer.endOpen())
+  }
+
+  /** An open connection to `peer`, a direct one first; a limited one only when we run on those. */
+  private bestConnection(peer: PeerId): Connection | undefined {
+    const open = this.init.hooks.connectionsTo(peer).filter((connection) => connection.status === 'open')
+    return (
+      open.find((connection) => connection.limits == null) ??
+      (this.init.runOnLimitedConnection ? open[0] : undefined)
+    )
+  }
+
+  /** Forgets what it kept of a peer the service removed. */
+  forget(key: string): void {
+    this.reopens.delete(key)
   }
 }

@@ -175,6 +175,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
         onDrop: () => {
           this.counters.droppedRpcs++
         },
+        connectionsTo: (peer) => this.components.connectionManager?.getConnections?.(peer) ?? [],
       },
     })
   }
@@ -345,6 +346,7 @@ export abstract class PubSubBase<Events extends PubSubEvents = PubSubEvents>
     this.peers.delete(key)
     this.topics.removePeer(key)
     this.receiver.removePeer(key)
+    this.connector.forget(key)
     this.onPeerRemoved(peer)
     peer.close()
   }

@@ -2,6 +2,7 @@
 import type {
   AbortOptions,
   ComponentLogger,
+  Connection,
   PeerId,
   PrivateKey,
   StreamHandler,
@@ -23,6 +24,13 @@ export interface PubSubComponents {
     unregister(id: string): void
   }
   logger: ComponentLogger
+  /**
+   * the host's connections, to reopen an outbound stream on when the
+   * connection it ran on closes and another to the peer stays (optional:
+   * without it a lost outbound stream comes back only with a new topology
+   * notification)
+   */
+  connectionManager?: { getConnections?(peerId?: PeerId): Connection[] }
 }
 
 export interface PubSubInit {
