@@ -22,9 +22,9 @@
  * node are dropped by his NAT, so the connection is his. Two NATs that both
  * filter unsolicited UDP (port-restricted and symmetric) never get that far:
  * the service asks the announcer's own DHT node for its item, which neither
- * NAT lets in. They chat to one, both ways, once the path has settled:
- * messages to all after DCUtR's replacement of the relayed connection are
- * lost (gossipsub's streams close with it; see the README).
+ * NAT lets in. They chat to one and to all, both ways, once the path has
+ * settled (the pubsub streams that closed with the relayed connection are
+ * reopened on the direct one).
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -210,8 +210,8 @@ describe.skipIf(NOT_RUN !== '')(
 
       // dave's dial by peer id takes carol's relay circuit (her public address is not in her item);
       // DCUtR then replaces it with a direct connection through her full cone. A message sent while
-      // the relayed one closes can be lost, and gossipsub's streams go with it (see the README's
-      // playground section), so the chat is to one, both ways, once the path has settled
+      // the relayed one closes can be lost (see the README's playground section), so the chat
+      // starts once the path has settled
       const paths = await settledPath(dave, carolId)
       console.log(`dave → carol connections: ${JSON.stringify(paths)}`)
       expect(paths).toHaveLength(1)
@@ -228,6 +228,20 @@ describe.skipIf(NOT_RUN !== '')(
       expect(atCarol).toEqual([
         { payload: { text: 'hi carol, dave here' }, from: daveId, direct: true },
         { payload: { text: 'yes, carol' }, from: daveId, direct: true },
+      ])
+
+      // to all (gossipsub) over the punched connection: each side's pubsub stream went with the
+      // relayed connection and was reopened on the direct one
+      await carol.request('send', { text: 'everyone, carol here' })
+      await dave.request('send', { text: 'everyone, dave here' })
+      // `received` lists every message so far: the two direct ones above, then this
+      const allAtDave = await dave.request<Message[]>('received', { count: 3, timeout: 15_000 }, 20_000)
+      const allAtCarol = await carol.request<Message[]>('received', { count: 3, timeout: 15_000 }, 20_000)
+      expect(allAtDave.slice(2)).toEqual([
+        { payload: { text: 'everyone, carol here' }, from: carolId, direct: false },
+      ])
+      expect(allAtCarol.slice(2)).toEqual([
+        { payload: { text: 'everyone, dave here' }, from: daveId, direct: false },
       ])
 
       // stop: no socket, server, timer or DHT socket is left in either process, nor in the swarm's
