@@ -24,6 +24,7 @@
  * ```
  */
 export * from './bytes.js'
+export * from './counting-scope.js'
 export * from './errors.js'
 export * from './event-target.js'
 export * from './inbound-upgrade.js'

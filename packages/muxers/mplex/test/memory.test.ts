@@ -1,8 +1,7 @@
 import type { Stream } from '@libp2p/interface'
-import { streamPair } from '@weft/utils'
+import { CountingMemoryScope, scopesFor, streamPair } from '@weft/utils'
 import { describe, expect, it } from 'vitest'
 import { type MplexInit, type MplexMuxer, mplex } from '../src/index.js'
-import { CountingScope, scopesFor } from './memory-scope.js'
 import { closed, echo, readAll, until } from './util.js'
 
 const KiB = 1024
@@ -11,7 +10,7 @@ const MiB = 1024 * KiB
 /** A dialer and a listener whose connection has a counting scope of `limit` bytes. */
 function scopedPair(limit: number, init: MplexInit = {}) {
   const [dialerConn, listenerConn] = streamPair()
-  const scope = new CountingScope(limit)
+  const scope = new CountingMemoryScope(limit)
   const dialer = mplex(init)().createStreamMuxer(dialerConn) as MplexMuxer
   const listener = mplex(init)({ resourceManager: scopesFor(listenerConn, scope) }).createStreamMuxer(
     listenerConn,

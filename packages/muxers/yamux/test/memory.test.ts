@@ -1,9 +1,8 @@
 import type { StreamPairInit } from '@weft/utils'
-import { streamPair } from '@weft/utils'
+import { CountingMemoryScope, scopesFor, streamPair } from '@weft/utils'
 import { describe, expect, it } from 'vitest'
 import { INITIAL_STREAM_WINDOW, type YamuxInit, type YamuxStream, yamux } from '../src/index.js'
 import { closed, echo, readAll, tick, writeAll } from './helpers.js'
-import { CountingScope, scopesFor } from './memory-scope.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -11,8 +10,8 @@ const MiB = 1024 * KiB
 /** Two muxers over a stream pair; each side's connection has its own counting scope. */
 function scopedPair(limit: number, init: YamuxInit = {}, pairInit: StreamPairInit = {}) {
   const [clientConn, serverConn] = streamPair(pairInit)
-  const clientScope = new CountingScope(limit)
-  const serverScope = new CountingScope(limit)
+  const clientScope = new CountingMemoryScope(limit)
+  const serverScope = new CountingMemoryScope(limit)
   const config = { enableKeepAlive: false, ...init }
   const client = yamux(config)({ resourceManager: scopesFor(clientConn, clientScope) }).createStreamMuxer(
     clientConn,

@@ -1,7 +1,12 @@
-/** A fake resource scope for tests: a memory counter with a limit, as the host's spans count it. */
-import type { MemoryScope, ResourceScopes } from '@weft/utils'
+/**
+ * A memory scope that only counts, with a limit, as the host's spans count
+ * it: for a muxer's tests (and a program without a host that wants a memory
+ * cap), with what the tests check — the peak, the refusals and any release
+ * of more than was held.
+ */
+import type { MemoryScope, ResourceScopes } from './resource-scope.js'
 
-export class CountingScope implements MemoryScope {
+export class CountingMemoryScope implements MemoryScope {
   used = 0
   peak = 0
   refusals = 0
