@@ -10,44 +10,27 @@
  * available the suite is not run and says why, except in CI, where it fails.
  */
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { useDaemonPair } from './helpers.js'
+import { prepareVenv, venv } from './python-venv.js'
 
 const run = promisify(execFile)
 const PYTHON_DIR = fileURLToPath(new URL('./python/', import.meta.url))
 const REQUIREMENTS = join(PYTHON_DIR, 'requirements.txt')
-const CACHE =
-  process.env.WEFT_INTEROP_CACHE ??
-  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'weft-interop')
-const VENV = join(CACHE, 'p2pclient-venv')
-const PYTHON = join(VENV, 'bin', 'python')
+const VENV = venv('p2pclient-venv')
+const PYTHON = VENV.python
 const IN_CI = process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false'
 
 /** Makes (or reuses) the venv; '' when ready, else why the suite cannot run. */
 async function prepareClient(): Promise<string> {
-  const stamp = join(VENV, 'weft-requirements.sha256')
-  const wanted = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex')
-  if (existsSync(PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return ''
-  try {
-    await run('python3', ['-m', 'venv', VENV], { timeout: 120_000 })
-    await run(
-      PYTHON,
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS],
-      { timeout: 300_000 },
-    )
-    writeFileSync(stamp, wanted)
-    return ''
-  } catch (err) {
-    const reason = `python3 with venv and pip, and p2pclient from PyPI (${(err as Error).message.split('\n')[0]})`
-    if (IN_CI) throw new Error(`cannot prepare p2pclient in CI: ${reason}`)
-    return ` (not run: needs ${reason})`
-  }
+  const failed = await prepareVenv(VENV, REQUIREMENTS)
+  if (failed === '') return ''
+  const reason = `python3 with venv and pip, and p2pclient from PyPI (${failed})`
+  if (IN_CI) throw new Error(`cannot prepare p2pclient in CI: ${reason}`)
+  return ` (not run: needs ${reason})`
 }
 
 const NOT_RUN = await prepareClient()

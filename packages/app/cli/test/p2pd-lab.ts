@@ -12,21 +12,17 @@
  * by `stop()`, and by a process exit hook should the suite die first.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { prepareVenv, venv } from './python-venv.js'
 
 const run = promisify(execFile)
 const PYTHON_DIR = fileURLToPath(new URL('./python/', import.meta.url))
 const REQUIREMENTS = join(PYTHON_DIR, 'p2pd-requirements.txt')
-const CACHE =
-  process.env.WEFT_INTEROP_CACHE ??
-  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'weft-interop')
-const VENV = join(CACHE, 'p2pd-venv')
-const PYTHON = join(VENV, 'bin', 'python')
+const VENV = venv('p2pd-venv')
+const PYTHON = VENV.python
 export const IN_CI = process.env.CI != null && process.env.CI !== '' && process.env.CI !== 'false'
 
 const NODE_IP = '198.51.100.10'
@@ -38,21 +34,8 @@ const READY_MS = 90_000
 
 /** Makes (or reuses) the P2PD venv; '' when ready, else why the suite cannot run. */
 export async function prepareP2pd(): Promise<string> {
-  const stamp = join(VENV, 'weft-requirements.sha256')
-  const wanted = createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex')
-  if (existsSync(PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return ''
-  try {
-    await run('python3', ['-m', 'venv', VENV], { timeout: 120_000 })
-    await run(
-      PYTHON,
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', REQUIREMENTS],
-      { timeout: 300_000 },
-    )
-    writeFileSync(stamp, wanted)
-    return ''
-  } catch (err) {
-    return `python3 with venv and pip, and p2pd==3.1.9 from PyPI (${(err as Error).message.split('\n')[0]})`
-  }
+  const failed = await prepareVenv(VENV, REQUIREMENTS)
+  return failed === '' ? '' : `python3 with venv and pip, and p2pd==3.1.9 from PyPI (${failed})`
 }
 
 export interface P2pdLab {
