@@ -42,7 +42,12 @@ async function leftovers(settle) {
   const count = () => {
     const kinds = process.getActiveResourcesInfo()
     const of = (kind) => kinds.filter((entry) => entry === kind).length
-    return { tcp: of('TCPSocketWrap') + of('TCPServerWrap'), udp: of('UDPWRAP'), timers: of('Timeout') }
+    // Node 20 reports a dgram handle as UDPWrap (UDPWRAP is its async_hooks name)
+    return {
+      tcp: of('TCPSocketWrap') + of('TCPServerWrap'),
+      udp: of('UDPWrap') + of('UDPWRAP'),
+      timers: of('Timeout'),
+    }
   }
   const deadline = Date.now() + settle
   let now = count()

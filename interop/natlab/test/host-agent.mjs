@@ -50,12 +50,13 @@ async function startWeft(listen, relay, relayInit, nat, ladder) {
       directAt.set(connection.remotePeer.toString(), Date.now())
   })
   node.services.dcutr.addEventListener('upgrade', (evt) => {
-    const { peer, outcome, method, attempts, connection, error } = evt.detail
+    const { peer, outcome, method, attempts, strategy, connection, error } = evt.detail
     outcomes.push({
       peer: peer.toString(),
       outcome,
       method,
       attempts,
+      strategy,
       remoteAddr: connection?.remoteAddr.toString(),
       error: error?.message,
     })

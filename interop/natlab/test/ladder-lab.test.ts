@@ -6,15 +6,19 @@
  * knows the listener's addresses (its LAN address, its listen port on the
  * router's WAN address, the circuit through the relay) and dials it by peer
  * id alone, so the host's ladder decides: direct → hole punching (DCUtR,
- * planned from both NATs' information) → relay. For each pair the test
+ * planned from both NATs' information) → relay. Both hosts listen on TCP and
+ * QUIC, so DCUtR can punch over UDP and, between a randomising NAT and a
+ * filtering cone, run its UDP birthday search. For each pair the test
  * asserts a connection (every pair), the rung that made it, and whether and
  * when a direct connection came; after each pair both hosts stop and must
- * hold no socket, server or timer.
+ * hold no TCP or UDP socket, server or timer.
  *
  * Each host's NAT information is what @weft/stun's `discoverNat` measures
  * behind that router type (the STUN lab's table, asserted there against
  * coturn); this lab hands it to DCUtR as the report, so it needs no STUN
- * server. A 'udp-blocked' host has no report (STUN runs over UDP).
+ * server. A 'udp-blocked' host has no report (STUN runs over UDP). DCUtR
+ * adds the report's `birthday` flag itself when it offers a QUIC address
+ * its transport can probe from (both hosts here).
  *
  * Then acceptance 3's rung part: a public listener behind a stateful
  * firewall that drops new inbound connections, its advertised port's
@@ -46,32 +50,37 @@ const NAT_INFO: Record<NatType, NatInfo | undefined> = {
   'udp-blocked': undefined,
 }
 
-/** The types a randomising NAT cannot punch through with TCP: they filter by address (and port). */
-const FILTERING: readonly NatType[] = [
-  'symmetric',
-  'port-restricted',
-  'address-restricted',
-  'symmetric-sequential',
-  'udp-blocked',
-]
+/** Filtering cones: a UDP birthday search over QUIC opens them opposite a randomising NAT. */
+const CONES: readonly NatType[] = ['port-restricted', 'address-restricted']
+/** What a randomising NAT cannot meet: both random, a sequential NAT, or no UDP at all. */
+const UNREACHABLE: readonly NatType[] = ['symmetric', 'symmetric-sequential', 'udp-blocked']
 
 interface Case {
   listener: NatType
   dialer: NatType
   path: 'direct' | 'relay'
+  /** DCUtR's plan for the pair, when the test asserts it */
+  strategy?: 'birthday' | 'skip'
 }
 
 /**
  * Relay when one side randomises its ports ('symmetric') and the other
- * filters unsolicited packets: TCP has no birthday search (that needs UDP,
- * i.e. QUIC), so the punch plan skips it or, without a report on one side
- * ('udp-blocked'), DCUtR's rounds fail. Direct for every other pair: the
- * listen port of a side that filters nothing, a punch at the mapped ports
- * between cone NATs, or at the predicted ports of a sequential NAT.
+ * randomises too, allocates in sequence (each of its probes leaves from a
+ * new port, so the random side's mappings, all aimed at one port, are never
+ * hit: README, "The connection ladder lab") or blocks UDP ('udp-blocked':
+ * no birthday search without QUIC, no report, DCUtR's TCP rounds fail).
+ * Opposite a filtering cone the birthday search makes it direct over QUIC.
+ * Direct for every other pair: the listen port of a side that filters
+ * nothing, a punch at the mapped ports between cone NATs, or at the
+ * predicted ports of a sequential NAT.
  */
 function expected(listener: NatType, dialer: NatType): Case {
-  const random = listener === 'symmetric' ? dialer : dialer === 'symmetric' ? listener : undefined
-  return { listener, dialer, path: random != null && FILTERING.includes(random) ? 'relay' : 'direct' }
+  const other = listener === 'symmetric' ? dialer : dialer === 'symmetric' ? listener : undefined
+  if (other != null && CONES.includes(other))
+    return { listener, dialer, path: 'direct', strategy: 'birthday' }
+  if (other == null || !UNREACHABLE.includes(other)) return { listener, dialer, path: 'direct' }
+  const strategy = other === 'udp-blocked' ? undefined : 'skip'
+  return { listener, dialer, path: 'relay', ...(strategy == null ? {} : { strategy }) }
 }
 
 const CASES: Case[] = ALL_NAT_TYPES.flatMap((listener) =>
@@ -84,14 +93,19 @@ interface LadderDial {
   dialMs: number
   directMs: number | null
   rungs: Array<{ name: string; outcome: string; ms?: number }>
+  connections: Array<{ remoteAddr: string; direct: boolean; limited: boolean }>
 }
-interface Leftovers {
-  sockets: number
-  servers: number
-  timers: number
+interface Outcome {
+  outcome: string
+  method?: string
+  strategy?: string
+  remoteAddr?: string
+  error?: string
 }
 
-const matrix: Array<Case & { connected: boolean; rung: string; directMs: number | null; dialMs: number }> = []
+const matrix: Array<
+  Case & { connected: boolean; rung: string; directMs: number | null; dialMs: number; transport: string }
+> = []
 
 let lab: NatLab
 let relayId: string
@@ -113,14 +127,14 @@ afterAll(async () => {
   if (matrix.length === 0) return
   const rows = matrix.map(
     (row) =>
-      `| ${row.listener} | ${row.dialer} | ${row.connected ? 'yes' : 'no'} | ${row.rung} | ${row.dialMs} | ${row.directMs ?? '—'} |`,
+      `| ${row.listener} | ${row.dialer} | ${row.connected ? 'yes' : 'no'} | ${row.rung} | ${row.transport} | ${row.dialMs} | ${row.directMs ?? '—'} |`,
   )
   const direct = matrix.flatMap((row) => (row.directMs == null ? [] : [row.directMs])).sort((a, b) => a - b)
   console.log(
     [
       '',
-      '| listener behind | dialer behind | connected | rung | ms to connect | ms to direct |',
-      '|---|---|---|---|---:|---:|',
+      '| listener behind | dialer behind | connected | rung | direct over | ms to connect | ms to direct |',
+      '|---|---|---|---|---|---:|---:|',
       ...rows,
       '',
       `${matrix.filter((row) => row.connected).length}/${matrix.length} connected, ${direct.length} direct, median ms to direct ${direct[Math.floor(direct.length / 2)] ?? '—'}`,
@@ -137,29 +151,50 @@ function listenerAddresses(name: string): string[] {
   ]
 }
 
-async function startPair(listenerName: string, listenerNat: NatInfo | undefined, dialerName: string) {
+/**
+ * TCP on every interface and, unless `tcpOnly`, QUIC on the host's own
+ * address (dcutr-quic-lab.test.ts says why).
+ */
+const listenOn = (name: string, tcpOnly: boolean): string[] => [
+  '/ip4/0.0.0.0/tcp/4001',
+  ...(tcpOnly ? [] : [`/ip4/${lab.host(name).address}/udp/4001/quic-v1`]),
+]
+
+async function startPair(
+  listenerName: string,
+  listenerNat: NatInfo | undefined,
+  dialerName: string,
+  tcpOnly = false,
+) {
   const [listener, dialer] = await Promise.all([
     Agent.start(lab, lab.host(listenerName).namespace, HOST_AGENT, `listener-${listenerName}`),
     Agent.start(lab, lab.host(dialerName).namespace, HOST_AGENT, `dialer-${dialerName}`),
   ])
-  const [{ peerId: listenerId }] = await Promise.all([
+  const [{ peerId: listenerId }, { peerId: dialerId }] = await Promise.all([
     listener.request<{ peerId: string }>('start', {
-      listen: ['/ip4/0.0.0.0/tcp/4001', `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit`],
+      listen: [...listenOn(listenerName, tcpOnly), `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit`],
       nat: listenerNat,
     }),
     dialer.request<{ peerId: string }>('start', {
-      listen: ['/ip4/0.0.0.0/tcp/4001'],
+      listen: listenOn(dialerName, tcpOnly),
       nat: NAT_INFO[lab.host(dialerName).nat],
     }),
   ])
-  return { listener, dialer, listenerId }
+  return { listener, dialer, listenerId, dialerId }
 }
 
-/** Stops both hosts and checks that neither holds a socket, server or timer afterwards. */
+/** The transport of the dialer's direct connection, if it holds one. */
+function directTransport(result: LadderDial | undefined): string {
+  const direct = result?.connections.find((connection) => connection.direct && !connection.limited)
+  return direct == null ? '—' : direct.remoteAddr.includes('/quic-v1') ? 'quic-v1' : 'tcp'
+}
+
+/** Stops both hosts and checks that neither holds a TCP or UDP socket, server or timer afterwards. */
 async function stopAndCheck(...agents: Agent[]): Promise<void> {
   for (const agent of agents) await agent.request('stop')
   for (const agent of agents) {
-    const left = await agent.request<Leftovers>('leftovers', { settle: 3_000 })
+    // agent-loop.mjs adds `udp` only when UDP sockets are left
+    const left = await agent.request('leftovers', { settle: 3_000 })
     expect(left, agent.log).toEqual({ sockets: 0, servers: 0, timers: 0 })
   }
 }
@@ -169,7 +204,11 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the connection ladder through the lab${LAB_
     it(`listener behind ${c.listener}, dialer behind ${c.dialer}: ${c.path}`, {
       timeout: 90_000,
     }, async () => {
-      const { listener, dialer, listenerId } = await startPair(`l${i}`, NAT_INFO[c.listener], `d${i}`)
+      const { listener, dialer, listenerId, dialerId } = await startPair(
+        `l${i}`,
+        NAT_INFO[c.listener],
+        `d${i}`,
+      )
       let result: LadderDial | undefined
       try {
         result = await dialer.request<LadderDial>(
@@ -188,6 +227,7 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the connection ladder through the lab${LAB_
           rung: result?.rung ?? '—',
           dialMs: result?.dialMs ?? -1,
           directMs: result?.directMs ?? null,
+          transport: directTransport(result),
         })
       }
       expect(result.rung, JSON.stringify(result)).toBeDefined()
@@ -200,9 +240,36 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the connection ladder through the lab${LAB_
         // the ladder gave up on the punch in its stated time: the dial returned well before the rung timeouts
         expect(result.dialMs).toBeLessThan(6_000)
       }
+      if (c.strategy != null) await checkPlan(c, listener, dialerId, result)
       await stopAndCheck(dialer, listener)
     })
   })
+
+  /**
+   * The listener's DCUtR planned `c.strategy`; a birthday search ended direct
+   * by the hole punch. The dial itself returns on the `hole-punch` rung when
+   * the search beats the ladder's `relayedWait` (2 s), else on the relayed
+   * connection with the direct one following (README says how often). Over
+   * QUIC, except that an address-restricted listener admits any port of an
+   * address it sent to: once its probes went out, a retransmitted SYN of the
+   * dialer's `direct` rung (to the listen port) may connect first.
+   */
+  async function checkPlan(c: Case, listener: Agent, dialerId: string, result: LadderDial): Promise<void> {
+    const outcome = await listener.request<Outcome | null>(
+      'outcome',
+      { peer: dialerId, timeout: 10_000 },
+      15_000,
+    )
+    expect(outcome, `${JSON.stringify(outcome)}\n${listener.log}`).toMatchObject({
+      strategy: c.strategy,
+      outcome: c.path,
+    })
+    if (c.strategy !== 'birthday') return
+    expect(outcome?.method).toBe('hole-punch')
+    expect(['hole-punch', 'relay'], JSON.stringify(result.rungs)).toContain(result.rung)
+    const transports = c.listener === 'address-restricted' ? ['quic-v1', 'tcp'] : ['quic-v1']
+    expect(transports, JSON.stringify(result.connections)).toContain(directTransport(result))
+  }
 
   it('reaches a direct connection in a median of at most 2 s from the dial', () => {
     const direct = matrix.flatMap((row) => (row.directMs == null ? [] : [row.directMs])).sort((a, b) => a - b)
@@ -214,6 +281,8 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the connection ladder through the lab${LAB_
    * A public listener behind a stateful firewall: new inbound TCP connections
    * (its advertised port 4001 among them) are dropped, replies to its own
    * are let in — so a punch from its side opens the way, as through a cone.
+   * The hosts run TCP only, as the firewall filters TCP alone: with QUIC the
+   * pair opposite 'symmetric' would be a birthday case like the matrix's.
    */
   async function firewalled(dialerName: string): Promise<LadderDial> {
     const host = lab.host('fw')
@@ -222,7 +291,7 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the connection ladder through the lab${LAB_
       ...['-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'],
     ])
     const firewall: NatInfo = { mapping: EIM, filtering: APD, allocation: 'equal', delta: 0 }
-    const { listener, dialer, listenerId } = await startPair('fw', firewall, dialerName)
+    const { listener, dialer, listenerId } = await startPair('fw', firewall, dialerName, true)
     try {
       return await dialer.request<LadderDial>(
         'ladder-dial',
