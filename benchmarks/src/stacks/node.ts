@@ -46,6 +46,19 @@ export const CONNECTION_LIMITS = {
   maxIncomingPendingConnections: 1000,
 }
 
+/**
+ * weft's resource manager, for the memory case's hundreds of idle connections
+ * between the same two peers (opened in parallel): the per-peer and
+ * not-yet-upgraded connection limits are lifted as `CONNECTION_LIMITS` lifts
+ * the connection manager's; everything is still counted, and the memory and
+ * stream limits keep their defaults.
+ */
+export const WEFT_RESOURCES = {
+  system: { connections: 2000, connectionsInbound: 2000, connectionsOutbound: 2000, fd: 4000 },
+  transient: { connections: 2000, connectionsInbound: 2000, connectionsOutbound: 2000, fd: 4000 },
+  peer: { connections: 2000, connectionsInbound: 2000, connectionsOutbound: 2000, fd: 4000 },
+}
+
 export async function createNode(stack: Stack, options: NodeOptions): Promise<BenchNode> {
   // each stack is imported only in the processes that use it
   const module = stack === 'weft' ? await import('./weft.js') : await import('./js.js')

@@ -8,7 +8,7 @@ import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
 import { ECHO_PROTOCOL, echoHandler } from '../protocols.js'
-import { type BenchNode, CONNECTION_LIMITS, listenAddress, type NodeOptions } from './node.js'
+import { type BenchNode, CONNECTION_LIMITS, listenAddress, type NodeOptions, WEFT_RESOURCES } from './node.js'
 import { loadFactory, MODULES } from './transport-modules.js'
 
 export async function createNode(options: NodeOptions): Promise<BenchNode> {
@@ -19,6 +19,7 @@ export async function createNode(options: NodeOptions): Promise<BenchNode> {
     connectionEncrypters: [transport === 'tcp-tls' ? (await loadFactory(MODULES.weftTls))() : noise()],
     streamMuxers: [options.muxer === 'yamux' ? yamux() : mplex()],
     connectionManager: CONNECTION_LIMITS,
+    resources: WEFT_RESOURCES,
     services: { ping: ping(), perf: perf() },
   })
   await host.handle(ECHO_PROTOCOL, echoHandler)

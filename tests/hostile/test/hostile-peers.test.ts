@@ -442,7 +442,7 @@ describe('a listening host fed hostile input over raw TCP', { timeout: 30_000 },
 
   it('afterwards, maxIncomingPendingConnections peers upgrade at once: no upgrade slot leaked', async () => {
     // distinct peers, each with a key of its own: one peer id may hold only the
-    // resource manager's per-peer connections (8), fewer than the upgrade slots
+    // resource manager's per-peer connection limit, not this test's subject
     const peers = await Promise.all(
       Array.from({ length: MAX_INCOMING_PENDING }, async () =>
         attacker.secured(YAMUX, { privateKey: await generateKeyPair('Ed25519') }),

@@ -106,14 +106,16 @@ export function scaledLimits(machine: MachineInfo): LimitSet {
   const memory = Math.round(Math.min(2 * GiB, Math.max(64 * MiB, machine.totalMemory / 8)))
   const fd = Math.max(16, Math.floor((machine.fileDescriptors ?? DEFAULT_FILE_DESCRIPTORS * 2) / 2))
   const gib = memory / GiB
-  const connections = Math.round(256 + 128 * gib)
+  // at least the connection manager's default maxConnections (300): the manager's policy
+  // prunes first, the resource manager is the ceiling behind it
+  const connections = Math.round(512 + 256 * gib)
   const streams = Math.round(4096 + 4096 * gib)
   return {
     system: {
       memory,
       fd,
       connections,
-      connectionsInbound: Math.ceil(connections / 2),
+      connectionsInbound: connections,
       connectionsOutbound: connections,
       streams,
       streamsInbound: Math.ceil(streams / 2),
@@ -144,9 +146,12 @@ export function scaledLimits(machine: MachineInfo): LimitSet {
     peer: {
       memory: Math.round(memory / 8),
       fd: Math.max(4, Math.floor(fd / 16)),
-      connections: 8,
-      connectionsInbound: 8,
-      connectionsOutbound: 8,
+      // a peer needs one connection, a few while dialing or punching; 64 leaves room for tools
+      // and tests that open many between two hosts (identities are free: the per-address
+      // limits of the connection manager are what holds a flood of them)
+      connections: 64,
+      connectionsInbound: 64,
+      connectionsOutbound: 64,
       streams: 4096,
       streamsInbound: 2048,
       streamsOutbound: 4096,
