@@ -28,6 +28,23 @@ export interface ResourceScopes {
 }
 
 /**
+ * The host's resource scopes, if its components have them. A muxer also runs
+ * inside js-libp2p, whose components throw on a name they do not know
+ * (`MissingServiceError: resourceManager not set`): without a manager the
+ * muxer reserves nothing, as before.
+ */
+export function resourceScopesOf(components: object): ResourceScopes | undefined {
+  if (!('resourceManager' in components)) return undefined
+  try {
+    const manager = (components as { resourceManager?: ResourceScopes }).resourceManager
+    return typeof manager?.scopeOf === 'function' ? manager : undefined
+  } catch {
+    // a getter that throws: the host has not made one
+    return undefined
+  }
+}
+
+/**
  * Memory reservations a muxer makes for one stream's buffers, in one counter
  * so they can be given back exactly once whatever ends the stream: `reserve`
  * adds to it, `releaseTo` trims it to what is still needed, and `releaseAll`

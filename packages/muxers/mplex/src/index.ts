@@ -46,7 +46,7 @@
  * Errors that close the connection: `InvalidFrameError`, `FrameTooLargeError`, `TooManyStreamResetsError`.
  */
 import type { ComponentLogger, MessageStream, StreamMuxerFactory } from '@libp2p/interface'
-import { logger, type ResourceScopes } from '@weft/utils'
+import { logger, type ResourceScopes, resourceScopesOf } from '@weft/utils'
 import { type MplexConfig, type MplexInit, resolveConfig } from './config.js'
 import { MplexMuxer, PROTOCOL } from './muxer.js'
 
@@ -82,7 +82,7 @@ export class Mplex implements StreamMuxerFactory<MplexMuxer> {
       typeof maConn.log?.newScope === 'function'
         ? maConn.log.newScope('mplex')
         : (this.components.logger?.forComponent('weft:mplex') ?? logger('weft:mplex'))
-    return new MplexMuxer(maConn, this.limits, log, this.components.resourceManager?.scopeOf(maConn))
+    return new MplexMuxer(maConn, this.limits, log, resourceScopesOf(this.components)?.scopeOf(maConn))
   }
 }
 

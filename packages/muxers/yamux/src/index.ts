@@ -49,7 +49,7 @@ import {
   type StreamMuxerFactory,
   serviceCapabilities,
 } from '@libp2p/interface'
-import { logger, type ResourceScopes } from '@weft/utils'
+import { logger, type ResourceScopes, resourceScopesOf } from '@weft/utils'
 import { resolveConfig, type YamuxConfig, type YamuxInit } from './config.js'
 import { YAMUX_PROTOCOL, YamuxMuxer } from './muxer.js'
 
@@ -86,7 +86,7 @@ class Yamux implements StreamMuxerFactory<YamuxMuxer> {
       typeof maConn.log?.newScope === 'function'
         ? maConn.log.newScope('yamux')
         : (this.components.logger?.forComponent('weft:yamux') ?? logger('weft:yamux'))
-    return new YamuxMuxer(maConn, this.config, log, this.components.resourceManager?.scopeOf(maConn))
+    return new YamuxMuxer(maConn, this.config, log, resourceScopesOf(this.components)?.scopeOf(maConn))
   }
 }
 
