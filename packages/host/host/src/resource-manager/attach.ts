@@ -37,7 +37,8 @@ export function releaseAll(open: Set<Span>): void {
  * manager every call is a no-op.
  */
 export class StreamReservations {
-  private readonly open = new Set<Span>()
+  /** made with the first stream: an idle connection holds no set */
+  private open?: Set<Span>
   private ended = false
 
   constructor(
@@ -54,12 +55,12 @@ export class StreamReservations {
     if (scope == null) return
     this.manager?.bind(scope, stream)
     if (this.ended) scope.done()
-    else releaseOnClose(scope, stream, this.open)
+    else releaseOnClose(scope, stream, (this.open ??= new Set()))
   }
 
   endAll(): void {
     this.ended = true
-    releaseAll(this.open)
+    if (this.open != null) releaseAll(this.open)
   }
 }
 

@@ -81,10 +81,18 @@ export function unlimited(): ScopeLimits {
   return limits
 }
 
+/** A literal of one fixed shape: every connection and stream holds two of these, so they stay small. */
 export function emptyUsage(): ScopeUsage {
-  const usage = {} as ScopeUsage
-  for (const resource of RESOURCES) usage[resource] = 0
-  return usage
+  return {
+    memory: 0,
+    fd: 0,
+    connections: 0,
+    connectionsInbound: 0,
+    connectionsOutbound: 0,
+    streams: 0,
+    streamsInbound: 0,
+    streamsOutbound: 0,
+  }
 }
 
 /** Every scope unlimited: the manager only counts (`resources: false`). */
