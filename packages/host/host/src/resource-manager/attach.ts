@@ -55,7 +55,10 @@ export class StreamReservations {
     if (scope == null) return
     this.manager?.bind(scope, stream)
     if (this.ended) scope.done()
-    else releaseOnClose(scope, stream, (this.open ??= new Set()))
+    else {
+      this.open ??= new Set()
+      releaseOnClose(scope, stream, this.open)
+    }
   }
 
   endAll(): void {
