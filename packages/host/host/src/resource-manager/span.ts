@@ -49,8 +49,11 @@ export interface SpanHooks {
 
 /** A `MemoryScope` (@weft/utils) too, so muxers below the host reserve through it without depending on it. */
 export class Span implements ResourceScope, MemoryScope {
-  private readonly own: Scope
-  private parents: Scope[]
+  /**
+   * The scopes charged: its own first, then its parents. One array kept as
+   * it changes, so a reservation or a release allocates no chain of its own.
+   */
+  private scopes: Scope[]
   private readonly held = emptyUsage()
   private finished = false
 
@@ -60,9 +63,8 @@ export class Span implements ResourceScope, MemoryScope {
     parents: Scope[],
     private readonly hooks: SpanHooks,
   ) {
-    this.own = new Scope(kind, limits)
-    this.parents = [...parents]
-    for (const parent of this.parents) parent.refs++
+    this.scopes = [new Scope(kind, limits), ...parents]
+    for (const parent of parents) parent.refs++
   }
 
   get closed(): boolean {
@@ -71,7 +73,7 @@ export class Span implements ResourceScope, MemoryScope {
 
   /** The scopes charged, own scope first. */
   get chain(): readonly Scope[] {
-    return [this.own, ...this.parents]
+    return this.scopes
   }
 
   /** Charges `delta` to the whole chain or throws `ResourceLimitError` (counted) and charges nothing. */
@@ -120,7 +122,7 @@ export class Span implements ResourceScope, MemoryScope {
    */
   move(from: Scope, to: Scope): void {
     if (this.finished) throw new RangeError(`the ${this.kind} scope is closed`)
-    const index = this.parents.indexOf(from)
+    const index = this.scopes.indexOf(from, 1)
     if (index === -1 || from === to) return
     try {
       reserve([to], this.held)
@@ -129,7 +131,7 @@ export class Span implements ResourceScope, MemoryScope {
       throw err
     }
     release([from], this.held)
-    this.parents[index] = to
+    this.scopes[index] = to
     to.refs++
     from.refs--
     this.hooks.detached(from)
@@ -138,17 +140,17 @@ export class Span implements ResourceScope, MemoryScope {
   /** Stops charging parent `from` (a stream leaving its peer's transient share once negotiated). */
   leave(from: Scope): void {
     if (this.finished) return
-    const index = this.parents.indexOf(from)
+    const index = this.scopes.indexOf(from, 1)
     if (index === -1) return
     release([from], this.held)
-    this.parents.splice(index, 1)
+    this.scopes.splice(index, 1)
     from.refs--
     this.hooks.detached(from)
   }
 
   /** Whether `scope` is one this span charges. */
   charges(scope: Scope): boolean {
-    return this.parents.includes(scope)
+    return this.scopes.indexOf(scope, 1) !== -1
   }
 
   /** Gives back everything still held; later calls do nothing. */
@@ -157,11 +159,12 @@ export class Span implements ResourceScope, MemoryScope {
     release(this.chain, this.held)
     addDelta(this.held, this.held, -1)
     this.finished = true
-    for (const parent of this.parents) {
+    const parents = this.scopes.slice(1)
+    this.scopes = this.scopes.slice(0, 1)
+    for (const parent of parents) {
       parent.refs--
       this.hooks.detached(parent)
     }
-    this.parents = []
     this.hooks.ended(this)
   }
 }
