@@ -19,8 +19,10 @@ import { tcp } from '@weft/tcp'
 import { bundleScript, type NamespaceProcess, spawnProgram } from '@weft/testkit'
 import { yamux } from '@weft/yamux'
 import { afterAll, beforeAll } from 'vitest'
+import { type PingReport, pingLoop } from './ping-loop.js'
 import type { TargetConfig, TargetEvent } from './target-config.js'
 
+export type { PingReport } from './ping-loop.js'
 export type { TargetConfig, TargetEvent } from './target-config.js'
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -175,49 +177,12 @@ export async function stopPeers(): Promise<void> {
   await Promise.all(all.map(async (host) => host.stop()))
 }
 
-export interface PingReport {
-  /** round trips of the pings that succeeded, in order, ms */
-  rtts: number[]
-  /** pings that failed or took longer than 5 s */
-  failures: number
-  /** the longest wait seen, ms: a failed ping counts as its full wait */
-  max: number
-  /** why pings failed: the first few distinct messages */
-  errors: string[]
-}
-
 /**
- * Pings `target` every `interval` ms, one ping at a time, until `stop()`.
- * The wait of each ping is measured here, so a ping stuck behind a stalled
- * event loop counts for its whole stall.
+ * Pings `target` every `interval` ms, one ping at a time, until `stop()`
+ * (ping-loop.ts).
  */
 export function pingWhile(peer: Peer, target: Target, interval = 50): { stop(): Promise<PingReport> } {
-  const rtts: number[] = []
-  const errors = new Set<string>()
-  let failures = 0
-  let max = 0
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now()
-      try {
-        await peer.services.ping.ping(target.peerId, { signal: AbortSignal.timeout(5_000) })
-        rtts.push(performance.now() - started)
-      } catch (err) {
-        failures++
-        if (errors.size < 5) errors.add(`${(err as Error).name}: ${(err as Error).message}`)
-      }
-      max = Math.max(max, performance.now() - started)
-      await new Promise((resolve) => setTimeout(resolve, interval))
-    }
-  })()
-  return {
-    async stop() {
-      running = false
-      await loop
-      return { rtts, failures, max, errors: [...errors] }
-    },
-  }
+  return pingLoop((signal) => peer.services.ping.ping(target.peerId, { signal }), interval)
 }
 
 type HonestEvent = { event: 'ready' } | ({ event: 'report' } & PingReport)

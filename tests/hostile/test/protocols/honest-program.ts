@@ -17,6 +17,7 @@ import { noise } from '@weft/noise'
 import { ping } from '@weft/ping'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
+import { pingLoop } from './ping-loop.js'
 
 const address = multiaddr(process.argv[2] ?? '')
 const interval = Number(process.argv[3] ?? 25)
@@ -32,31 +33,16 @@ await host.start()
 const connection = await host.dial(address)
 process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`)
 
-let running = true
-const rtts: number[] = []
-const errors = new Set<string>()
-let failures = 0
-let max = 0
+const loop = pingLoop((signal) => host.services.ping.ping(connection.remotePeer, { signal }), interval)
 const lines = createInterface({ input: process.stdin })
-lines.on('line', (line) => {
-  if (line.trim() === 'stop') running = false
+await new Promise<void>((resolve) => {
+  lines.on('line', (line) => {
+    if (line.trim() === 'stop') resolve()
+  })
+  lines.on('close', () => resolve())
 })
-lines.on('close', () => {
-  running = false
-})
-while (running) {
-  const started = performance.now()
-  try {
-    await host.services.ping.ping(connection.remotePeer, { signal: AbortSignal.timeout(5_000) })
-    rtts.push(performance.now() - started)
-  } catch (err) {
-    failures++
-    if (errors.size < 5) errors.add(`${(err as Error).name}: ${(err as Error).message}`)
-  }
-  max = Math.max(max, performance.now() - started)
-  await new Promise((resolve) => setTimeout(resolve, interval))
-}
-process.stdout.write(`${JSON.stringify({ event: 'report', rtts, failures, max, errors: [...errors] })}\n`)
+const report = await loop.stop()
+process.stdout.write(`${JSON.stringify({ event: 'report', ...report })}\n`)
 const timer = setTimeout(() => process.exit(1), 5_000)
 await host.stop()
 clearTimeout(timer)
