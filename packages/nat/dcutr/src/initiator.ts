@@ -26,14 +26,17 @@ import { dialableAddresses, type PunchContext, punch, strategyAddresses } from '
 import { type PunchStrategy, planPunch } from './punch-plan.js'
 import type { UpgradeOutcome } from './types.js'
 
+/** What a run planned: the strategy of its last round that got as far as planning. */
+interface Planned {
+  strategy?: PunchStrategy['kind']
+}
+
 export class Initiator {
   /** peers we run the initiating side (B) with */
   private readonly active = new Set<string>()
   private readonly graceTimers = new Set<ReturnType<typeof setTimeout>>()
   /** background upgrades waiting, by relayed connection id */
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>()
-  /** the plan of the round in flight, by relayed connection id */
-  private readonly strategies = new Map<string, PunchStrategy['kind']>()
 
   constructor(
     private readonly context: PunchContext,
@@ -81,7 +84,6 @@ export class Initiator {
   forget(connectionId: string): void {
     clearTimeout(this.retryTimers.get(connectionId))
     this.retryTimers.delete(connectionId)
-    this.strategies.delete(connectionId)
   }
 
   stop(): void {
@@ -89,7 +91,6 @@ export class Initiator {
     this.graceTimers.clear()
     for (const timer of this.retryTimers.values()) clearTimeout(timer)
     this.retryTimers.clear()
-    this.strategies.clear()
     this.active.clear()
   }
 
@@ -104,6 +105,9 @@ export class Initiator {
   private async run(relayed: Connection, options: AbortOptions, retry: number): Promise<UpgradeOutcome> {
     const { config, log } = this.context
     const peer = relayed.remotePeer
+    // the plan of the last round, kept with this run: the relayed connection
+    // may close (the peer got its direct one first) before we report
+    const plan: Planned = {}
     if (config.unilateral) {
       const connection = await this.dialPublic(relayed, options)
       if (connection != null) {
@@ -111,6 +115,7 @@ export class Initiator {
           { peer, outcome: 'direct', method: 'unilateral', attempts: 0, connection },
           relayed,
           retry,
+          plan,
         )
       }
     }
@@ -120,13 +125,14 @@ export class Initiator {
       attempts++
       const existing = this.directConnection(peer)
       if (existing != null)
-        return this.report({ peer, outcome: 'direct', attempts, connection: existing }, relayed, retry)
+        return this.report({ peer, outcome: 'direct', attempts, connection: existing }, relayed, retry, plan)
       try {
-        const connection = await this.initiate(relayed, options)
+        const connection = await this.initiate(relayed, options, plan)
         return this.report(
           { peer, outcome: 'direct', method: 'hole-punch', attempts, connection },
           relayed,
           retry,
+          plan,
         )
       } catch (err) {
         error = err as Error
@@ -140,14 +146,12 @@ export class Initiator {
           break
       }
     }
-    return this.report({ peer, outcome: 'relay', attempts, error }, relayed, retry)
+    return this.report({ peer, outcome: 'relay', attempts, error }, relayed, retry, plan)
   }
 
-  private report(outcome: UpgradeOutcome, relayed: Connection, retry: number): UpgradeOutcome {
+  private report(outcome: UpgradeOutcome, relayed: Connection, retry: number, plan: Planned): UpgradeOutcome {
     if (retry > 0) outcome.retry = retry
-    const strategy = this.strategies.get(relayed.id)
-    this.strategies.delete(relayed.id)
-    if (strategy != null) outcome.strategy = strategy
+    if (plan.strategy != null) outcome.strategy = plan.strategy
     this.context.log('%p: %s after %d round(s)', outcome.peer, outcome.outcome, outcome.attempts)
     this.announce(outcome)
     if (outcome.outcome === 'direct' && this.context.config.relayGracePeriod >= 0) {
@@ -199,7 +203,7 @@ export class Initiator {
   }
 
   /** One round as B: Connect, Connect, Sync, wait RTT/2, dial. */
-  private async initiate(relayed: Connection, options: AbortOptions): Promise<Connection> {
+  private async initiate(relayed: Connection, options: AbortOptions, planned: Planned): Promise<Connection> {
     const { config, addresses } = this.context
     const exchange = anySignal([options.signal, this.context.service.signal], config.exchangeTimeout)
     let theirs: Multiaddr[]
@@ -221,7 +225,7 @@ export class Initiator {
       const response = await readHolePunch(reader, HolePunch.Type.CONNECT, { signal: exchange })
       rtt = performance.now() - sent
       strategy = planPunch(local, response.nat, config.predictionWindow)
-      this.strategies.set(relayed.id, strategy.kind)
+      planned.strategy = strategy.kind
       if (strategy.kind === 'skip') {
         // the peer planned the same from the same two reports: it expects no Sync
         reader.release()
@@ -245,7 +249,7 @@ export class Initiator {
     if (theirs.length === 0) throw new HolePunchFailedError('the peer sent no address we may dial')
     await delay(rtt / 2, { signal: anySignal([options.signal, this.context.service.signal]) })
     if (strategy.kind === 'birthday') {
-      return birthdayPunch(this.context, relayed.remotePeer, theirs, strategy.role, options)
+      return birthdayPunch(this.context, relayed.remotePeer, theirs, strategy, options)
     }
     // Those on a port the peer listens on (identify over the relayed
     // connection) also get a plain dial as the client: a listener, not a
