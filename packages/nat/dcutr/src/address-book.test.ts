@@ -87,6 +87,51 @@ describe('AddressBook.punchPlan', () => {
     )
   })
 
+  it('plans from the TCP connection to the relay when a QUIC one to it is listed first', () => {
+    const toRelay = connection('c1', RELAY, '/ip4/198.51.100.1/tcp/4001', '/ip4/10.77.1.2/tcp/40123')
+    const overQuic = connection(
+      'c0',
+      RELAY,
+      '/ip4/198.51.100.1/udp/4001/quic-v1',
+      '/ip4/10.77.1.2/udp/4001/quic-v1',
+    )
+    const relayed = connection('c2', PEER, `/ip4/198.51.100.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${PEER}`)
+    const addressBook = new AddressBook(
+      {
+        connectionManager: {
+          getConnections: () => [overQuic, toRelay, relayed],
+          openConnection: async () => toRelay,
+        },
+        addressManager: {
+          getAddresses: (): Multiaddr[] => [
+            multiaddr('/ip4/10.77.1.2/tcp/4001'),
+            multiaddr('/ip4/10.77.1.2/udp/4001/quic-v1'),
+          ],
+        },
+      },
+      4,
+    )
+    for (const [via, observed] of [
+      [overQuic, '/ip4/198.51.100.11/udp/20007/quic-v1'],
+      [toRelay, '/ip4/198.51.100.11/tcp/30002'],
+    ] as const) {
+      addressBook.record({
+        connection: via,
+        observedAddr: multiaddr(observed),
+        listenAddrs: [],
+      } as unknown as IdentifyResult)
+    }
+    const plan = addressBook.punchPlan(relayed)
+    expect(plan.localPort).toBe(40123)
+    expect(plan.addrs.map(String)).toEqual([
+      // the QUIC socket's mapping as the relay saw it (a sequential NAT's last port), then the listen port
+      '/ip4/198.51.100.11/udp/20007/quic-v1',
+      '/ip4/198.51.100.11/udp/4001/quic-v1',
+      '/ip4/198.51.100.11/tcp/30002',
+      '/ip4/198.51.100.11/tcp/4001',
+    ])
+  })
+
   it('offers no address before the relay told us how it sees us', () => {
     const { relayed } = book([])
     const fresh = new AddressBook(

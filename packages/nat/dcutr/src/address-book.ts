@@ -75,10 +75,14 @@ export class AddressBook {
   /** What to advertise and where to dial from: our connection to the relay this circuit runs through. */
   punchPlan(relayed: Connection): PunchPlan {
     const relay = relayOf(relayed.remoteAddr)
-    const toRelay = this.components.connectionManager
+    const toRelays = this.components.connectionManager
       .getConnections()
       .filter((connection) => connection.remotePeer.toString() === relay && !isRelayed(connection))
-      .find((connection) => this.observed.has(connection.id))
+      .filter((connection) => this.observed.has(connection.id))
+    // a TCP one first: the TCP punch leaves from its local port (a QUIC one's
+    // observation still counts among the QUIC addresses below)
+    const toRelay =
+      toRelays.find((connection) => isPunchableTcp(this.observed.get(connection.id)!)) ?? toRelays[0]
     if (toRelay == null) return { addrs: [] }
     const observed = this.observed.get(toRelay.id)!
     const localAddr = (toRelay as { localAddr?: Multiaddr }).localAddr

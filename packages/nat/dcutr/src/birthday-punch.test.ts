@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { canSearch, withSearch } from './birthday-punch.js'
+import { canSearch, searchTarget, withSearch } from './birthday-punch.js'
 import { resolveConfig } from './config.js'
 import type { PunchContext } from './punch.js'
 
@@ -30,5 +30,15 @@ describe('taking part in a birthday search', () => {
     expect(withSearch(report, true)).toEqual({ ...report, birthday: true })
     expect(withSearch(report, false)).toBe(report)
     expect(withSearch(undefined, true)).toBeUndefined()
+  })
+})
+
+describe('where the random side aims', () => {
+  it('at the QUIC port of a cone, at the next ports of a sequential NAT', () => {
+    expect(searchTarget(QUIC, undefined, 128)).toEqual({ host: '198.51.100.20', ports: [4001] })
+    expect(searchTarget(QUIC, 2, 3)).toEqual({ host: '198.51.100.20', ports: [4003, 4005, 4007] })
+    // never below 1024 nor above 65535
+    expect(searchTarget(multiaddr('/ip4/198.51.100.20/udp/1025/quic-v1'), -1, 4).ports).toEqual([1024])
+    expect(searchTarget(multiaddr('/ip4/198.51.100.20/udp/65534/quic-v1'), 1, 4).ports).toEqual([65_535])
   })
 })

@@ -1,21 +1,23 @@
 /**
  * The birthday search (birthday.ts) as a DCUtR round: the I/O between the
  * plan's `birthday` strategy and a direct QUIC connection. The random side
- * opens its sockets towards the peer's QUIC address, then dials QUIC from
- * the socket a probe came in on; the cone side sprays probes from its QUIC
- * listening socket at the peer's public IP and waits for that dial to reach
- * its listener. Both need a QUIC transport with `sendDatagram` and a dial
+ * opens its sockets towards the peer's QUIC address (or, when the peer's NAT
+ * is sequential, its next predicted ports), then dials QUIC from the socket
+ * a probe came in on to the port it came from; the other side sprays probes
+ * from its QUIC listening socket at the peer's public IP and waits for that
+ * dial to reach its listener. Both need a QUIC transport with `sendDatagram` and a dial
  * `socket` option (@weft/quic has both), found by address like any dial.
  */
 import type { Socket } from 'node:dgram'
 import type { AbortOptions, Connection, PeerId, Transport } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { anySignal } from '@weft/utils'
 import { isPunchableQuic } from './addresses.js'
-import { openMappings, sprayProbes } from './birthday.js'
+import { FIRST_PORT, MAX_MAPPINGS, openMappings, sprayProbes, type Target } from './birthday.js'
 import { HolePunchFailedError } from './errors.js'
 import type { NatInfo } from './nat-info.js'
 import { directConnectionOpened, type PunchContext } from './punch.js'
+import { type PunchStrategy, predictedPorts } from './punch-plan.js'
 
 /** What the search needs of a QUIC transport beyond `Transport`. */
 interface ProbingTransport extends Transport {
@@ -41,9 +43,21 @@ export function withSearch(info: NatInfo | undefined, able: boolean): NatInfo | 
   return info == null || !able ? info : { ...info, birthday: true }
 }
 
-function udpTarget(address: Multiaddr): { host: string; port: number } {
+type Birthday = Extract<PunchStrategy, { kind: 'birthday' }>
+
+function udpAddress(address: Multiaddr): { host: string; port: number } {
   const [ip, udp] = address.getComponents()
   return { host: ip?.value ?? '', port: Number(udp?.value) }
+}
+
+/**
+ * Where the random side aims: the peer's QUIC port, or after it the next
+ * `window` ports of a sequential NAT (its probes each leave from the next).
+ */
+export function searchTarget(quic: Multiaddr, delta: number | undefined, window: number): Target {
+  const { host, port } = udpAddress(quic)
+  if (delta == null) return { host, ports: [port] }
+  return { host, ports: predictedPorts(port, delta, window).filter((next) => next >= FIRST_PORT) }
 }
 
 /**
@@ -55,7 +69,7 @@ export async function birthdayPunch(
   context: PunchContext,
   peer: PeerId,
   theirs: Multiaddr[],
-  role: 'sockets' | 'probes',
+  plan: Birthday,
   options: AbortOptions = {},
 ): Promise<Connection> {
   const limits = context.config.birthday
@@ -68,8 +82,9 @@ export async function birthdayPunch(
     limits.timeout + context.config.punchTimeout,
   )
   try {
-    if (role === 'sockets') return await fromSockets(context, peer, quic, transport, signal)
-    return await withProbes(context, peer, udpTarget(quic).host, transport, signal)
+    if (plan.role === 'sockets') return await fromSockets(context, peer, quic, plan.delta, transport, signal)
+    const delay = plan.delta == null ? 0 : limits.sequenceDelay
+    return await withProbes(context, peer, udpAddress(quic).host, delay, transport, signal)
   } catch (err) {
     throw new HolePunchFailedError(
       `birthday search with ${peer.toString()} failed: ${(err as Error).message}`,
@@ -84,15 +99,25 @@ async function fromSockets(
   context: PunchContext,
   peer: PeerId,
   quic: Multiaddr,
+  delta: number | undefined,
   transport: ProbingTransport,
   signal: AbortSignal,
 ): Promise<Connection> {
   const limits = context.config.birthday as Exclude<typeof context.config.birthday, false>
   const started = Date.now()
-  const socket: Socket = await openMappings(udpTarget(quic), limits, { signal })
-  context.log('birthday search with %p: a probe came through after %d ms', peer, Date.now() - started)
+  const target = searchTarget(quic, delta, Math.min(limits.window, Math.floor(MAX_MAPPINGS / limits.sockets)))
+  if (target.ports.length === 0) throw new HolePunchFailedError('no predicted port left to aim at')
+  const { socket, port }: { socket: Socket; port: number } = await openMappings(target, limits, { signal })
+  context.log(
+    'birthday search with %p: a probe from port %d came through after %d ms',
+    peer,
+    port,
+    Date.now() - started,
+  )
+  const ip = quic.getComponents()[0]!
+  const at = multiaddr(`/${ip.name}/${ip.value}/udp/${port}/quic-v1`)
   // the transport owns the socket from here, and closes it whatever the dial does
-  return transport.dial(quic.encapsulate(`/p2p/${peer.toString()}`), {
+  return transport.dial(at.encapsulate(`/p2p/${peer.toString()}`), {
     signal,
     upgrader: context.components.upgrader,
     socket,
@@ -104,6 +129,7 @@ async function withProbes(
   context: PunchContext,
   peer: PeerId,
   host: string,
+  delay: number,
   transport: ProbingTransport,
   signal: AbortSignal,
 ): Promise<Connection> {
@@ -121,7 +147,7 @@ async function withProbes(
       }
     },
     limits,
-    { signal: sprayStop },
+    { signal: sprayStop, delay },
   )
   try {
     return await opened.connection

@@ -81,8 +81,14 @@ describe('birthday search, pure parts', () => {
 
   it('refuses limits out of bounds', async () => {
     await expect(
-      openMappings({ host: '127.0.0.1', port: 9 }, { ...DEFAULT_BIRTHDAY, sockets: 5_000 }),
+      openMappings({ host: '127.0.0.1', ports: [9] }, { ...DEFAULT_BIRTHDAY, sockets: 5_000 }),
     ).rejects.toThrow(RangeError)
+    // more mappings than MAX_MAPPINGS, or none at all
+    const ports = Array.from({ length: 300 }, (_, i) => 20_000 + i)
+    await expect(openMappings({ host: '127.0.0.1', ports }, DEFAULT_BIRTHDAY)).rejects.toThrow(
+      /sockets × ports/,
+    )
+    await expect(openMappings({ host: '127.0.0.1', ports: [] }, DEFAULT_BIRTHDAY)).rejects.toThrow(RangeError)
     await expect(sprayProbes('127.0.0.1', () => {}, { ...DEFAULT_BIRTHDAY, probes: 0 })).rejects.toThrow(
       RangeError,
     )
@@ -107,7 +113,7 @@ describe('birthday search over loopback', () => {
     const conePort = cone.address().port
     const controller = new AbortController()
     const started = Date.now()
-    const search = openMappings({ host: '127.0.0.1', port: conePort }, DEFAULT_BIRTHDAY, {
+    const search = openMappings({ host: '127.0.0.1', ports: [conePort] }, DEFAULT_BIRTHDAY, {
       bindHost: '127.0.0.1',
       signal: controller.signal,
     })
@@ -121,10 +127,11 @@ describe('birthday search over loopback', () => {
       DEFAULT_BIRTHDAY,
       { signal: controller.signal },
     )
-    const winner = await search
+    const { socket: winner, port: from } = await search
     const ms = Date.now() - started
     controller.abort()
     const sent = await spray
+    expect(from).toBe(conePort)
     const port = winner.address().port
     expect(mapped.has(port)).toBe(true)
     expect(mapped.size).toBe(DEFAULT_BIRTHDAY.sockets)
@@ -142,12 +149,57 @@ describe('birthday search over loopback', () => {
     expect(udpHandles()).toBe(before)
   })
 
+  /**
+   * The probing side's NAT is sequential: its k-th probe leaves from the
+   * k-th next port. Here 16 loopback sockets stand for those ports; probe k
+   * goes out of socket k mod 16 and is dropped unless the random side has a
+   * socket aimed at that port (its NAT's mapping) on the probe's target port.
+   * Each random socket aims at all 16, so a hit names the port to dial.
+   */
+  it('aims every socket at each predicted port of a sequential side and names the port a probe came from', async () => {
+    const before = udpHandles()
+    const ports = await Promise.all(Array.from({ length: 16 }, async () => bound()))
+    // the (random port, predicted port) pairs the random side's sockets aimed at
+    const mapped = new Set<string>()
+    for (const socket of ports) {
+      socket.on('message', (data, remote) => {
+        if (Buffer.from(PROBE).equals(data)) mapped.add(`${remote.port}>${socket.address().port}`)
+      })
+    }
+    // 1 − (1 − 64/64 512)^8 192: a hit 99.97 % of the time
+    const limits = { ...DEFAULT_BIRTHDAY, sockets: 64, probes: 8_192, probesPerTick: 50 }
+    const controller = new AbortController()
+    const search = openMappings(
+      { host: '127.0.0.1', ports: ports.map((socket) => socket.address().port) },
+      limits,
+      { bindHost: '127.0.0.1', signal: controller.signal },
+    )
+    let k = 0
+    const spray = sprayProbes(
+      '127.0.0.1',
+      (host, port, datagram) => {
+        const from = ports[k++ % ports.length]!
+        if (mapped.has(`${port}>${from.address().port}`)) from.send(datagram, port, host)
+      },
+      limits,
+      { signal: controller.signal, delay: 50 },
+    )
+    const { socket: winner, port: from } = await search
+    controller.abort()
+    await spray
+    expect(mapped.size).toBe(limits.sockets * ports.length)
+    expect(mapped.has(`${winner.address().port}>${from}`)).toBe(true)
+    await close(winner)
+    for (const socket of ports) await close(socket)
+    expect(udpHandles()).toBe(before)
+  })
+
   it('closes every socket and timer when nothing comes through', async () => {
     const before = udpHandles()
     const silent = await bound()
     await expect(
       openMappings(
-        { host: '127.0.0.1', port: silent.address().port },
+        { host: '127.0.0.1', ports: [silent.address().port] },
         { ...DEFAULT_BIRTHDAY, sockets: 32, timeout: 150 },
         { bindHost: '127.0.0.1' },
       ),
@@ -161,7 +213,7 @@ describe('birthday search over loopback', () => {
     const before = udpHandles()
     const controller = new AbortController()
     const search = openMappings(
-      { host: '127.0.0.1', port: 9 },
+      { host: '127.0.0.1', ports: [9] },
       { ...DEFAULT_BIRTHDAY, sockets: 64 },
       {
         bindHost: '127.0.0.1',

@@ -1,22 +1,34 @@
 /**
  * A UDP birthday search between a NAT that allocates a random port per
- * destination ("random side") and one that keeps one mapping per socket but
- * filters unsolicited packets ("cone side"), after the idea hyperdht's hole
- * puncher uses.
+ * destination ("random side") and one whose probes the random side can aim
+ * at ("probing side"), after the idea hyperdht's hole puncher uses.
  *
- * The random side opens `sockets` sockets and sends a probe from each to the
+ * Opposite a cone (one mapping per socket, filtering unsolicited packets):
+ * the random side opens `sockets` sockets and sends a probe from each to the
  * cone side's mapped QUIC port: its NAT gives each a random public port that
  * admits packets from that one address. The cone side sends probes from its
  * QUIC listening socket to random ports on the random side's public IP, at
  * most `probes` of them, `probesPerTick` every `tickInterval` ms: each opens
  * its own NAT's filter for that (IP, port). A probe that lands on one of the
  * random mappings reaches its socket; that path is then open both ways, and
- * the random side dials QUIC from exactly that socket.
+ * the random side dials QUIC from exactly that socket to the port the probe
+ * came from.
  *
  * With s mappings among the R ports a NAT allocates from, each probe at a
  * fresh port hits with p ≈ s / R, so k probes miss with (1 − s/R)^k; for
  * s = 256, R = 64 512 (1024–65535), k = 2 000 that is 0.04 %: the search
  * succeeds 99.96 % of the time, after ≈ 250 probes (0.5 s) on average.
+ *
+ * Opposite a sequential NAT (a new port per destination, each the last plus
+ * a fixed delta), the probing side's k-th probe leaves from its observed
+ * port + delta × k, not from one port. So each random-side socket probes
+ * every one of the next `window` predicted ports, in order (sockets × window
+ * mappings, capped at MAX_MAPPINGS): probe k (k ≤ window) then meets s
+ * mappings aimed at its own source port and hits with s / R, so the round
+ * succeeds with 1 − (1 − s/R)^window (s = 256, window = 128: 40 %; a NAT
+ * whose port pool wraps makes later probes count too). The probing side
+ * starts `sequenceDelay` ms later, so the mappings for its first ports exist
+ * before its first probes arrive.
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { BirthdayFailedError } from './errors.js'
@@ -32,6 +44,10 @@ export interface BirthdayLimits {
   tickInterval: number
   /** ms either side searches at most (default 4 000) */
   timeout: number
+  /** the probing side's predicted ports each socket aims at when that side is sequential (default 128) */
+  window: number
+  /** ms a sequential probing side waits before its first probe (default 150) */
+  sequenceDelay: number
 }
 
 export const DEFAULT_BIRTHDAY: Readonly<BirthdayLimits> = {
@@ -40,11 +56,16 @@ export const DEFAULT_BIRTHDAY: Readonly<BirthdayLimits> = {
   probesPerTick: 5,
   tickInterval: 10,
   timeout: 4_000,
+  window: 128,
+  sequenceDelay: 150,
 }
 
 /** The most sockets or probes a search may use, whatever it is configured with. */
 export const MAX_SOCKETS = 1_024
 export const MAX_PROBES = 8_192
+export const MAX_WINDOW = 1_024
+/** The most mappings (sockets × aimed ports) the random side opens in one search. */
+export const MAX_MAPPINGS = 65_536
 /** Ports a NAT allocates from: Linux's masquerade keeps to 1024–65535 for ports ≥ 1024. */
 export const FIRST_PORT = 1_024
 export const PORT_COUNT = 65_536 - FIRST_PORT
@@ -81,8 +102,15 @@ export function probePorts(count: number, random: () => number = Math.random): n
   return out
 }
 
+/** Where the random side aims: the probing side's IP and the ports its probes may leave from. */
 export interface Target {
   host: string
+  ports: number[]
+}
+
+/** The socket a probe came in on and the port it came from (the one to dial). */
+export interface Mapping {
+  socket: Socket
   port: number
 }
 
@@ -95,8 +123,9 @@ function checkLimits(limits: BirthdayLimits): void {
 
 /**
  * The random side: opens `limits.sockets` sockets (`bindHost`, any port),
- * probes `target` from each, and resolves with the first socket a datagram
- * from `target` came in on, with its listeners removed, for the
+ * probes each of `target`'s ports from each (port by port, so the first
+ * ports are covered first), and resolves with the first socket a datagram
+ * from one of those ports came in on, with its listeners removed, for the
  * caller to dial from (and close). Every other socket and timer is gone by
  * then; all of them are when it rejects (timeout, abort, no socket bound).
  */
@@ -104,17 +133,22 @@ export async function openMappings(
   target: Target,
   limits: BirthdayLimits,
   options: { signal?: AbortSignal; bindHost?: string } = {},
-): Promise<Socket> {
+): Promise<Mapping> {
   checkLimits(limits)
+  if (target.ports.length === 0 || limits.sockets * target.ports.length > MAX_MAPPINGS)
+    throw new RangeError(
+      `sockets × ports must be in 1…${MAX_MAPPINGS}, not ${limits.sockets} × ${target.ports.length}`,
+    )
   options.signal?.throwIfAborted()
+  const aimed = new Set(target.ports)
   const family = target.host.includes(':') ? 'udp6' : 'udp4'
   const bindHost = options.bindHost ?? (family === 'udp6' ? '::' : '0.0.0.0')
   const sockets: Socket[] = []
   let resend: ReturnType<typeof setInterval> | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   let finished = false
-  let finish: (err: Error | undefined, winner?: Socket) => void = () => {}
-  const done = new Promise<Socket>((resolve, reject) => {
+  let finish: (err: Error | undefined, winner?: Mapping) => void = () => {}
+  const done = new Promise<Mapping>((resolve, reject) => {
     finish = (err, winner) => {
       if (finished) return
       finished = true
@@ -124,7 +158,7 @@ export async function openMappings(
       for (const socket of sockets) {
         socket.removeAllListeners('message')
         // the winner keeps its no-op error listener until its new owner adds one
-        if (socket !== winner) socket.close()
+        if (socket !== winner?.socket) socket.close()
       }
       if (winner != null) resolve(winner)
       else reject(err)
@@ -138,7 +172,12 @@ export async function openMappings(
   )
   const probeAll = (): void => {
     if (finished) return
-    for (const socket of sockets) socket.send(PROBE, target.port, target.host, () => {})
+    for (const port of target.ports) {
+      for (const socket of sockets) {
+        if (finished) return
+        socket.send(PROBE, port, target.host, () => {})
+      }
+    }
   }
   const bound = await Promise.allSettled(
     Array.from({ length: limits.sockets }, async () => {
@@ -148,7 +187,8 @@ export async function openMappings(
       socket.on('error', () => {})
       socket.on('message', (_data, remote) => {
         // only the cone's own socket proves the path its filter opened
-        if (remote.address === target.host && remote.port === target.port) finish(undefined, socket)
+        if (remote.address === target.host && aimed.has(remote.port))
+          finish(undefined, { socket, port: remote.port })
       })
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject)
@@ -173,17 +213,29 @@ export async function openMappings(
 /**
  * The cone side: sends `limits.probes` probes at most, to distinct random
  * ports of `host`, through `send` (from the socket the peer's sockets
- * probed), `probesPerTick` every `tickInterval` ms. Resolves when all are
+ * probed), `probesPerTick` every `tickInterval` ms, the first after
+ * `delay` ms (if given). Resolves when all are
  * sent, the time is up, or `signal` aborts (the search found its path).
  */
 export async function sprayProbes(
   host: string,
   send: (host: string, port: number, datagram: Uint8Array) => void,
   limits: BirthdayLimits,
-  options: { signal?: AbortSignal; random?: () => number } = {},
+  options: { signal?: AbortSignal; random?: () => number; delay?: number } = {},
 ): Promise<number> {
   checkLimits(limits)
   const ports = probePorts(limits.probes, options.random)
+  if (options.delay != null && options.delay > 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, options.delay)
+      function done(): void {
+        clearTimeout(timer)
+        options.signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      options.signal?.addEventListener('abort', done, { once: true })
+    })
+  }
   const deadline = Date.now() + limits.timeout
   let sent = 0
   return new Promise<number>((resolve) => {

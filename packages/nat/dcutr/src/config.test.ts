@@ -14,7 +14,15 @@ describe('resolveConfig', () => {
       allowPrivateAddresses: false,
       natInfo: undefined,
       quicHeadStart: 500,
-      birthday: { sockets: 256, probes: 2_000, probesPerTick: 5, tickInterval: 10, timeout: 4_000 },
+      birthday: {
+        sockets: 256,
+        probes: 2_000,
+        probesPerTick: 5,
+        tickInterval: 10,
+        timeout: 4_000,
+        window: 128,
+        sequenceDelay: 150,
+      },
       predictionWindow: 6,
       upgradeRetries: 2,
       upgradeRetryDelay: 10_000,
@@ -38,6 +46,9 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ birthday: { sockets: 0 } })).toThrow(RangeError)
     expect(() => resolveConfig({ birthday: { probes: 100_000 } })).toThrow(RangeError)
     expect(() => resolveConfig({ birthday: { timeout: 0 } })).toThrow(RangeError)
+    expect(() => resolveConfig({ birthday: { window: 0 } })).toThrow(RangeError)
+    expect(() => resolveConfig({ birthday: { window: 2_000 } })).toThrow(RangeError)
+    expect(() => resolveConfig({ birthday: { sequenceDelay: -1 } })).toThrow(RangeError)
   })
 
   it('turns the birthday search off, or changes its limits', () => {

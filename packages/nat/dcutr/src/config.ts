@@ -1,6 +1,6 @@
 /** The DCUtR service's options with their defaults, each written once and checked. */
 import { checkInteger, checkNonNegative, checkPositive } from '@weft/utils'
-import { type BirthdayLimits, DEFAULT_BIRTHDAY, MAX_PROBES, MAX_SOCKETS } from './birthday.js'
+import { type BirthdayLimits, DEFAULT_BIRTHDAY, MAX_PROBES, MAX_SOCKETS, MAX_WINDOW } from './birthday.js'
 import type { DCUtRInit } from './types.js'
 
 export type DCUtRConfig = Required<Omit<DCUtRInit, 'natInfo' | 'birthday'>> &
@@ -14,6 +14,8 @@ function birthdayLimits(init: DCUtRInit['birthday']): BirthdayLimits | false {
   checkInteger('birthday.probesPerTick', limits.probesPerTick, 1)
   checkPositive('birthday.tickInterval', limits.tickInterval)
   checkPositive('birthday.timeout', limits.timeout)
+  checkInteger('birthday.window', limits.window, 1, MAX_WINDOW)
+  checkNonNegative('birthday.sequenceDelay', limits.sequenceDelay)
   return limits
 }
 

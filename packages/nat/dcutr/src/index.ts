@@ -42,9 +42,9 @@
  * 1001, skipped by other stacks). Both sides then agree: mapped ports between
  * cones, the observed port + delta × 1…window for a sequential NAT, a UDP
  * birthday search over QUIC (birthday.ts) when a randomising NAT faces a
- * filtering cone and both sides offer QUIC, no punch at all otherwise when a
- * randomising NAT faces one that filters (the connection stays relayed at
- * once). A relayed
+ * filtering cone or a sequential NAT and both sides offer QUIC, no punch at
+ * all otherwise when a randomising NAT faces one that filters (the
+ * connection stays relayed at once). A relayed
  * connection that stays relayed is tried again in the background
  * (`upgradeRetries`).
  *
@@ -85,10 +85,13 @@ export {
   type BirthdayLimits,
   DEFAULT_BIRTHDAY,
   hitProbability,
+  MAX_MAPPINGS,
+  type Mapping,
   openMappings,
   PROBE,
   probePorts,
   sprayProbes,
+  type Target,
 } from './birthday.js'
 export {
   DCUtR,

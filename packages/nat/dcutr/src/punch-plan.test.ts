@@ -83,11 +83,22 @@ describe('planPunch', () => {
     expect(planPunch(on(portRestricted), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
     expect(planPunch(on(addressRestricted), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
     expect(planPunch(on(firewalled), on(random))).toEqual({ kind: 'birthday', role: 'probes' })
-    // off on either side, both random, or a sequential NAT: still no punch
+    // off on either side, or both random: still no punch
     expect(planPunch(on(random), portRestricted)).toMatchObject({ kind: 'skip' })
     expect(planPunch(random, on(portRestricted))).toMatchObject({ kind: 'skip' })
     expect(planPunch(on(random), on(random))).toMatchObject({ kind: 'skip', reason: /both NATs/ })
-    expect(planPunch(on(sequential), on(random))).toMatchObject({ kind: 'skip' })
+    // a sequential side probes too: the random side aims at its next ports
+    expect(planPunch(on(sequential), on(random))).toEqual({
+      kind: 'birthday',
+      role: 'probes',
+      delta: sequential.delta,
+    })
+    expect(planPunch(on(random), on(sequential))).toEqual({
+      kind: 'birthday',
+      role: 'sockets',
+      delta: sequential.delta,
+    })
+    expect(planPunch(sequential, on(random))).toMatchObject({ kind: 'skip' })
     // a side that filters nothing needs no search
     expect(planPunch(on(random), on(fullCone))).toEqual({ kind: 'mapped' })
   })
@@ -102,7 +113,10 @@ describe('planPunch', () => {
         const ab = planPunch(a, b)
         const ba = planPunch(b, a)
         // the two sides of a birthday search take opposite roles
-        if (ab.kind === 'birthday' && ba.kind === 'birthday') expect(ab.role).not.toBe(ba.role)
+        if (ab.kind === 'birthday' && ba.kind === 'birthday') {
+          expect(ab.role).not.toBe(ba.role)
+          expect(ab.delta).toBe(ba.delta)
+        }
       }
     }
   })

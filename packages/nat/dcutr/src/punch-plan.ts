@@ -18,15 +18,17 @@
  *   leaves from the k-th next port and aims at the peer's k-th next port, so
  *   the two k-th sockets meet.
  * - `birthday`: one side randomises its ports, the other keeps one mapping
- *   per socket but filters (a port- or address-restricted cone), and both
- *   said they take part in a UDP birthday search (`NatInfo.birthday`: the
- *   search is on and they offer a QUIC address): the random side opens many
- *   sockets (`role: 'sockets'`), the cone side sprays probes from its QUIC
- *   socket (`role: 'probes'`), see birthday.ts.
+ *   per socket but filters (a port- or address-restricted cone) or allocates
+ *   in sequence, and both said they take part in a UDP birthday search
+ *   (`NatInfo.birthday`: the search is on and they offer a QUIC address): the
+ *   random side opens many sockets (`role: 'sockets'`), the other side sprays
+ *   probes from its QUIC socket (`role: 'probes'`), see birthday.ts. When the
+ *   probing side is sequential, its probes each leave from its next port, so
+ *   the plan carries its `delta` and the random side aims every socket at
+ *   the predicted ports.
  * - `skip`: both sides randomise, or one randomises and the other filters
- *   and the search is off on either side (or the other side is sequential:
- *   its probes would each leave from a new port): no punch can meet, so none
- *   is tried and the connection goes to relay or TURN at once.
+ *   and the search is off on either side: no punch can meet, so none is
+ *   tried and the connection goes to relay or TURN at once.
  */
 import type { NatInfo } from './nat-info.js'
 
@@ -40,8 +42,10 @@ export type PunchStrategy =
     }
   | {
       kind: 'birthday'
-      /** ours: open many sockets (our NAT randomises) or spray probes (we are the cone) */
+      /** ours: open many sockets (our NAT randomises) or spray probes (the other NAT) */
       role: 'sockets' | 'probes'
+      /** the probing side's NAT allocates in sequence: its port step */
+      delta?: number
     }
   | { kind: 'skip'; reason: string }
 
@@ -75,14 +79,19 @@ export function planPunch(
   if (ours === 'random' || theirs === 'random') {
     const both = ours === 'random' && theirs === 'random'
     const other = ours === 'random' ? theirs : ours
-    if (!both && other === 'cone' && local?.birthday === true && remote?.birthday === true) {
-      return { kind: 'birthday', role: ours === 'random' ? 'sockets' : 'probes' }
+    const searchable = other === 'cone' || other === 'sequential'
+    if (!both && searchable && local?.birthday === true && remote?.birthday === true) {
+      const role = ours === 'random' ? 'sockets' : 'probes'
+      const probing = ours === 'random' ? remote : local
+      return other === 'sequential'
+        ? { kind: 'birthday', role, delta: probing.delta! }
+        : { kind: 'birthday', role }
     }
     return {
       kind: 'skip',
       reason: both
         ? 'both NATs allocate ports at random'
-        : 'one NAT allocates ports at random and the other filters, and no UDP birthday search can be run (off, no QUIC, or a sequential NAT)',
+        : 'one NAT allocates ports at random and the other filters, and no UDP birthday search can be run (off on a side, or no QUIC)',
     }
   }
   if (ours === 'sequential' || theirs === 'sequential') {

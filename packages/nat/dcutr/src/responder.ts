@@ -80,7 +80,7 @@ export class Responder {
           const plan = addresses.punchPlan(connection)
           if (strategy.kind === 'birthday') {
             const signal = round.signal
-            await birthdayPunch(this.context, connection.remotePeer, theirs, strategy.role, { signal })
+            await birthdayPunch(this.context, connection.remotePeer, theirs, strategy, { signal })
             return
           }
           await punch(this.context, connection.remotePeer, theirs, plan.localPort, true, {

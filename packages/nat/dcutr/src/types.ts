@@ -55,8 +55,10 @@ export interface DCUtRInit {
   quicHeadStart?: number
   /**
    * the UDP birthday search (birthday.ts) between a NAT that randomises its
-   * ports and a filtering cone: `false` turns it off, an object changes its
-   * limits (default on, 256 sockets, 2 000 probes, 500 probes/s, 4 s). It
+   * ports and a filtering cone or a sequential NAT: `false` turns it off, an
+   * object changes its limits (default on, 256 sockets, 2 000 probes, 500
+   * probes/s, 4 s; opposite a sequential NAT each socket aims at its next
+   * 128 ports, and its probes start 150 ms later). It
    * runs only when both sides have a QUIC listener to offer and said so in
    * their `Connect` (needs `natInfo`)
    */
