@@ -76,3 +76,32 @@ export async function leftovers(settle) {
   const { udp, ...rest } = now
   return udp > 0 ? { ...rest, udp } : rest
 }
+
+/**
+ * Opens a new connection from `host` to `addr` (even with one to that peer
+ * open) and waits up to 10 s for identify over it, so the host knows how
+ * that peer sees it (over QUIC: its QUIC socket's mapping). Says why when
+ * identify did not run: it runs identify once more and reports how that ends.
+ */
+export async function dialIdentified(host, addr) {
+  const identified = new Set()
+  const onIdentify = (evt) => identified.add(evt.detail.connection.id)
+  host.addEventListener('peer:identify', onIdentify)
+  try {
+    const connection = await host.dial(addr, { signal: AbortSignal.timeout(10_000), force: true })
+    const deadline = Date.now() + 10_000
+    while (!identified.has(connection.id) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    const about = { remoteAddr: connection.remoteAddr.toString(), status: connection.status }
+    if (identified.has(connection.id)) return { ...about, identified: true }
+    const error = await host.services.identify
+      .identify(connection, { signal: AbortSignal.timeout(5_000) })
+      .then(
+        () => 'identify ran when asked again',
+        (err) => namedError(err),
+      )
+    return { ...about, identified: false, error }
+  } finally {
+    host.removeEventListener('peer:identify', onIdentify)
+  }
+}

@@ -13,7 +13,7 @@ import { noise } from '@weft/noise'
 import { quic } from '@weft/quic'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
-import { namedError, serveAgent } from './agent-loop.mjs'
+import { dialIdentified, namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 let host
@@ -94,6 +94,9 @@ const ops = {
   },
 
   connections: async () => host.getConnections().map(describeConnection),
+
+  // a new connection to `addr`, identified (agent-loop.mjs)
+  'dial-identified': async ({ addr }) => dialIdentified(host, multiaddr(addr)),
 
   // dials (through the relay), sends `size` bytes over the echo protocol and checks they come back
   echo: async ({ addr, size }) => {

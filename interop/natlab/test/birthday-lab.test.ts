@@ -2,16 +2,19 @@
  * The UDP birthday search through the lab: a host behind `symmetric`
  * (MASQUERADE --random-fully: a random port per destination, filtered by
  * address and port) and one behind a filtering cone (`port-restricted`,
- * `address-restricted`), each order. Both hosts listen on TCP and QUIC; the
- * dialer reaches the listener through the public relay (over TCP) and the
- * listener's DCUtR upgrades the relayed connection. With both NAT reports
- * (the STUN lab's table) the punch plan picks the birthday search: the
- * symmetric side opens 256 sockets towards the cone's QUIC port, the cone
- * side probes random ports on the symmetric side's IP from its QUIC
- * listening socket, and the symmetric side dials QUIC from the socket a
- * probe reached. Each pair must end direct over QUIC, and both hosts hold
- * no TCP or UDP socket and no timer after they stop. The control pair,
- * symmetric ↔ symmetric-sequential, stays relayed with the plan `skip`.
+ * `address-restricted`) or a sequential NAT (`symmetric-sequential`), each
+ * order. Both hosts listen on TCP and QUIC; the dialer reaches the listener
+ * through the public relay (over TCP) and the listener's DCUtR upgrades the
+ * relayed connection. Each host also opens a QUIC connection to a public
+ * peer (not the relay), so identify tells it its QUIC socket's mapping. With both NAT reports (the
+ * STUN lab's table) the punch plan picks the birthday search: the symmetric
+ * side opens 256 sockets towards the cone's QUIC port (or towards each of
+ * the sequential NAT's next 128 ports), the other side probes random ports
+ * on the symmetric side's IP from its QUIC listening socket, and the
+ * symmetric side dials QUIC from the socket a probe reached to the port it
+ * came from. Each pair must end direct over QUIC, and both hosts hold no TCP
+ * or UDP socket and no timer after they stop. The control pair, symmetric ↔
+ * symmetric (both random), stays relayed with the plan `skip`.
  */
 import { fileURLToPath } from 'node:url'
 import type { NatInfo } from '@weft/dcutr'
@@ -22,6 +25,8 @@ import { LAB_NOT_RUN, NatLab, type NatType } from './nat-lab.js'
 const HOST_AGENT = fileURLToPath(new URL('./host-agent.mjs', import.meta.url))
 const BIRTHDAY_AGENT = fileURLToPath(new URL('./birthday-agent.mjs', import.meta.url))
 const RELAY_ADDRESS = '/ip4/198.51.100.1/tcp/4001'
+/** A public peer on QUIC that is not the relay: the circuits stay on TCP. */
+const OBSERVER_ADDRESS = '/ip4/198.51.100.1/udp/4002/quic-v1'
 
 const EIM = 'endpoint-independent'
 const APD = 'address-and-port-dependent'
@@ -45,7 +50,9 @@ const CASES: Case[] = [
   { listener: 'port-restricted', dialer: 'symmetric', outcome: 'direct', strategy: 'birthday' },
   { listener: 'symmetric', dialer: 'address-restricted', outcome: 'direct', strategy: 'birthday' },
   { listener: 'address-restricted', dialer: 'symmetric', outcome: 'direct', strategy: 'birthday' },
-  { listener: 'symmetric', dialer: 'symmetric-sequential', outcome: 'relay', strategy: 'skip' },
+  { listener: 'symmetric', dialer: 'symmetric-sequential', outcome: 'direct', strategy: 'birthday' },
+  { listener: 'symmetric-sequential', dialer: 'symmetric', outcome: 'direct', strategy: 'birthday' },
+  { listener: 'symmetric', dialer: 'symmetric', outcome: 'relay', strategy: 'skip' },
 ]
 
 /** TCP on every interface, QUIC on the host's own address (dcutr-quic-lab.test.ts says why). */
@@ -69,6 +76,7 @@ interface ConnectionInfo {
 const matrix: Array<Case & { path: string; plan: string; transport: string; ms: number | null }> = []
 let lab: NatLab
 let relayId: string
+let observerId: string
 
 beforeAll(async () => {
   const hosts: Record<string, NatType> = {}
@@ -80,6 +88,8 @@ beforeAll(async () => {
   const relay = await Agent.start(lab, lab.publicNamespace, HOST_AGENT, 'relay')
   relayId = (await relay.request<{ peerId: string }>('start', { listen: [RELAY_ADDRESS], relay: true }))
     .peerId
+  const observer = await Agent.start(lab, lab.publicNamespace, HOST_AGENT, 'observer')
+  observerId = (await observer.request<{ peerId: string }>('start', { listen: [OBSERVER_ADDRESS] })).peerId
 }, 120_000)
 
 afterAll(async () => {
@@ -125,6 +135,14 @@ describe.skipIf(LAB_NOT_RUN !== '')(`the UDP birthday search through the lab${LA
         listen: listenOn(lab.host(`d${i}`).address),
         nat: NAT_INFO[c.dialer],
       })
+      for (const agent of [listener, dialer]) {
+        const connected = await agent.request<{ identified: boolean }>(
+          'dial-identified',
+          { addr: `${OBSERVER_ADDRESS}/p2p/${observerId}` },
+          20_000,
+        )
+        expect(connected.identified, `${JSON.stringify(connected)}\n${agent.log}`).toBe(true)
+      }
       const relayed = await dialer.request<{ limited: boolean; echoed: boolean }>('echo', {
         addr: `${RELAY_ADDRESS}/p2p/${relayId}/p2p-circuit/p2p/${listenerId}`,
         size: 1024,

@@ -12,7 +12,7 @@ import { noise } from '@weft/noise'
 import { quic } from '@weft/quic'
 import { tcp } from '@weft/tcp'
 import { yamux } from '@weft/yamux'
-import { leftovers, namedError, serveAgent } from './agent-loop.mjs'
+import { dialIdentified, leftovers, namedError, serveAgent } from './agent-loop.mjs'
 
 const ECHO = '/weft/lab/echo/1.0.0'
 
@@ -22,12 +22,17 @@ function quicTransports(listen) {
 }
 
 // `nat`: the NAT information DCUtR offers in its Connect (a @weft/stun report's
-// fields); `ladder`: the host's connection ladder options
-async function startWeft(listen, relay, relayInit, nat, ladder) {
+// fields); `ladder`: the host's connection ladder options; `autonat: false`:
+// no AutoNAT services (a peer that only tells others how it sees them)
+async function startWeft(listen, relay, relayInit, nat, ladder, autonat = true) {
   const services = {
     identify: identify(),
-    autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
-    autonatV2: autoNATv2({ dialTimeout: 3_000 }),
+    ...(autonat
+      ? {
+          autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
+          autonatV2: autoNATv2({ dialTimeout: 3_000 }),
+        }
+      : {}),
     dcutr: dcutr({
       punchTimeout: 4_000,
       relayGracePeriod: -1,
@@ -112,11 +117,11 @@ function describeConnection(connection) {
 const ops = {
   ping: async () => 'pong',
 
-  start: async ({ listen, relay, relayInit, nat, ladder }) => {
+  start: async ({ listen, relay, relayInit, nat, ladder, autonat }) => {
     host =
       process.argv[2] === 'js'
         ? await startJs(listen)
-        : await startWeft(listen, relay, relayInit, nat, ladder)
+        : await startWeft(listen, relay, relayInit, nat, ladder, autonat)
     await host.handle(ECHO, (stream) => void echo(stream), { runOnLimitedConnection: true })
     return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
   },
@@ -127,6 +132,9 @@ const ops = {
 
   dial: async ({ addr }) =>
     describeConnection(await host.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })),
+
+  // a new connection to `addr`, identified (agent-loop.mjs)
+  'dial-identified': async ({ addr }) => dialIdentified(host, multiaddr(addr)),
 
   // dials, sends `size` bytes over the echo protocol and checks they come back
   echo: async ({ addr, size }) => {

@@ -8,7 +8,10 @@
  * id alone, so the host's ladder decides: direct → hole punching (DCUtR,
  * planned from both NATs' information) → relay. Both hosts listen on TCP and
  * QUIC, so DCUtR can punch over UDP and, between a randomising NAT and a
- * filtering cone, run its UDP birthday search. For each pair the test
+ * filtering cone or a sequential NAT, run its UDP birthday search; each
+ * host also opens a QUIC connection to a public peer (`observer`), so
+ * identify tells it its QUIC socket's mapping (the sequential NAT's last
+ * port, which the random side aims beyond). For each pair the test
  * asserts a connection (every pair), the rung that made it, and whether and
  * when a direct connection came; after each pair both hosts stop and must
  * hold no TCP or UDP socket, server or timer.
@@ -35,6 +38,8 @@ import { ALL_NAT_TYPES, LAB_NOT_RUN, NatLab, type NatType } from './nat-lab.js'
 
 const HOST_AGENT = fileURLToPath(new URL('./host-agent.mjs', import.meta.url))
 const RELAY_ADDRESS = '/ip4/198.51.100.1/tcp/4001'
+/** A public peer on QUIC that is not the relay (`observer`): see `startPair`. */
+const OBSERVER_ADDRESS = '/ip4/198.51.100.1/udp/4002/quic-v1'
 const run = promisify(execFile)
 
 const EIM = 'endpoint-independent'
@@ -50,10 +55,14 @@ const NAT_INFO: Record<NatType, NatInfo | undefined> = {
   'udp-blocked': undefined,
 }
 
-/** Filtering cones: a UDP birthday search over QUIC opens them opposite a randomising NAT. */
-const CONES: readonly NatType[] = ['port-restricted', 'address-restricted']
-/** What a randomising NAT cannot meet: both random, a sequential NAT, or no UDP at all. */
-const UNREACHABLE: readonly NatType[] = ['symmetric', 'symmetric-sequential', 'udp-blocked']
+/**
+ * Filtering cones and sequential NATs: a UDP birthday search over QUIC opens
+ * them opposite a randomising NAT (the random side aims at the cone's one
+ * port, or at the sequential NAT's next ports).
+ */
+const SEARCHABLE: readonly NatType[] = ['port-restricted', 'address-restricted', 'symmetric-sequential']
+/** What a randomising NAT cannot meet: both random, or no UDP at all. */
+const UNREACHABLE: readonly NatType[] = ['symmetric', 'udp-blocked']
 
 interface Case {
   listener: NatType
@@ -65,18 +74,16 @@ interface Case {
 
 /**
  * Relay when one side randomises its ports ('symmetric') and the other
- * randomises too, allocates in sequence (each of its probes leaves from a
- * new port, so the random side's mappings, all aimed at one port, are never
- * hit: README, "The connection ladder lab") or blocks UDP ('udp-blocked':
- * no birthday search without QUIC, no report, DCUtR's TCP rounds fail).
- * Opposite a filtering cone the birthday search makes it direct over QUIC.
+ * randomises too or blocks UDP ('udp-blocked': no birthday search without
+ * QUIC, no report, DCUtR's TCP rounds fail). Opposite a filtering cone or a
+ * sequential NAT the birthday search makes it direct over QUIC.
  * Direct for every other pair: the listen port of a side that filters
  * nothing, a punch at the mapped ports between cone NATs, or at the
  * predicted ports of a sequential NAT.
  */
 function expected(listener: NatType, dialer: NatType): Case {
   const other = listener === 'symmetric' ? dialer : dialer === 'symmetric' ? listener : undefined
-  if (other != null && CONES.includes(other))
+  if (other != null && SEARCHABLE.includes(other))
     return { listener, dialer, path: 'direct', strategy: 'birthday' }
   if (other == null || !UNREACHABLE.includes(other)) return { listener, dialer, path: 'direct' }
   const strategy = other === 'udp-blocked' ? undefined : 'skip'
@@ -109,6 +116,7 @@ const matrix: Array<
 
 let lab: NatLab
 let relayId: string
+let observerId: string
 
 beforeAll(async () => {
   const hosts: Record<string, NatType> = { fw: 'none', fwSym: 'symmetric', fwCone: 'port-restricted' }
@@ -120,6 +128,10 @@ beforeAll(async () => {
   const relay = await Agent.start(lab, lab.publicNamespace, HOST_AGENT, 'relay')
   relayId = (await relay.request<{ peerId: string }>('start', { listen: [RELAY_ADDRESS], relay: true }))
     .peerId
+  const observer = await Agent.start(lab, lab.publicNamespace, HOST_AGENT, 'observer')
+  observerId = (
+    await observer.request<{ peerId: string }>('start', { listen: [OBSERVER_ADDRESS], autonat: false })
+  ).peerId
 }, 600_000)
 
 afterAll(async () => {
@@ -180,6 +192,30 @@ async function startPair(
       nat: NAT_INFO[lab.host(dialerName).nat],
     }),
   ])
+  // A QUIC connection to a public peer: identify tells each host its QUIC
+  // socket's mapping (a sequential NAT's last port, which the random side of
+  // a birthday search aims beyond). Not the relay's: the circuits stay on
+  // TCP, whose observed port DCUtR's TCP punch plans from. Not through
+  // 'udp-blocked', whose router drops UDP.
+  const pair: Array<[Agent, string]> = [
+    [listener, listenerName],
+    [dialer, dialerName],
+  ]
+  const observing = tcpOnly ? [] : pair.filter(([, name]) => lab.host(name).nat !== 'udp-blocked')
+  try {
+    for (const [agent] of observing) {
+      const connected = await agent.request<{ identified: boolean }>(
+        'dial-identified',
+        { addr: `${OBSERVER_ADDRESS}/p2p/${observerId}` },
+        20_000,
+      )
+      expect(connected.identified, `${JSON.stringify(connected)}\n${agent.log}`).toBe(true)
+    }
+  } catch (err) {
+    // no host of a failed pair keeps its reservation on the relay
+    await Promise.allSettled([listener.request('stop'), dialer.request('stop')])
+    throw err
+  }
   return { listener, dialer, listenerId, dialerId }
 }
 
