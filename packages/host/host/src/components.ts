@@ -70,7 +70,18 @@ export interface OpenConnectionOptions extends AbortOptions, ProgressOptions<Ope
    * the rest of the connection ladder (a rung's own dials use this)
    */
   ladder?: boolean
+  /** which local port the transport dials from (see `PortUse`) */
+  portUse?: PortUse
 }
+
+/**
+ * Which local port a dial leaves from: `'new'`, a port of its own for this
+ * dial; `'reuse'` (or unset), the transport's choice (QUIC dials from its
+ * listening socket, so a punched path is reused). An AutoNAT dial-back asks
+ * for `'new'`: an answer from the very port the peer reached passes a
+ * port-restricted NAT and proves nothing about reachability.
+ */
+export type PortUse = 'new' | 'reuse'
 
 export interface ConnectionManager {
   getConnections(peerId?: PeerId): Connection[]
@@ -107,6 +118,8 @@ export interface TransportManagerDialOptions
     ProgressOptions<TransportManagerDialProgressEvents> {
   /** the upgrader handed to the transport (default: the host's) */
   upgrader?: Upgrader
+  /** which local port the transport dials from (`PortUse`), passed on to it */
+  portUse?: PortUse
 }
 
 export interface TransportManager {

@@ -280,6 +280,7 @@ export class Dialer {
           signal: attemptSignal,
           upgrader,
           onProgress: options.onProgress,
+          ...(options.portUse == null ? {} : { portUse: options.portUse }),
         })
         if (peerId != null && !connection.remotePeer.equals(peerId)) {
           const err = new UnexpectedPeerError(

@@ -96,6 +96,7 @@ export type {
   ConnectionManager as ConnectionManagerInterface,
   Datastore,
   OpenConnectionOptions,
+  PortUse,
   ProgressOptions,
   Registrar as RegistrarInterface,
   TransportManager as TransportManagerInterface,

@@ -112,7 +112,9 @@ export class TransportManager implements TransportManagerInterface, Startable {
         // listener for the transport manager's events only, so no typed
         // listener can take both without widening every caller's type.
         onProgress: options.onProgress as never,
-      })
+        // a transport that cannot choose its port ignores it (TCP dials from a new one anyway)
+        ...(options.portUse == null ? {} : { portUse: options.portUse }),
+      } as Parameters<Transport['dial']>[1])
     } finally {
       signal.clear()
     }

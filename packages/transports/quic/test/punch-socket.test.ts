@@ -152,4 +152,33 @@ describe('hole punching hooks', () => {
     await until(() => socketClosed)
     expect(socketClosed).toBe(true)
   })
+
+  it("dials from a port of its own with portUse 'new', and lets that socket go with the connection", async () => {
+    const a = await listening()
+    const b = await listening()
+    const udpBefore = process.getActiveResourcesInfo().filter((name) => name === 'UDPWRAP').length
+    const connection = await a.quic.dial(multiaddr(`/ip4/127.0.0.1/udp/${b.port}/quic-v1`), {
+      upgrader: a.upgrader,
+      signal: AbortSignal.timeout(5_000),
+      portUse: 'new',
+    })
+    await until(() => b.inbound.length > 0)
+    // not a's listening port: the answer to a dial-back must not pass a filter the peer's own traffic opened
+    const from = portOf(b.inbound[0]?.remoteAddr)
+    expect(from).not.toBe(a.port)
+    expect(from).toBeGreaterThan(0)
+    await (connection as unknown as { maConn: MultiaddrConnection }).maConn.close()
+    await until(
+      () => process.getActiveResourcesInfo().filter((name) => name === 'UDPWRAP').length === udpBefore,
+    )
+    expect(process.getActiveResourcesInfo().filter((name) => name === 'UDPWRAP').length).toBe(udpBefore)
+    // without it, the dial leaves from the listening socket
+    const reused = await a.quic.dial(multiaddr(`/ip4/127.0.0.1/udp/${b.port}/quic-v1`), {
+      upgrader: a.upgrader,
+      signal: AbortSignal.timeout(5_000),
+    })
+    await until(() => b.inbound.length > 1)
+    expect(portOf(b.inbound[1]?.remoteAddr)).toBe(a.port)
+    await (reused as unknown as { maConn: MultiaddrConnection }).maConn.close()
+  })
 })

@@ -6,7 +6,7 @@
  * connection ends. The certificate is made once from the host key.
  */
 
-import type { Socket } from 'node:dgram'
+import { createSocket, type Socket } from 'node:dgram'
 import {
   type ComponentLogger,
   type Connection,
@@ -40,12 +40,33 @@ export const SECURED = { skipEncryption: true, skipProtection: true, encryption:
  * A dial's options: with `socket`, an already bound UDP socket of the
  * target's family, the dial goes out from it (the transport adopts it and
  * closes it when the connection ends, or at once if the dial cannot start).
+ * With `portUse: 'new'` (and no `socket`) it goes out from a socket bound
+ * for it alone, on a port of its own (an AutoNAT dial-back must not answer
+ * from the port the peer reached); otherwise from a listening socket.
  */
-export type QuicDialOptions = DialTransportOptions & { socket?: Socket }
+export type QuicDialOptions = DialTransportOptions & { socket?: Socket; portUse?: 'new' | 'reuse' }
 
 export interface QuicComponents {
   privateKey: PrivateKey
   logger: ComponentLogger
+}
+
+/** A UDP socket of `family` on the wildcard address and a port of its own. */
+async function bindFresh(family: 4 | 6): Promise<Socket> {
+  const socket = createSocket({ type: family === 4 ? 'udp4' : 'udp6', ipv6Only: family === 6 })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (err) => {
+      closeQuietly(socket)
+      reject(err)
+    })
+    socket.bind({ address: family === 4 ? '0.0.0.0' : '::', port: 0 }, () => {
+      socket.removeAllListeners('error')
+      // until the endpoint adds its own: an error must not end the process
+      socket.on('error', () => {})
+      resolve()
+    })
+  })
+  return socket
 }
 
 /** Closes a socket handed to a dial that will not use it; one closed already stays so. */
@@ -82,15 +103,14 @@ export class QuicTransport implements Transport {
       closeQuietly(options.socket)
       throw new InvalidMultiaddrError(`cannot dial port 0 in ${ma}`)
     }
+    const own = options.socket ?? (options.portUse === 'new' ? await bindFresh(target.family) : undefined)
     const endpoint =
-      options.socket == null
-        ? await this.dialEndpoint(target.family)
-        : await this.adopt(options.socket, target.family)
+      own == null ? await this.dialEndpoint(target.family) : await this.adopt(own, target.family)
     let connection: ReturnType<UdpEndpoint['dial']>
     try {
       connection = endpoint.dial(target.host, target.port)
     } catch (err) {
-      if (options.socket != null) await endpoint.close()
+      if (own != null) await endpoint.close()
       throw err
     }
     const session = attach(connection, endpoint, ma.decapsulateCode(421), 'outbound')
