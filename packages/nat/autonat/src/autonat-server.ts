@@ -137,9 +137,12 @@ export class DialBackServer {
         const target = address.getComponents().some((c) => c.name === 'p2p')
           ? address
           : address.encapsulate(`/p2p/${peer.toString()}`)
+        // from a port of its own: an answer from the port the client reached
+        // would pass a port-restricted NAT and prove nothing
         const connection = await this.components.connectionManager.openConnection(target, {
           signal,
           force: true,
+          portUse: 'new',
         })
         await connection.close().catch(() => {})
         return address

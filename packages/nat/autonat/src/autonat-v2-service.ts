@@ -322,7 +322,14 @@ export class AutoNATv2 extends TypedEventEmitter<AutoNATv2Events> implements Sta
       const target = address.getComponents().some((c) => c.name === 'p2p')
         ? address
         : address.encapsulate(`/p2p/${peer.toString()}`)
-      connection = await this.components.connectionManager.openConnection(target, { signal, force: true })
+      // from a port of its own (rust-libp2p's server dials back from a newly
+      // allocated port too): an answer from the port the client reached
+      // would pass a port-restricted NAT and prove nothing
+      connection = await this.components.connectionManager.openConnection(target, {
+        signal,
+        force: true,
+        portUse: 'new',
+      })
     } catch (err) {
       this.log('dial-back to %a failed: %s', address, (err as Error).message)
       signal.clear()

@@ -53,7 +53,8 @@ export interface AutoNATComponents {
   connectionManager: {
     openConnection(
       target: Multiaddr | PeerId,
-      options?: AbortOptions & { force?: boolean },
+      // portUse 'new': a dial-back leaves from a port of its own (@weft/host's `PortUse`)
+      options?: AbortOptions & { force?: boolean; portUse?: 'new' | 'reuse' },
     ): Promise<Connection>
     getConnections(peerId?: PeerId): Connection[]
   }
