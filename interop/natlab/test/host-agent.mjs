@@ -22,17 +22,12 @@ function quicTransports(listen) {
 }
 
 // `nat`: the NAT information DCUtR offers in its Connect (a @weft/stun report's
-// fields); `ladder`: the host's connection ladder options; `autonat: false`:
-// no AutoNAT services (a peer that only tells others how it sees them)
-async function startWeft(listen, relay, relayInit, nat, ladder, autonat = true) {
+// fields); `ladder`: the host's connection ladder options
+async function startWeft(listen, relay, relayInit, nat, ladder) {
   const services = {
     identify: identify(),
-    ...(autonat
-      ? {
-          autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
-          autonatV2: autoNATv2({ dialTimeout: 3_000 }),
-        }
-      : {}),
+    autonat: autoNAT({ threshold: 1, dialTimeout: 3_000, refreshInterval: 0 }),
+    autonatV2: autoNATv2({ dialTimeout: 3_000 }),
     dcutr: dcutr({
       punchTimeout: 4_000,
       relayGracePeriod: -1,
@@ -117,11 +112,11 @@ function describeConnection(connection) {
 const ops = {
   ping: async () => 'pong',
 
-  start: async ({ listen, relay, relayInit, nat, ladder, autonat }) => {
+  start: async ({ listen, relay, relayInit, nat, ladder }) => {
     host =
       process.argv[2] === 'js'
         ? await startJs(listen)
-        : await startWeft(listen, relay, relayInit, nat, ladder, autonat)
+        : await startWeft(listen, relay, relayInit, nat, ladder)
     await host.handle(ECHO, (stream) => void echo(stream), { runOnLimitedConnection: true })
     return { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) }
   },
