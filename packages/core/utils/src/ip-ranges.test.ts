@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isSpecialPurposeIp, parseIpv4, parseIpv6 } from './ip-ranges.js'
+import { inCidr, ipScope, isSpecialPurposeIp, parseIpv4, parseIpv6 } from './ip-ranges.js'
 
 describe('special-purpose IP ranges', () => {
   it('knows the special IPv4 ranges and leaves public and documentation ones alone', () => {
@@ -106,6 +106,50 @@ describe('special-purpose IP ranges', () => {
         expect(isSpecialPurposeIp(ip)).toBe(list.check(ip, family === 6 ? 'ipv6' : 'ipv4'))
       }),
       { numRuns: 2000 },
+    )
+  })
+})
+
+describe('how far an IP reaches', () => {
+  it('tells loopback, link-local, private and global apart', () => {
+    expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(ipScope)).toEqual(
+      Array(4).fill('loopback'),
+    )
+    expect(['169.254.3.4', 'fe80::1', 'fe80::1%eth0'].map(ipScope)).toEqual(Array(3).fill('link-local'))
+    expect(['10.0.0.1', '192.168.1.1', '100.64.0.1', 'fd00::1', '::ffff:10.1.1.1'].map(ipScope)).toEqual(
+      Array(5).fill('private'),
+    )
+    expect(['1.1.1.1', '198.51.100.7', '2001:db8::1', '2606:4700::1111'].map(ipScope)).toEqual(
+      Array(4).fill('global'),
+    )
+    expect(ipScope('not an ip')).toBeUndefined()
+    expect(ipScope('')).toBeUndefined()
+  })
+
+  it('says whether an IP is inside a CIDR block, as node:net does', () => {
+    expect(inCidr('10.1.2.3', '10.1.2.0/24')).toBe(true)
+    expect(inCidr('10.1.3.3', '10.1.2.0/24')).toBe(false)
+    expect(inCidr('10.1.2.3', '10.1.2.3/32')).toBe(true)
+    expect(inCidr('fd00::7', 'fd00::1/64')).toBe(true)
+    expect(inCidr('fd01::7', 'fd00::1/64')).toBe(false)
+    // other family, bad prefix or text: outside
+    expect(inCidr('10.1.2.3', 'fd00::/8')).toBe(false)
+    expect(inCidr('10.1.2.3', '10.1.2.0/33')).toBe(false)
+    expect(inCidr('10.1.2.3', '10.1.2.0')).toBe(false)
+    expect(inCidr('10.1.2.3', '10.1.2.0/x')).toBe(false)
+    fc.assert(
+      fc.property(fc.ipV4(), fc.ipV4(), fc.integer({ min: 0, max: 32 }), (ip, network, prefix) => {
+        const list = new BlockList()
+        list.addSubnet(network, prefix, 'ipv4')
+        expect(inCidr(ip, `${network}/${prefix}`)).toBe(list.check(ip, 'ipv4'))
+      }),
+    )
+    fc.assert(
+      fc.property(fc.ipV6(), fc.ipV6(), fc.integer({ min: 0, max: 128 }), (ip, network, prefix) => {
+        const list = new BlockList()
+        list.addSubnet(network, prefix, 'ipv6')
+        expect(inCidr(ip, `${network}/${prefix}`)).toBe(list.check(ip, 'ipv6'))
+      }),
     )
   })
 })

@@ -113,3 +113,57 @@ export function isSpecialPurposeIp(ip: string): boolean {
   }
   return IPV6.some((range) => inRange(v6, range))
 }
+
+/**
+ * How far an IP reaches: `loopback` (this machine), `link-local` (one link;
+ * IPv6 ones dialable only with a zone), `private` (any other special-purpose
+ * range: RFC 1918, CGNAT, unique local, …: a network of its own), `global`
+ * (the rest, documentation ranges included). An IPv4-mapped IPv6 address is
+ * judged as its IPv4 address. Undefined for text that is no IP.
+ */
+export type IpScope = 'loopback' | 'link-local' | 'private' | 'global'
+
+const LOOPBACK: Range[] = [[[127, 0, 0, 0], 8]]
+const LINK_LOCAL: Range[] = [[[169, 254, 0, 0], 16]]
+const LOOPBACK6: Range[] = [[bytes6('::1'), 128]]
+const LINK_LOCAL6: Range[] = [[bytes6('fe80::'), 10]]
+
+export function ipScope(ip: string): IpScope | undefined {
+  let bytes = parseIpv4(ip)
+  let v4 = bytes != null
+  if (bytes == null) {
+    bytes = parseIpv6(ip)
+    if (bytes == null) return undefined
+    if (bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+      bytes = bytes.slice(12)
+      v4 = true
+    }
+  }
+  const address = bytes
+  const within = (ranges: Range[]): boolean => ranges.some((range) => inRange(address, range))
+  if (within(v4 ? LOOPBACK : LOOPBACK6)) return 'loopback'
+  if (within(v4 ? LINK_LOCAL : LINK_LOCAL6)) return 'link-local'
+  return within(v4 ? IPV4 : IPV6) ? 'private' : 'global'
+}
+
+/**
+ * Whether `ip` lies in `cidr` (`10.1.2.0/24`, `fd00::/8`; the form
+ * `os.networkInterfaces()` gives as `cidr`). Both of one family; anything
+ * unparsable is outside.
+ */
+export function inCidr(ip: string, cidr: string): boolean {
+  const slash = cidr.lastIndexOf('/')
+  if (slash < 0) return false
+  const prefixText = cidr.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(prefixText)) return false
+  const prefix = Number(prefixText)
+  const network = cidr.slice(0, slash)
+  const v4 = parseIpv4(network)
+  if (v4 != null) {
+    const address = parseIpv4(ip)
+    return address != null && prefix <= 32 && inRange(address, [v4, prefix])
+  }
+  const v6 = parseIpv6(network)
+  const address = parseIpv6(ip)
+  return v6 != null && address != null && prefix <= 128 && inRange(address, [v6, prefix])
+}
