@@ -1,7 +1,8 @@
 /**
  * Which addresses one dial tries: the given ones or the peer store's,
  * dialable by a configured transport, allowed by the gater, not our own,
- * in dial order and at most `maxPeerAddrsToDial`. When none is left the
+ * in dial order (`sortForDialing`: those on `localNetworks`, our own
+ * networks, first) and at most `maxPeerAddrsToDial`. When none is left the
  * error says why (nothing known, nothing dialable, or only our own).
  */
 import {
@@ -29,6 +30,7 @@ export async function addressesToDial(
   request: { peerId?: PeerId; addresses: Multiaddr[] },
   maxPeerAddrsToDial: number,
   options: AbortOptions,
+  localNetworks: readonly string[] = [],
 ): Promise<Multiaddr[]> {
   const { peerId } = request
   const candidates = await candidatesFor(sources, request, options)
@@ -50,7 +52,7 @@ export async function addressesToDial(
     if ((await sources.connectionGater.denyDialMultiaddr?.(address)) === true) continue
     dialable.push(address)
   }
-  const sorted = sortForDialing(dialable).slice(0, maxPeerAddrsToDial)
+  const sorted = sortForDialing(dialable, localNetworks).slice(0, maxPeerAddrsToDial)
   if (sorted.length === 0) throw noneLeft(sources.peerId, peerId, candidates, ours)
   return sorted
 }

@@ -50,6 +50,7 @@ import {
 } from './errors.js'
 import { peerIdFromAddress, withoutPeerId } from './internal/addresses.js'
 import { raceAttempts } from './internal/happy-eyeballs.js'
+import { localNetworks } from './internal/local-networks.js'
 import { climbLadder, closeSurplus } from './ladder-climb.js'
 
 export interface DialerComponents {
@@ -63,6 +64,8 @@ export interface DialerComponents {
   upgrader: Upgrader & { forRemotePeer?(peer: PeerId | undefined): Upgrader }
   /** where `connection:ladder` goes (the host's bus) */
   events?: TypedEventTarget<Libp2pEvents>
+  /** our networks' CIDR blocks, which a dial tries first (default: this machine's interfaces) */
+  localNetworks?: () => readonly string[]
 }
 
 export interface DialerInit {
@@ -233,9 +236,13 @@ export class Dialer {
       if (peerId != null && (await gater.denyDialPeer?.(peerId)) === true) {
         throw new ConnectionDeniedError(`the connection gater denied dialing ${peerId.toString()}`)
       }
-      addresses = await addressesToDial(this.components, request, this.config.maxPeerAddrsToDial, {
-        signal: early,
-      })
+      addresses = await addressesToDial(
+        this.components,
+        request,
+        this.config.maxPeerAddrsToDial,
+        { signal: early },
+        (this.components.localNetworks ?? localNetworks)(),
+      )
     } catch (err) {
       // a service rung (reverse connect over signalling) may reach a peer without addresses
       if ((err as Error).name !== NoValidAddressesError.name || !climbs || this.serviceRungs.length === 0)

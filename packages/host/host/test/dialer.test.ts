@@ -24,6 +24,7 @@ async function setup(
   behaviour: (address: Multiaddr) => Behaviour,
   init: DialerInit = {},
   gater: ConnectionGater = {},
+  networks: readonly string[] = [],
 ) {
   const peer = await testPeer()
   const dialed: string[] = []
@@ -58,6 +59,8 @@ async function setup(
   const dialer = new Dialer(
     {
       ...peer,
+      // the orders asserted here must not depend on this machine's interfaces
+      localNetworks: () => networks,
       connectionGater: gater,
       transportManager,
       addressManager: { getListenAddrs: () => [multiaddr('/ip4/127.0.0.1/tcp/9999')] },
@@ -89,13 +92,26 @@ describe('Dialer', () => {
         multiaddr('/ip4/127.0.0.1/tcp/9999'),
         multiaddr('/ip4/10.0.0.1/tcp/1'),
         multiaddr('/memory/x'),
-        multiaddr('/ip6/::1/tcp/1'),
+        multiaddr('/ip6/fd00::1/tcp/1'),
       ],
     })
     await expect(dialer.dial({ peerId: remote, addresses: [] })).rejects.toMatchObject({
       name: 'AllAddressesFailedError',
     })
-    expect(dialed).toEqual([`/ip6/::1/tcp/1/p2p/${remote}`, `/ip4/10.0.0.1/tcp/1/p2p/${remote}`])
+    expect(dialed).toEqual([`/ip6/fd00::1/tcp/1/p2p/${remote}`, `/ip4/10.0.0.1/tcp/1/p2p/${remote}`])
+  })
+
+  it('dials an address on our own network first: two hosts behind one NAT meet on their LAN', async () => {
+    const remote = await newPeerId()
+    const lan = multiaddr('/ip4/192.168.1.20/tcp/4001')
+    const { dialer, dialed } = await setup(() => ({ ms: 1 }), {}, {}, ['192.168.1.7/24'])
+    const connection = await dialer.dial({
+      peerId: remote,
+      // the shared NAT's public address as the peer announced it, then its LAN one
+      addresses: [multiaddr('/ip4/198.51.100.9/tcp/4001'), lan],
+    })
+    expect(connection.remoteAddr.toString()).toBe(`${lan}/p2p/${remote}`)
+    expect(dialed).toEqual([`${lan}/p2p/${remote}`])
   })
 
   it("skips another peer's address that equals ours, without calling the dial a self dial", async () => {
@@ -120,14 +136,14 @@ describe('Dialer', () => {
 
   it('races addresses: the first to connect wins and the slower attempts are aborted', async () => {
     const remote = await newPeerId()
-    const { dialer, aborted } = await setup((ma) => ({ ms: ma.toString().includes('::1') ? 500 : 10 }))
+    const { dialer, aborted } = await setup((ma) => ({ ms: ma.toString().includes('fd00::1') ? 500 : 10 }))
     const connection = await dialer.dial({
       peerId: remote,
-      addresses: [multiaddr('/ip6/::1/tcp/1'), multiaddr('/ip4/10.0.0.1/tcp/1')],
+      addresses: [multiaddr('/ip6/fd00::1/tcp/1'), multiaddr('/ip4/10.0.0.1/tcp/1')],
     })
     expect(connection.remoteAddr.toString()).toContain('/ip4/10.0.0.1')
     await delay(5)
-    expect(aborted).toEqual([`/ip6/::1/tcp/1/p2p/${remote}`])
+    expect(aborted).toEqual([`/ip6/fd00::1/tcp/1/p2p/${remote}`])
   })
 
   it('closes a connection that reaches another peer and reports UnexpectedPeerError', async () => {

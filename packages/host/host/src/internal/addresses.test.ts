@@ -6,6 +6,7 @@ import {
   addressFamily,
   isRelayed,
   peerIdFromAddress,
+  routeRank,
   sortForDialing,
   withoutPeerId,
   withPeerId,
@@ -45,20 +46,51 @@ describe('address helpers', () => {
   it('orders addresses for happy eyeballs: IPv6 and IPv4 alternate, relays last, no duplicates', () => {
     const sorted = sortForDialing([
       multiaddr(`/ip4/127.0.0.1/tcp/1/p2p/${relay}/p2p-circuit`),
-      multiaddr('/ip4/10.0.0.1/tcp/1'),
-      multiaddr('/ip4/10.0.0.2/tcp/1'),
+      multiaddr('/ip4/1.0.0.1/tcp/1'),
+      multiaddr('/ip4/1.0.0.2/tcp/1'),
       multiaddr('/memory/a'),
-      multiaddr('/ip6/::1/tcp/1'),
-      multiaddr('/ip4/10.0.0.1/tcp/1'),
-      multiaddr('/ip4/10.0.0.3/tcp/1'),
+      multiaddr('/ip6/2001:db8::1/tcp/1'),
+      multiaddr('/ip4/1.0.0.1/tcp/1'),
+      multiaddr('/ip4/1.0.0.3/tcp/1'),
     ]).map(String)
     expect(sorted).toEqual([
-      '/ip6/::1/tcp/1',
-      '/ip4/10.0.0.1/tcp/1',
-      '/ip4/10.0.0.2/tcp/1',
-      '/ip4/10.0.0.3/tcp/1',
+      '/ip6/2001:db8::1/tcp/1',
+      '/ip4/1.0.0.1/tcp/1',
+      '/ip4/1.0.0.2/tcp/1',
+      '/ip4/1.0.0.3/tcp/1',
       '/memory/a',
       `/ip4/127.0.0.1/tcp/1/p2p/${relay}/p2p-circuit`,
     ])
+  })
+
+  it('tries our own networks first, then global, other private, loopback and bare link-local addresses', () => {
+    const local = ['192.168.1.7/24', 'fd00:1::7/64']
+    const addresses = [
+      '/ip4/127.0.0.1/tcp/1',
+      '/ip6/fe80::1/tcp/1',
+      '/ip4/8.8.8.8/tcp/1',
+      '/ip4/10.0.0.5/tcp/1',
+      '/ip4/192.168.1.20/tcp/1',
+      '/ip6zone/eth0/ip6/fe80::2/tcp/1',
+      '/ip6/fd00:1::9/tcp/1',
+      '/ip4/169.254.1.1/tcp/1',
+      '/dns4/example.com/tcp/1',
+    ].map((address) => multiaddr(address))
+    expect(addresses.map((address) => routeRank(address, local))).toEqual([3, 4, 1, 2, 0, 0, 0, 4, 1])
+    expect(sortForDialing(addresses, local).map(String)).toEqual([
+      '/ip6zone/eth0/ip6/fe80::2/tcp/1',
+      '/ip4/192.168.1.20/tcp/1',
+      '/ip6/fd00:1::9/tcp/1',
+      '/ip4/8.8.8.8/tcp/1',
+      '/dns4/example.com/tcp/1',
+      '/ip4/10.0.0.5/tcp/1',
+      '/ip4/127.0.0.1/tcp/1',
+      '/ip6/fe80::1/tcp/1',
+      '/ip4/169.254.1.1/tcp/1',
+    ])
+    // without knowing our networks, a LAN address is one private network among others
+    expect(routeRank(multiaddr('/ip4/192.168.1.20/tcp/1'), [])).toBe(2)
+    // our own loopback block says nothing about the peer's loopback address
+    expect(routeRank(multiaddr('/ip4/127.0.0.1/tcp/1'), ['127.0.0.1/8'])).toBe(3)
   })
 })

@@ -14,6 +14,7 @@ import {
   type Multiaddr,
 } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@weft/peer-id'
+import { inCidr, ipScope } from '@weft/utils'
 
 /** The peer id in the last `/p2p/` component (the target, past any relay), or undefined. */
 export function peerIdFromAddress(address: Multiaddr): PeerId | undefined {
@@ -57,32 +58,66 @@ export function addressFamily(address: Multiaddr): 0 | 4 | 6 {
 }
 
 /**
- * The order a dial tries addresses (RFC 8305 §4, "happy eyeballs"): direct
- * addresses before relayed ones; among direct ones IPv6 and IPv4 alternate,
- * IPv6 first, then the rest; duplicates removed. Stable within each group.
+ * How likely an address is to work from here, best first:
+ * 0. an IP on one of `localNetworks` (our interfaces' CIDR blocks, loopback
+ *    ones left out by the caller), or a link-local one with a zone: the same
+ *    LAN or link, so two hosts behind one NAT talk over it, not through it;
+ * 1. a global IP, or a name (dns4, dns6, dns);
+ * 2. a private IP of another network (routed somewhere, maybe; often not);
+ * 3. a loopback IP: it reaches the peer only when the peer runs here;
+ * 4. a link-local IP without a zone: one link, and IPv6 ones cannot even be
+ *    dialed without naming the interface.
+ * Addresses that are neither IP nor name rank 1.
  */
-export function sortForDialing(addresses: Multiaddr[]): Multiaddr[] {
+export function routeRank(address: Multiaddr, localNetworks: readonly string[]): number {
+  const components = address.getComponents()
+  const zoned = components[0]?.code === CODE_IP6ZONE
+  const ip = zoned ? components[1] : components[0]
+  if (ip == null || (ip.code !== CODE_IP4 && ip.code !== CODE_IP6)) return 1
+  const host = ip.value ?? ''
+  const scope = ipScope(host)
+  if (scope == null) return 1
+  if (scope !== 'loopback' && localNetworks.some((network) => inCidr(host, network))) return 0
+  if (scope === 'link-local') return zoned ? 0 : 4
+  return scope === 'global' ? 1 : scope === 'private' ? 2 : 3
+}
+
+/**
+ * The order a dial tries addresses: direct addresses before relayed ones;
+ * direct ones by `routeRank` (our own networks first, loopback and bare
+ * link-local last); within a rank IPv6 and IPv4 alternate, IPv6 first, as
+ * RFC 8305 §4 ("happy eyeballs") has it, then the rest; duplicates removed.
+ * Stable within each group.
+ */
+export function sortForDialing(addresses: Multiaddr[], localNetworks: readonly string[] = []): Multiaddr[] {
   const seen = new Set<string>()
-  const v6: Multiaddr[] = []
-  const v4: Multiaddr[] = []
+  const byRank: Array<{ v6: Multiaddr[]; v4: Multiaddr[] }> = []
   const other: Multiaddr[] = []
   const relayed: Multiaddr[] = []
   for (const address of addresses) {
     const key = address.toString()
     if (seen.has(key)) continue
     seen.add(key)
-    if (isRelayed(address)) relayed.push(address)
-    else {
-      const family = addressFamily(address)
-      if (family === 6) v6.push(address)
-      else if (family === 4) v4.push(address)
-      else other.push(address)
+    if (isRelayed(address)) {
+      relayed.push(address)
+      continue
     }
+    const family = addressFamily(address)
+    if (family === 0) {
+      other.push(address)
+      continue
+    }
+    const rank = routeRank(address, localNetworks)
+    byRank[rank] ??= { v6: [], v4: [] }
+    byRank[rank][family === 6 ? 'v6' : 'v4'].push(address)
   }
   const out: Multiaddr[] = []
-  for (let i = 0; i < Math.max(v6.length, v4.length); i++) {
-    if (i < v6.length) out.push(v6[i]!)
-    if (i < v4.length) out.push(v4[i]!)
+  for (const group of byRank) {
+    if (group == null) continue
+    for (let i = 0; i < Math.max(group.v6.length, group.v4.length); i++) {
+      if (i < group.v6.length) out.push(group.v6[i]!)
+      if (i < group.v4.length) out.push(group.v4[i]!)
+    }
   }
   return [...out, ...other, ...relayed]
 }
