@@ -32,6 +32,8 @@ export interface TransportManagerComponents {
   events: TypedEventTarget<Libp2pEvents>
   /** read at dial and listen time */
   upgrader: Upgrader
+  /** holds a file descriptor for each listening socket (a circuit listener has none) */
+  resourceManager?: { openListener(): () => void }
 }
 
 export interface TransportManagerInit {
@@ -148,7 +150,15 @@ export class TransportManager implements TransportManagerInterface, Startable {
 
   private async startListener(key: string, transport: Transport, address: Multiaddr): Promise<void> {
     const { events } = this.components
-    const listener = transport.createListener({ upgrader: this.components.upgrader })
+    // a socket's descriptor, before the socket exists: a full system scope refuses the listen
+    const releaseFd = holdsSocket(address) ? this.components.resourceManager?.openListener() : undefined
+    let listener: Listener
+    try {
+      listener = transport.createListener({ upgrader: this.components.upgrader })
+    } catch (err) {
+      releaseFd?.()
+      throw err
+    }
     let announced = false
     listener.addEventListener('listening', () => {
       announced = true
@@ -160,6 +170,7 @@ export class TransportManager implements TransportManagerInterface, Startable {
         const list = this.listeners.get(key)
         const index = list?.indexOf(listener) ?? -1
         if (index !== -1) list!.splice(index, 1)
+        releaseFd?.()
         events.safeDispatchEvent('transport:close', { detail: listener })
       },
       { once: true },
@@ -171,6 +182,7 @@ export class TransportManager implements TransportManagerInterface, Startable {
       const list = this.listeners.get(key)
       if (list?.includes(listener) === true) list.splice(list.indexOf(listener), 1)
       await this.closeListener(listener)
+      releaseFd?.()
       throw new ListenError(`could not listen on ${address.toString()}: ${(err as Error).message}`)
     }
     this.log('listening on %s', listener.getAddrs().map(String).join(', '))
@@ -203,4 +215,9 @@ export class TransportManager implements TransportManagerInterface, Startable {
     }
     return undefined
   }
+}
+
+/** Whether listening on `address` opens a socket of this host's (a relay circuit's listener opens none). */
+function holdsSocket(address: Multiaddr): boolean {
+  return !address.getComponents().some((component) => component.name === 'p2p-circuit')
 }

@@ -28,12 +28,28 @@ function hold(stream: Stream): void {
 }
 
 describe('the host refuses over its resource limits (TCP loopback)', () => {
+  it("counts each listening socket's descriptor, and refuses a listen past the system's", async () => {
+    const host = await tcpHost({ addresses: { listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0'] } })
+    expect(host.resourceManager.stat().system.usage.fd).toBe(2)
+    await host.stop()
+    expect(host.resourceManager.stat().system.usage.fd).toBe(0)
+    const err = await tcpHost({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0'] },
+      resources: { system: { fd: 1 } },
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ResourceLimitError)
+    expect(err).toMatchObject({ scope: 'system', resource: 'fd', limit: 1 })
+    // the first listener, which did open, closed with the failed start
+    await until(() => !process.getActiveResourcesInfo().includes('TCPServerWrap'))
+  })
+
   it('closes an inbound connection the system scope refuses, and admits one once a slot is free', async () => {
     const listener = await tcpHost({ resources: { system: { connectionsInbound: 1 } } })
     const first = await tcpHost()
     const second = await tcpHost()
     await first.dial(listener.getMultiaddrs())
-    expect(listener.resourceManager.stat().system.usage).toMatchObject({ connectionsInbound: 1, fd: 1 })
+    // the listening socket's descriptor and the connection's
+    expect(listener.resourceManager.stat().system.usage).toMatchObject({ connectionsInbound: 1, fd: 2 })
     await expect(second.dial(listener.getMultiaddrs())).rejects.toThrow()
     expect(refusals(listener, 'system', 'connectionsInbound')).toBe(1)
     expect(listener.getConnections()).toHaveLength(1)
@@ -102,7 +118,10 @@ describe('the host refuses over its resource limits (TCP loopback)', () => {
     for (const host of [listener, dialer]) {
       await until(() => host.resourceManager.stat().connections === 0)
       const stat = host.resourceManager.stat()
-      for (const value of Object.values(stat.system.usage)) expect(value).toBe(0)
+      // nothing but the listening socket's descriptor
+      const { fd, ...rest } = stat.system.usage
+      expect(fd).toBe(1)
+      for (const value of Object.values(rest)) expect(value).toBe(0)
       for (const value of Object.values(stat.transient.usage)) expect(value).toBe(0)
       expect(stat.peers).toEqual({})
     }

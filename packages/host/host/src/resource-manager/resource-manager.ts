@@ -17,7 +17,7 @@ import type { MessageStreamDirection, PeerId } from '@libp2p/interface'
 import type { ResourceScopes } from '@weft/utils'
 import type { ResourceLimitError } from '../errors.js'
 import type { LimitSet, Resource, ScopeKind } from './limits.js'
-import { Scope } from './scope.js'
+import { release, reserve, Scope } from './scope.js'
 import { Span, type SpanHooks } from './span.js'
 import { type ResourceStat, scopeKindOf, scopeStat, scopeStats } from './stat.js'
 
@@ -97,6 +97,27 @@ export class ResourceManager implements ResourceScopes {
         if (span.kind === 'connection') this.openConnections--
         else this.openStreams--
       },
+    }
+  }
+
+  /**
+   * Reserves the file descriptor of a listening socket in the system scope;
+   * the function returned gives it back (once, however often it is called).
+   *
+   * @throws ResourceLimitError when the system has no descriptor left; nothing is held then
+   */
+  openListener(): () => void {
+    try {
+      reserve([this.system], { fd: 1 })
+    } catch (err) {
+      this.countRefusal(err as ResourceLimitError)
+      throw err
+    }
+    let held = true
+    return () => {
+      if (!held) return
+      held = false
+      release([this.system], { fd: 1 })
     }
   }
 
