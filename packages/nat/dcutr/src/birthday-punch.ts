@@ -13,7 +13,7 @@ import type { AbortOptions, Connection, PeerId, Transport } from '@libp2p/interf
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { anySignal } from '@weft/utils'
 import { isPunchableQuic } from './addresses.js'
-import { FIRST_PORT, MAX_MAPPINGS, openMappings, sprayProbes, type Target } from './birthday.js'
+import { FIRST_PORT, MAX_MAPPINGS, openMappings, SearchBudget, sprayProbes, type Target } from './birthday.js'
 import { HolePunchFailedError } from './errors.js'
 import type { NatInfo } from './nat-info.js'
 import { directConnectionOpened, type PunchContext } from './punch.js'
@@ -44,6 +44,9 @@ export function withSearch(info: NatInfo | undefined, able: boolean): NatInfo | 
 }
 
 type Birthday = Extract<PunchStrategy, { kind: 'birthday' }>
+
+/** What the random side's searches may send, this process-wide (birthday.ts `SearchBudget`). */
+const budget = new SearchBudget()
 
 function udpAddress(address: Multiaddr): { host: string; port: number } {
   const [ip, udp] = address.getComponents()
@@ -107,6 +110,13 @@ async function fromSockets(
   const started = Date.now()
   const target = searchTarget(quic, delta, Math.min(limits.window, Math.floor(MAX_MAPPINGS / limits.sockets)))
   if (target.ports.length === 0) throw new HolePunchFailedError('no predicted port left to aim at')
+  // towards one port the probes go again every second of the search; a sweep goes once
+  const datagrams =
+    limits.sockets * target.ports.length * (target.ports.length === 1 ? Math.ceil(limits.timeout / 1_000) : 1)
+  if (!budget.take(datagrams))
+    throw new HolePunchFailedError(
+      'the search budget of this minute is spent (a peer may be using us as a reflector)',
+    )
   const { socket, port }: { socket: Socket; port: number } = await openMappings(target, limits, { signal })
   context.log(
     'birthday search with %p: a probe from port %d came through after %d ms',

@@ -7,6 +7,7 @@ import {
   openMappings,
   PROBE,
   probePorts,
+  SearchBudget,
   sprayProbes,
 } from './birthday.js'
 import { BirthdayFailedError } from './errors.js'
@@ -77,6 +78,20 @@ describe('birthday search, pure parts', () => {
       timeout: 50,
     })
     expect(timedOut).toBeLessThan(20)
+  })
+
+  it('spends at most its budget of datagrams a minute, then refuses until the next minute', () => {
+    let now = 1_000_000
+    const budget = new SearchBudget(100_000, () => now)
+    expect(budget.take(32_768)).toBe(true)
+    expect(budget.take(32_768)).toBe(true)
+    expect(budget.take(32_768)).toBe(true)
+    expect(budget.take(32_768)).toBe(false)
+    expect(budget.take(1_000)).toBe(true)
+    now += 59_999
+    expect(budget.take(32_768)).toBe(false)
+    now += 1
+    expect(budget.take(32_768)).toBe(true)
   })
 
   it('refuses limits out of bounds', async () => {
@@ -192,6 +207,31 @@ describe('birthday search over loopback', () => {
     await close(winner)
     for (const socket of ports) await close(socket)
     expect(udpHandles()).toBe(before)
+  })
+
+  it('sends a sweep of many ports once, and probes one port again every second', async () => {
+    const silent = [await bound(), await bound()]
+    const counts = new Map<number, number>()
+    for (const socket of silent) {
+      const port = socket.address().port
+      socket.on('message', () => counts.set(port, (counts.get(port) ?? 0) + 1))
+    }
+    const [one, two] = silent.map((socket) => socket.address().port) as [number, number]
+    const limits = { ...DEFAULT_BIRTHDAY, sockets: 4, timeout: 2_300 }
+    await Promise.allSettled([
+      openMappings({ host: '127.0.0.1', ports: [one, two] }, limits, { bindHost: '127.0.0.1' }),
+    ])
+    // let the last datagrams be read
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect([counts.get(one), counts.get(two)]).toEqual([4, 4])
+    counts.clear()
+    await Promise.allSettled([
+      openMappings({ host: '127.0.0.1', ports: [one] }, limits, { bindHost: '127.0.0.1' }),
+    ])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    // at 0, 1 and 2 s
+    expect(counts.get(one)).toBe(12)
+    for (const socket of silent) await close(socket)
   })
 
   it('closes every socket and timer when nothing comes through', async () => {

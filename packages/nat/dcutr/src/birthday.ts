@@ -23,7 +23,8 @@
  * a fixed delta), the probing side's k-th probe leaves from its observed
  * port + delta × k, not from one port. So each random-side socket probes
  * every one of the next `window` predicted ports, in order (sockets × window
- * mappings, capped at MAX_MAPPINGS): probe k (k ≤ window) then meets s
+ * mappings, capped at MAX_MAPPINGS, sent once, not every second as towards
+ * one port): probe k (k ≤ window) then meets s
  * mappings aimed at its own source port and hits with s / R, so the round
  * succeeds with 1 − (1 − s/R)^window (s = 256, window = 128: 40 %; a NAT
  * whose port pool wraps makes later probes count too). The probing side
@@ -205,9 +206,38 @@ export async function openMappings(
   if (failure != null) finish(new BirthdayFailedError(`a socket did not bind: ${String(failure.reason)}`))
   else if (!finished) {
     probeAll()
-    resend = setInterval(probeAll, RESEND_INTERVAL)
+    // one port: a lost probe is sent again; a sweep of many ports goes out
+    // once (sockets × ports datagrams at an address the peer named)
+    if (target.ports.length === 1) resend = setInterval(probeAll, RESEND_INTERVAL)
   }
   return done
+}
+
+/**
+ * Datagrams the random side may send in searches, per process and minute:
+ * a peer names the address the sweep goes to, so without a budget a few
+ * DCUtR messages could turn this host into a reflector. `take(n)` says
+ * whether `n` more fit in the current minute (and counts them if so).
+ */
+export class SearchBudget {
+  private windowStart = 0
+  private used = 0
+
+  constructor(
+    private readonly perMinute = MAX_MAPPINGS * 2,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(datagrams: number): boolean {
+    const now = this.now()
+    if (now - this.windowStart >= 60_000) {
+      this.windowStart = now
+      this.used = 0
+    }
+    if (this.used + datagrams > this.perMinute) return false
+    this.used += datagrams
+    return true
+  }
 }
 
 /**

@@ -90,6 +90,7 @@ export {
   openMappings,
   PROBE,
   probePorts,
+  SearchBudget,
   sprayProbes,
   type Target,
 } from './birthday.js'
