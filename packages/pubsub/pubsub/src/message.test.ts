@@ -47,6 +47,27 @@ describe('message signing (pubsub/README.md "Message Signing")', () => {
     }
   })
 
+  it("accepts a seqno shorter than 8 bytes, as js-libp2p's floodsub sends one in 256", async () => {
+    const key = await generateKeyPair('Ed25519')
+    const peerId = peerIdFromPrivateKey(key)
+    // 0x00ab…: js-libp2p encodes the integer without its leading zero byte
+    const raw: RPC.Message = {
+      from: peerId.toMultihash().bytes as Uint8Array<ArrayBuffer>,
+      data: Uint8Array.of(7),
+      seqno: Uint8Array.of(0xab, 1, 2, 3, 4, 5, 6),
+      topic: 'topic',
+    }
+    raw.signature = (await key.sign(signingBytes(raw))) as Uint8Array<ArrayBuffer>
+    const result = await validateMessage(StrictSign, raw)
+    expect('message' in result && result.message.type === 'signed').toBe(true)
+    if (!('message' in result) || result.message.type !== 'signed') return
+    expect(result.message.sequenceNumber).toBe(0xab010203040506n)
+    // the id is the 8-byte seqno, as js-libp2p pads it for its own ids
+    expect(defaultMsgId(result.message)).toEqual(
+      concatBytes([peerId.toMultihash().bytes, Uint8Array.of(0, 0xab, 1, 2, 3, 4, 5, 6)]),
+    )
+  })
+
   it('rejects tampering and missing fields with a reason', async () => {
     const { raw } = await signed()
     const other = await signed()
@@ -54,7 +75,8 @@ describe('message signing (pubsub/README.md "Message Signing")', () => {
       [{ ...raw, data: Uint8Array.of(9) }, 'invalid-signature'],
       [{ ...raw, signature: undefined }, 'missing-signature'],
       [{ ...raw, seqno: undefined }, 'missing-seqno'],
-      [{ ...raw, seqno: Uint8Array.of(1) }, 'invalid-seqno'],
+      [{ ...raw, seqno: new Uint8Array(9) }, 'invalid-seqno'],
+      [{ ...raw, seqno: new Uint8Array(0) }, 'invalid-seqno'],
       [{ ...raw, from: undefined }, 'missing-from'],
       [{ ...raw, from: Uint8Array.of(1, 2, 3) }, 'invalid-peer-id'],
       [{ ...raw, topic: undefined }, 'missing-topic'],

@@ -223,7 +223,9 @@ export function parseMessage(
     return { message: { type: 'unsigned', topic, data } }
   }
   if (raw.seqno == null) return { failure: 'missing-seqno' }
-  if (raw.seqno.byteLength !== 8) return { failure: 'invalid-seqno' }
+  // a 64-bit big-endian integer; js-libp2p's floodsub drops its leading zero
+  // bytes (1 message in 256 has a shorter seqno), so 1…8 bytes are accepted
+  if (raw.seqno.byteLength === 0 || raw.seqno.byteLength > 8) return { failure: 'invalid-seqno' }
   if (raw.signature == null) return { failure: 'missing-signature' }
   if (raw.from == null) return { failure: 'missing-from' }
   const author = authors?.get(raw.from)
@@ -266,7 +268,8 @@ function signedMessage(
   key: PublicKey,
 ): ValidationResult {
   if (raw.signature == null || raw.seqno == null) return { failure: 'missing-signature' }
-  const sequenceNumber = new DataView(raw.seqno.buffer, raw.seqno.byteOffset, 8).getBigUint64(0, false)
+  let sequenceNumber = 0n
+  for (const byte of raw.seqno) sequenceNumber = (sequenceNumber << 8n) | BigInt(byte)
   return {
     message: { type: 'signed', from, topic, data, sequenceNumber, signature: raw.signature, key },
   }
